@@ -1,0 +1,67 @@
+# dmx testbed: top-level build.  `make help` lists the targets.
+#
+# Each component keeps its own rules in a fragment (*.mk) next to its sources; this file only ties them together.
+# Fragments append to:
+#   BINS        host programs to build      (build/bin/...)
+#   GUEST_BINS  aarch64 programs to build   (build/guest/...)
+#   PLUGINS     TCG plugins                 (build/lib/...)
+#   UNIT_TESTS  native g_test programs      (run by `make check`)
+#   E2E_TESTS   g_test programs that start emulated devices (run by `make check`)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+-include config.mk
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -std=gnu11
+GLIB_CFLAGS := $(shell pkg-config --cflags glib-2.0 gio-2.0 2>/dev/null)
+GLIB_LIBS   := $(shell pkg-config --libs glib-2.0 gio-2.0 2>/dev/null)
+HOST_CFLAGS  = $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -D_GNU_SOURCE
+CROSS_CC ?= aarch64-linux-gnu-gcc
+GUEST_CFLAGS := -O2 -g $(WARN) -D_GNU_SOURCE -pthread
+
+BINS :=
+GUEST_BINS :=
+PLUGINS :=
+UNIT_TESTS :=
+E2E_TESTS :=
+
+include $(wildcard */*.mk */*/*.mk */*/*/*.mk)
+
+.PHONY: all help configure check check-unit check-e2e scenario sweep bench bench-medium fuzz clean distclean
+
+config.mk: configure $(wildcard qemu-patches/*.patch)
+	./configure
+
+all: config.mk $(BINS) $(GUEST_BINS) $(PLUGINS) $(UNIT_TESTS) $(E2E_TESTS)
+
+configure:
+	./configure
+
+# The test command the README gives and .ci/run calls.
+check: all
+	tools/run-tests $(UNIT_TESTS) $(E2E_TESTS)
+
+check-unit: all
+	tools/run-tests $(UNIT_TESTS)
+
+check-e2e: all
+	tools/run-tests $(E2E_TESTS)
+
+SCENARIO ?= home-theater
+scenario: all
+	build/bin/dmx run scenarios/$(SCENARIO).ini $(DMX_FLAGS)
+
+clean:
+	rm -rf build/bin build/lib build/guest build/tests build/obj
+
+distclean:
+	rm -rf build config.mk
+
+help:
+	@echo "make                 build everything (runs ./configure first if needed)"
+	@echo "make check           unit and end-to-end tests (TAP), ends with 'N passed, N failed'"
+	@echo "make scenario SCENARIO=name   run scenarios/name.ini"
+	@echo "make clean|distclean remove build products (distclean also drops the QEMU build)"
