@@ -1,0 +1,222 @@
+/* surveillance: camera preview -> Canny edge detection -> UI thread that shows the edges on the screen.
+ *
+ *   camera thread   reads preview frames from /dev/dmx/camera (the newest; the camera drops the rest)
+ *   detector thread Canny (canny.c) on each frame
+ *   ui thread       writes each edge map to /dev/dmx/screen (gray8 at the preview size)
+ *
+ * Usage: surveillance [--size WxH] [--frames N] [--fps N] [--low N] [--high N]
+ *   --size   preview size, 176x144 .. 720x480 (default 320x240)
+ *   --frames frames to process (default 90)
+ *   --fps    camera frame rate (default 30)
+ * Output (stdout): one line per frame
+ *   edge seq=S checksum=C capture_ns=T canny_us=U latency_us=L
+ * (S is the camera's frame sequence number, C the dmx_checksum of the edge map, L capture to present), then
+ *   surveillance: frames=N fps=F mean_canny_us=U mean_latency_us=L dropped=D combined=C
+ * Exit status 0, or 1 with a message naming the device or file that failed. */
+#include "app_queue.h"
+#include "app_time.h"
+#include "canny.h"
+#include "io_devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct frame {
+    uint64_t seq, capture_ns, canny_us;
+    uint8_t *pixels, *edges;
+};
+
+static struct {
+    uint32_t width, height, fps;
+    int frames;
+    struct canny_params params;
+    int camera_fd, screen_fd;
+    struct app_queue free_frames, captured, detected;
+    uint64_t first_present_ns, last_present_ns;
+    uint64_t canny_us_total, latency_us_total, combined;
+    int shown, failed;
+} sv;
+
+static void *camera_thread(void *arg)
+{
+    (void)arg;
+    size_t len = (size_t)sv.width * sv.height;
+    for (int i = 0; i < sv.frames; i++) {
+        struct frame *f = app_queue_pop(&sv.free_frames);
+        if (!f)
+            break;
+        ssize_t got = read(sv.camera_fd, f->pixels, len);
+        struct dmx_camera_info info;
+        if (got != (ssize_t)len || ioctl(sv.camera_fd, DMX_CAMERA_GET_INFO, &info) < 0) {
+            fprintf(stderr, "surveillance: /dev/dmx/camera: read failed: %s\n", got < 0 ? strerror(errno) : "short frame");
+            sv.failed = 1;
+            break;
+        }
+        f->seq = info.seq;
+        f->capture_ns = info.timestamp_ns;
+        if (!app_queue_push(&sv.captured, f))
+            break;
+    }
+    app_queue_close(&sv.captured);
+    return NULL;
+}
+
+static void *detector_thread(void *arg)
+{
+    (void)arg;
+    struct canny_work work;
+    if (canny_init(&work, (int)sv.width, (int)sv.height) < 0) {
+        fprintf(stderr, "surveillance: out of memory for %ux%u\n", sv.width, sv.height);
+        sv.failed = 1;
+        app_queue_close(&sv.captured);
+        app_queue_close(&sv.detected);
+        return NULL;
+    }
+    struct frame *f;
+    while ((f = app_queue_pop(&sv.captured)) != NULL) {
+        uint64_t t0 = app_now_ns();
+        canny_run(&work, f->pixels, f->edges, &sv.params);
+        f->canny_us = (app_now_ns() - t0) / 1000;
+        if (!app_queue_push(&sv.detected, f))
+            break;
+    }
+    canny_free(&work);
+    app_queue_close(&sv.detected);
+    return NULL;
+}
+
+static void *ui_thread(void *arg)
+{
+    (void)arg;
+    size_t len = (size_t)sv.width * sv.height;
+    struct frame *f;
+    while ((f = app_queue_pop(&sv.detected)) != NULL) {
+        if (write(sv.screen_fd, f->edges, len) != (ssize_t)len) {
+            fprintf(stderr, "surveillance: /dev/dmx/screen: %s\n", strerror(errno));
+            sv.failed = 1;
+            app_queue_close(&sv.free_frames);
+            app_queue_close(&sv.detected);
+            break;
+        }
+        struct dmx_screen_info info;
+        uint64_t present = ioctl(sv.screen_fd, DMX_SCREEN_GET_INFO, &info) == 0 ? info.last_present_ns : app_now_ns();
+        uint64_t sum = dmx_checksum(f->edges, len);
+        uint64_t latency_us = present > f->capture_ns ? (present - f->capture_ns) / 1000 : 0;
+        printf("edge seq=%" PRIu64 " checksum=%016" PRIx64 " capture_ns=%" PRIu64 " canny_us=%" PRIu64
+               " latency_us=%" PRIu64 "\n", f->seq, sum, f->capture_ns, f->canny_us, latency_us);
+        if (sv.shown == 0)
+            sv.first_present_ns = present;
+        sv.last_present_ns = present;
+        sv.shown++;
+        sv.canny_us_total += f->canny_us;
+        sv.latency_us_total += latency_us;
+        sv.combined = (sv.combined ^ sum) * 0x100000001b3ULL;
+        app_queue_push(&sv.free_frames, f);
+    }
+    app_queue_close(&sv.free_frames);
+    return NULL;
+}
+
+static int parse_args(int argc, char **argv)
+{
+    sv.width = 320;
+    sv.height = 240;
+    sv.fps = 30;
+    sv.frames = 90;
+    sv.params.low = CANNY_DEFAULT_LOW;
+    sv.params.high = CANNY_DEFAULT_HIGH;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--size") == 0 && v && sscanf(v, "%ux%u", &sv.width, &sv.height) == 2)
+            i++;
+        else if (strcmp(argv[i], "--frames") == 0 && v && (sv.frames = atoi(v)) > 0)
+            i++;
+        else if (strcmp(argv[i], "--fps") == 0 && v && (sv.fps = (uint32_t)atoi(v)) > 0)
+            i++;
+        else if (strcmp(argv[i], "--low") == 0 && v)
+            sv.params.low = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--high") == 0 && v)
+            sv.params.high = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: surveillance [--size WxH] [--frames N] [--fps N] [--low N] [--high N]\n");
+            return -1;
+        }
+    }
+    if (sv.width < 176 || sv.height < 144 || sv.width > 720 || sv.height > 480) {
+        fprintf(stderr, "surveillance: preview size %ux%u is outside 176x144 .. 720x480\n", sv.width, sv.height);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_devices(void)
+{
+    sv.camera_fd = open("/dev/dmx/camera", O_RDONLY);
+    if (sv.camera_fd < 0) {
+        fprintf(stderr, "surveillance: /dev/dmx/camera: %s (is the camera clip there? see DMX_CAMERA_CLIP)\n",
+                strerror(errno));
+        return -1;
+    }
+    struct dmx_camera_mode cm = { sv.width, sv.height, DMX_PIX_GRAY8, sv.fps };
+    if (ioctl(sv.camera_fd, DMX_CAMERA_SET_MODE, &cm) < 0) {
+        fprintf(stderr, "surveillance: /dev/dmx/camera: cannot set %ux%u@%u: %s\n", sv.width, sv.height, sv.fps,
+                strerror(errno));
+        return -1;
+    }
+    sv.screen_fd = open("/dev/dmx/screen", O_WRONLY);
+    struct dmx_screen_mode sm = { sv.width, sv.height, DMX_PIX_GRAY8, 0 };
+    if (sv.screen_fd < 0 || ioctl(sv.screen_fd, DMX_SCREEN_SET_MODE, &sm) < 0) {
+        fprintf(stderr, "surveillance: /dev/dmx/screen: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (parse_args(argc, argv) < 0 || open_devices() < 0)
+        return 1;
+    enum { POOL = 4 };
+    struct frame pool[POOL];
+    size_t len = (size_t)sv.width * sv.height;
+    if (app_queue_init(&sv.free_frames, POOL) < 0 || app_queue_init(&sv.captured, POOL) < 0 ||
+        app_queue_init(&sv.detected, POOL) < 0)
+        return 1;
+    for (int i = 0; i < POOL; i++) {
+        pool[i].pixels = malloc(len);
+        pool[i].edges = malloc(len);
+        if (!pool[i].pixels || !pool[i].edges) {
+            fprintf(stderr, "surveillance: out of memory\n");
+            return 1;
+        }
+        app_queue_push(&sv.free_frames, &pool[i]);
+    }
+    pthread_t camera, detector, ui;
+    pthread_create(&camera, NULL, camera_thread, NULL);
+    pthread_create(&detector, NULL, detector_thread, NULL);
+    pthread_create(&ui, NULL, ui_thread, NULL);
+    pthread_join(camera, NULL);
+    pthread_join(detector, NULL);
+    pthread_join(ui, NULL);
+    struct dmx_camera_info info = { 0 };
+    ioctl(sv.camera_fd, DMX_CAMERA_GET_INFO, &info);
+    double span = (double)(sv.last_present_ns - sv.first_present_ns) / 1e9;
+    double fps = sv.shown > 1 && span > 0 ? (sv.shown - 1) / span : 0;
+    printf("surveillance: frames=%d fps=%.2f mean_canny_us=%" PRIu64 " mean_latency_us=%" PRIu64 " dropped=%" PRIu64
+           " combined=%016" PRIx64 "\n", sv.shown, fps, sv.shown ? sv.canny_us_total / sv.shown : 0,
+           sv.shown ? sv.latency_us_total / sv.shown : 0, info.dropped, sv.combined);
+    close(sv.camera_fd);
+    close(sv.screen_fd);
+    for (int i = 0; i < POOL; i++) {
+        free(pool[i].pixels);
+        free(pool[i].edges);
+    }
+    return sv.failed || sv.shown == 0;
+}

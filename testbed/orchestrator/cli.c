@@ -1,0 +1,372 @@
+/* cli: dmx's command line: subcommands, their options and their --help pages. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_model.h"
+#include "doctor.h"
+#include "exit_codes.h"
+#include "ini_schema.h"
+#include "paths.h"
+#include "run.h"
+#include "scenario.h"
+
+#define DMX_VERSION "0.1"
+
+static const char main_help[] =
+    "NAME\n"
+    "    dmx - run emulated ARM devices joined by an emulated network (the DynaMix testbed)\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    dmx run SCENARIO.ini [OPTIONS]\n"
+    "    dmx run --app PATH --devices N [OPTIONS] [-- ARGS...]\n"
+    "    dmx doctor\n"
+    "    dmx help [COMMAND]    dmx COMMAND --help    dmx --version\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Each device is a qemu-aarch64 user-mode process in its own network namespace, with TAP dmx0 at\n"
+    "    10.77.0.N/24. dmx-medium links the TAPs and shapes each link's rate, delay, jitter and loss.\n"
+    "\n"
+    "COMMANDS\n"
+    "    run       run a scenario file, or any aarch64 program on N devices (see dmx run --help)\n"
+    "    doctor    check whether this host can run scenarios, and say what fixes it if not\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0      success (for run: the master app's own status when the run itself went well)\n"
+    "    64     bad command line\n"
+    "    65     invalid scenario or devices.ini (each problem as FILE:LINE: key 'K' in [SECTION]: ...)\n"
+    "    69     the host lacks something (qemu, dmx-medium, the app, /dev/net/tun, ...); see dmx doctor\n"
+    "    70     a device crashed or dmx-medium died during the run\n"
+    "    71     an operating-system call failed (fork, unshare, TAP setup)\n"
+    "    73     the run directory cannot be created, or another run holds it (--out)\n"
+    "    128+N  interrupted by signal N (130: Ctrl-C, 143: SIGTERM)\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    DMX_TOP           tree root (default: two levels above this binary's build/bin/)\n"
+    "    DMX_QEMU, DMX_PLUGIN, DMX_MEDIUM, DMX_DEVICES_INI\n"
+    "                      use another qemu-aarch64, devmodel plugin, dmx-medium or devices.ini\n"
+    "    DMX_NO_STATUS     set to suppress the live status line on a terminal\n";
+
+static const char run_help[] =
+    "NAME\n"
+    "    dmx run - run a scenario, or one program on N emulated devices\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    dmx run SCENARIO.ini [--policy P] [--tdf T] [--seed N] [--out DIR] [--set SECTION.KEY=VALUE]...\n"
+    "    dmx run --app PATH --devices N [--policy P] [--tdf T] [--seed N] [--link SPEC] [--out DIR] [-- ARGS...]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Validates everything first: an unknown key, a bad value or an unknown device model stops the run\n"
+    "    before anything starts, with FILE:LINE: key 'K' in [SECTION]: MESSAGE.\n"
+    "    Then it starts dmx-medium, gives every device a fresh network namespace with TAP dmx0\n"
+    "    (10.77.0.N/24, MAC 02:dd:00:00:00:NN), attaches the TAPs to the medium and starts qemu-aarch64 with the\n"
+    "    devmodel plugin (when built) on every device. The app runs on the master (the first device, or the one\n"
+    "    with master=true) with DMX_ROLE=master; the others run the same binary with DMX_ROLE=worker.\n"
+    "    The run ends when the master's app exits (workers get 5 s to finish, then SIGTERM), when\n"
+    "    duration_s of emulated time has passed, on SIGINT/SIGTERM, or when a device crashes. Nothing\n"
+    "    outlives it: devices, namespaces, TAPs, the medium and its socket are all gone when dmx exits, even\n"
+    "    if dmx itself is killed (children have PR_SET_PDEATHSIG).\n"
+    "    Without --policy, a scenario runs once per policy it lists; with it, only that policy.\n"
+    "\n"
+    "    The master's stdout and stderr are dmx's; each worker's go to RUN/devices/NAME/stdout.log and\n"
+    "    stderr.log. With --app, dmx exits with the app's exit status.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --policy P        local, rf, dynamix or offload (exported to devices as DMX_POLICY)\n"
+    "    --tdf T           time dilation factor >= 1 (guest time runs T times slower than the host's)\n"
+    "    --seed N          random seed for the medium (default: the scenario's, else 1)\n"
+    "    --out DIR         run directory (default results/SCENARIO/TIMESTAMP-POLICY-PID/)\n"
+    "    --set S.K=V       override one scenario key, e.g. --set scenario.tdf=4 --set 'device tv.screen=1920x1080'\n"
+    "    --app PATH        run this aarch64 program instead of a scenario\n"
+    "    --devices N       with --app: N devices dev1..devN of the default model (scenarios/devices.ini)\n"
+    "    --link SPEC       with --app: link spec in tc-netem syntax (default from devices.ini)\n"
+    "    --no-medium       do not start dmx-medium: devices have a TAP but no network (debugging)\n"
+    "    --check           validate the scenario, print what would run, and exit\n"
+    "    -h, --help        this page\n"
+    "\n"
+    "SCENARIO FILE (GKeyFile syntax; '#' starts a comment)\n"
+    "%s"
+    "\n"
+    "DEVICE ENVIRONMENT\n"
+    "    DMX_DEVICE_NAME, DMX_DEVICE_INDEX, DMX_DEVICES (name=ip,... master first), DMX_SECRET, DMX_RUN_DIR,\n"
+    "    DMX_ROLE (master|worker), DMX_POLICY, DMX_SCENARIO, DMX_SEED, DMX_DEVICE_MODEL,\n"
+    "    DMX_RESOURCES (screen=WxH;storage=DIR;...), QEMU_TDF, QEMU_TDF_EPOCH_NS.\n"
+    "\n"
+    "FILES\n"
+    "    RUN/events.log          what happened, stamped with emulated seconds\n"
+    "    RUN/summary.json        scenario, policy, valid, exit status, tdf, duration, link, devices\n"
+    "    RUN/medium.pcap, RUN/medium.log\n"
+    "    RUN/devices/NAME/       stdout.log, stderr.log (workers), cpu.stats (devmodel plugin)\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    The master app's status if the run went well, else as in dmx --help (65 invalid scenario,\n"
+    "    69 host not ready, 70 device crashed, 71 system error, 73 run directory in use, 128+N signal).\n"
+    "\n"
+    "EXAMPLES\n"
+    "    dmx run scenarios/hello.ini\n"
+    "    dmx run --app build/guest/tcp_ring --devices 3\n"
+    "    dmx run --app build/guest/hello --devices 2 --link 'rate 10mbit delay 20ms' -- --exit 3\n";
+
+static const char doctor_help[] =
+    "NAME\n"
+    "    dmx doctor - check whether this host can run dmx scenarios\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    dmx doctor\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Checks, and for each problem names the package or command that fixes it:\n"
+    "    the qemu-aarch64 build, the devmodel plugin, dmx-medium, scenarios/devices.ini, /dev/net/tun,\n"
+    "    network namespaces (a child really creates one with a TAP), user namespaces (for non-root use),\n"
+    "    kernel netem (tc qdisc add dev lo root netem, in a throwaway namespace; optional), the arm64\n"
+    "    libraries and the aarch64 cross compiler.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 when every required check passed (warnings allowed), 69 otherwise.\n";
+
+static int usage_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static int usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("dmx: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nTry 'dmx %s--help' for more information.\n", cmd);
+  va_end(ap);
+  return DMX_EXIT_USAGE;
+}
+
+static void print_run_help(void) {
+  g_autofree char *schema = dmx_scenario_schema_help();
+  printf(run_help, schema);
+}
+
+typedef struct {
+  const char *policy;
+  const char *tdf;
+  const char *seed;
+  const char *out;
+  const char *app;
+  const char *link;
+  int devices;
+  gboolean no_medium;
+  gboolean check_only;
+  GPtrArray *sets;     /* --set values, NULL-terminated at use */
+  GPtrArray *positional;
+  char **app_args;     /* after "--" */
+} RunArgs;
+
+enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK };
+
+static int parse_run_args(int argc, char **argv, RunArgs *a) {
+  static const struct option opts[] = {
+      {"policy", required_argument, NULL, OPT_POLICY}, {"tdf", required_argument, NULL, OPT_TDF},
+      {"seed", required_argument, NULL, OPT_SEED},     {"out", required_argument, NULL, OPT_OUT},
+      {"set", required_argument, NULL, OPT_SET},       {"app", required_argument, NULL, OPT_APP},
+      {"devices", required_argument, NULL, OPT_DEVICES}, {"link", required_argument, NULL, OPT_LINK},
+      {"no-medium", no_argument, NULL, OPT_NO_MEDIUM}, {"check", no_argument, NULL, OPT_CHECK},
+      {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+  };
+  /* Everything after "--" belongs to the app, untouched by getopt's permutation. */
+  int end = argc;
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--") == 0) {
+      end = i;
+      a->app_args = g_strdupv(argv + i + 1);
+      break;
+    }
+  opterr = 0;
+  optind = 1;
+  int c;
+  guint64 n;
+  while ((c = getopt_long(end, argv, ":h", opts, NULL)) != -1) {
+    switch (c) {
+      case OPT_POLICY: a->policy = optarg; break;
+      case OPT_TDF: a->tdf = optarg; break;
+      case OPT_SEED: a->seed = optarg; break;
+      case OPT_OUT: a->out = optarg; break;
+      case OPT_SET: g_ptr_array_add(a->sets, optarg); break;
+      case OPT_APP: a->app = optarg; break;
+      case OPT_LINK: a->link = optarg; break;
+      case OPT_NO_MEDIUM: a->no_medium = TRUE; break;
+      case OPT_CHECK: a->check_only = TRUE; break;
+      case OPT_DEVICES:
+        if (!g_ascii_string_to_unsigned(optarg, 10, 1, 250, &n, NULL))
+          return usage_error("run ", "--devices %s: expected a number from 1 to 250", optarg);
+        a->devices = (int)n;
+        break;
+      case 'h': print_run_help(); return -1;
+      case ':': return usage_error("run ", "option '%s' needs a value", argv[optind - 1]);
+      default: return usage_error("run ", "unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  for (int i = optind; i < end; i++)
+    g_ptr_array_add(a->positional, argv[i]);
+  return 0;
+}
+
+static int check_run_args(const RunArgs *a) {
+  if (a->app && a->positional->len)
+    return usage_error("run ", "give either SCENARIO.ini or --app PATH, not both");
+  if (!a->app && a->positional->len != 1)
+    return usage_error("run ", a->positional->len ? "expected one scenario file" : "missing SCENARIO.ini (or --app PATH)");
+  if (a->app && !a->devices)
+    return usage_error("run ", "--app needs --devices N");
+  if (!a->app && (a->devices || a->link || a->app_args))
+    return usage_error("run ", "--devices, --link and '-- ARGS' go with --app; a scenario sets them in its file "
+                               "(or use --set)");
+  if (a->app && a->sets->len > 0)
+    return usage_error("run ", "--set applies to scenario files only");
+  if (a->policy && !g_strv_contains(dmx_known_policies, a->policy))
+    return usage_error("run ", "unknown policy '%s' (known: local, rf, dynamix, offload)", a->policy);
+  return 0;
+}
+
+/* --tdf and --seed override the scenario; tdf=auto is not measured yet and runs at 1. */
+static gboolean resolve_numbers(const RunArgs *a, const DmxScenario *sc, double *tdf, guint64 *seed) {
+  *tdf = sc->tdf;
+  *seed = sc->seed;
+  if (a->tdf && strcmp(a->tdf, "auto") == 0) {
+    *tdf = 0;
+  } else if (a->tdf && (!ini_parse_number(a->tdf, tdf) || *tdf < 1 || *tdf > 1000)) {
+    usage_error("run ", "--tdf %s: expected 'auto' or a number from 1 to 1000", a->tdf);
+    return FALSE;
+  }
+  if (a->seed && !g_ascii_string_to_unsigned(a->seed, 10, 0, G_MAXUINT64, seed, NULL)) {
+    usage_error("run ", "--seed %s: expected a whole number >= 0", a->seed);
+    return FALSE;
+  }
+  if (*tdf == 0) {
+    g_printerr("dmx: note: tdf=auto does not measure the host yet; running at tdf 1\n");
+    *tdf = 1;
+  }
+  return TRUE;
+}
+
+static void print_plan(const DmxScenario *sc, double tdf, guint64 seed) {
+  g_autofree char *args = g_strjoinv(" ", sc->args);
+  g_autofree char *policies = g_strjoinv(",", sc->policies);
+  printf("scenario %s (%s)\n  app      %s %s\n  policies %s\n  tdf %g, seed %" G_GUINT64_FORMAT
+         ", duration %g s\n  link     %s (%s)\n",
+         sc->name, sc->path, sc->app, args, policies, tdf, seed, sc->duration_s, sc->link_spec, sc->link_mode);
+  for (guint i = 0; i < sc->devices->len; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    g_autofree char *res = dmx_device_spec_resources(d, " ");
+    printf("  device %-8s 10.77.0.%-3d %-8s %s%s\n", d->name, d->index, d->model ? d->model->name : "?",
+           d->master ? "master " : "", res);
+  }
+}
+
+static DmxScenario *load_scenario(const RunArgs *a, const DmxPaths *paths, const DmxModelDb *db, int *code) {
+  g_ptr_array_add(a->sets, NULL);
+  DmxScenarioLoadOptions lo = {.top = paths->top, .models = db, .overrides = (const char *const *)a->sets->pdata,
+                               .check_app = TRUE};
+  g_autoptr(GError) err = NULL;
+  DmxScenario *sc = a->app ? dmx_scenario_for_app(a->app, a->app_args, a->devices, a->link, &lo, &err)
+                           : dmx_scenario_load(a->positional->pdata[0], &lo, &err);
+  if (!sc) {
+    g_printerr("%s\n", err->message);
+    *code = a->app ? DMX_EXIT_USAGE : DMX_EXIT_SCENARIO;
+  }
+  return sc;
+}
+
+static int run_policies(const RunArgs *a, const DmxScenario *sc, const DmxPaths *paths, double tdf, guint64 seed) {
+  const char *only[] = {a->policy, NULL};
+  const char *const *policies = a->policy ? only : (const char *const *)sc->policies;
+  if (a->out && g_strv_length((char **)policies) > 1) {
+    g_printerr("dmx: --out with several policies: pass --policy to pick one\n");
+    return DMX_EXIT_USAGE;
+  }
+  int worst = DMX_EXIT_OK;
+  for (int i = 0; policies[i]; i++) {
+    DmxRunOptions ro = {.scenario = sc, .policy = policies[i], .tdf = tdf, .seed = seed, .out = a->out,
+                        .no_medium = a->no_medium, .paths = paths};
+    int code = dmx_run(&ro);
+    if (code != DMX_EXIT_OK && worst == DMX_EXIT_OK)
+      worst = code;
+    if (code >= DMX_EXIT_SIGNAL_BASE)
+      break; /* interrupted: do not start the next policy */
+  }
+  return worst;
+}
+
+static int run_with_args(RunArgs *a) {
+  g_autoptr(DmxPaths) paths = dmx_paths_discover();
+  g_autoptr(GError) err = NULL;
+  g_autoptr(DmxModelDb) db = dmx_model_db_load(paths->devices_ini, &err);
+  if (!db) {
+    g_printerr("%s\n", err->message);
+    return DMX_EXIT_SCENARIO;
+  }
+  int code = DMX_EXIT_OK;
+  g_autoptr(DmxScenario) sc = load_scenario(a, paths, db, &code);
+  if (!sc)
+    return code;
+  double tdf;
+  guint64 seed;
+  if (!resolve_numbers(a, sc, &tdf, &seed))
+    return DMX_EXIT_USAGE;
+  if (a->check_only) {
+    print_plan(sc, tdf, seed);
+    return DMX_EXIT_OK;
+  }
+  return run_policies(a, sc, paths, tdf, seed);
+}
+
+static int cmd_run(int argc, char **argv) {
+  RunArgs a = {.sets = g_ptr_array_new(), .positional = g_ptr_array_new()};
+  int code = parse_run_args(argc, argv, &a);
+  if (code == 0)
+    code = check_run_args(&a);
+  if (code == 0)
+    code = run_with_args(&a);
+  g_ptr_array_unref(a.sets);
+  g_ptr_array_unref(a.positional);
+  g_strfreev(a.app_args);
+  return code < 0 ? DMX_EXIT_OK : code;
+}
+
+static int cmd_doctor(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(doctor_help, stdout);
+    return DMX_EXIT_OK;
+  }
+  if (argc > 1)
+    return usage_error("doctor ", "unexpected argument '%s'", argv[1]);
+  g_autoptr(DmxPaths) paths = dmx_paths_discover();
+  return dmx_doctor(paths);
+}
+
+static int cmd_help(const char *topic) {
+  if (topic && strcmp(topic, "run") == 0)
+    print_run_help();
+  else if (topic && strcmp(topic, "doctor") == 0)
+    fputs(doctor_help, stdout);
+  else if (!topic)
+    fputs(main_help, stdout);
+  else
+    return usage_error("", "no help for '%s' (commands: run, doctor)", topic);
+  return DMX_EXIT_OK;
+}
+
+int dmx_cli_main(int argc, char **argv) {
+  if (argc < 2)
+    return usage_error("", "missing command (run, doctor)");
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "run") == 0)
+    return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "doctor") == 0)
+    return cmd_doctor(argc - 1, argv + 1);
+  if (strcmp(cmd, "help") == 0)
+    return cmd_help(argc > 2 ? argv[2] : NULL);
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+    return cmd_help(NULL);
+  if (strcmp(cmd, "--version") == 0) {
+    printf("dmx %s\n", DMX_VERSION);
+    return DMX_EXIT_OK;
+  }
+  return usage_error("", "unknown command '%s' (commands: run, doctor, help)", cmd);
+}

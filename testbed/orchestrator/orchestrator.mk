@@ -1,0 +1,22 @@
+# testbed/orchestrator/orchestrator.mk: build/bin/dmx, the orchestrator CLI.
+# Its objects (minus main.o) are also linked into the orchestrator tests (testbed/tests/orchestrator.mk).
+# It compiles in dmx-medium's client library and link-spec parser from netem/.
+
+ORCH_DIR := testbed/orchestrator
+ORCH_OBJ := build/obj/orchestrator
+ORCH_TOP := $(if $(TOP),$(TOP),$(CURDIR))
+ORCH_CFLAGS = $(HOST_CFLAGS) -DDMX_TOP='"$(ORCH_TOP)"'
+ORCH_LIBS = $(GLIB_LIBS) -lm
+ORCH_HEADERS := $(wildcard $(ORCH_DIR)/*.h) $(wildcard netem/*.h)
+ORCH_LIB_OBJS := $(patsubst $(ORCH_DIR)/%.c,$(ORCH_OBJ)/%.o,$(filter-out $(ORCH_DIR)/main.c,$(wildcard $(ORCH_DIR)/*.c)))
+ORCH_NETEM_OBJS := build/obj/netem/medium_client.o build/obj/netem/link_spec.o
+
+BINS += build/bin/dmx
+
+$(ORCH_OBJ)/%.o: $(ORCH_DIR)/%.c $(ORCH_HEADERS) $(ORCH_DIR)/orchestrator.mk
+	@mkdir -p $(@D)
+	$(CC) $(ORCH_CFLAGS) -c -o $@ $<
+
+build/bin/dmx: $(ORCH_OBJ)/main.o $(ORCH_LIB_OBJS) $(ORCH_NETEM_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)

@@ -1,0 +1,490 @@
+/* run: see run.h.
+ *
+ * Order of a run: check the host, lock a fresh run directory, start dmx-medium, bring every device's namespace and
+ * TAP up and attach the TAPs, fix the epoch of emulated time, let the devices exec qemu (workers first, master last),
+ * then wait in one poll loop for signals, device exits and the scenario's duration. Every exit path goes through
+ * teardown(): devices SIGTERM then SIGKILL, medium quit, descriptors closed, socket and lock removed. */
+#include "run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "device.h"
+#include "exit_codes.h"
+#include "link_check.h"
+#include "medium_link.h"
+#include "netns.h"
+#include "output_relay.h"
+#include "run_dir.h"
+#include "status.h"
+
+#define STOP_GRACE_MS 2000      /* SIGTERM to SIGKILL */
+#define WORKER_GRACE_MS 5000    /* after the master's app exits, for the workers to finish on their own */
+#define LOOP_TICK_MS 100
+
+typedef struct {
+  const DmxRunOptions *opt;
+  const DmxScenario *sc;
+  DmxRunDir *dir;
+  DmxMedium *medium;
+  GPtrArray *devices;    /* DmxDevice*, index order (master first) */
+  GArray *handled;       /* gboolean per device: its exit was already acted on */
+  DmxRelay *relay_out;   /* the master's stdout and stderr, relayed to dmx's */
+  DmxRelay *relay_err;
+  int sigfd;
+  DmxStatus status;
+  FILE *events;
+  char *label;           /* "hello/local" */
+  char *secret;
+  gint64 epoch_ns;
+  gint64 end_ns;         /* when the run stopped */
+  gboolean finished;     /* the run loop is done */
+  gboolean master_done;
+  gint64 master_done_ns;
+  int exit_code;
+  char *failure;         /* why the run failed; NULL if it did not */
+} Run;
+
+static gint64 monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double emulated_s(const Run *r) {
+  if (!r->epoch_ns)
+    return 0;
+  gint64 end = r->end_ns ? r->end_ns : monotonic_ns();
+  return (end - r->epoch_ns) / 1e9 / r->opt->tdf;
+}
+
+static void event(Run *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void event(Run *r, const char *fmt, ...) {
+  if (!r->events)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(r->events, "%10.3f ", emulated_s(r));
+  vfprintf(r->events, fmt, ap);
+  fputc('\n', r->events);
+  fflush(r->events);
+  va_end(ap);
+}
+
+/* Records the first failure only: later ones are consequences. */
+static void fail(Run *r, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void fail(Run *r, int code, const char *fmt, ...) {
+  r->finished = TRUE;
+  if (r->failure)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  r->failure = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  r->exit_code = code;
+  dmx_say(&r->status, "%s", r->failure);
+  event(r, "failed: %s", r->failure);
+}
+
+/* ---- preflight ---- */
+
+static int preflight(const DmxRunOptions *opt) {
+  g_autoptr(GError) err = NULL;
+  if (!g_file_test(opt->paths->qemu, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_printerr("dmx: qemu-aarch64 not found at %s: run ./configure in %s (it fetches, patches and builds QEMU; "
+               "`dmx doctor` checks the rest)\n", opt->paths->qemu, opt->paths->top);
+    return DMX_EXIT_HOST;
+  }
+  if (!dmx_check_guest_binary(opt->scenario->app, &err)) {
+    g_printerr("dmx: %s\n", err->message);
+    return DMX_EXIT_HOST;
+  }
+  if (!opt->no_medium && !g_file_test(opt->paths->medium, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_printerr("dmx: %s not found: build the link emulator (netem/) with `make`, or pass --no-medium to run the "
+               "devices without a network\n", opt->paths->medium);
+    return DMX_EXIT_HOST;
+  }
+  if (!g_file_test("/dev/net/tun", G_FILE_TEST_EXISTS)) {
+    g_printerr("dmx: /dev/net/tun is missing: modprobe tun (or, in a container, pass --device /dev/net/tun)\n");
+    return DMX_EXIT_HOST;
+  }
+  return DMX_EXIT_OK;
+}
+
+static char *random_secret(void) {
+  guint8 b[16];
+  if (getrandom(b, sizeof b, 0) != sizeof b)
+    for (guint i = 0; i < sizeof b; i++)
+      b[i] = g_random_int_range(0, 256);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < sizeof b; i++)
+    g_string_append_printf(s, "%02x", b[i]);
+  return g_string_free(s, FALSE);
+}
+
+/* ---- device launch ---- */
+
+static char *devices_list(const DmxScenario *sc) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < sc->devices->len; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    g_autofree char *ip = dmx_device_ip(d->index);
+    g_string_append_printf(s, "%s%s=%s", i ? "," : "", d->name, ip);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
+  char **env = g_get_environ();
+  char num[64];
+  env = g_environ_setenv(env, "DMX_DEVICE_NAME", d->name, TRUE);
+  g_snprintf(num, sizeof num, "%d", d->index);
+  env = g_environ_setenv(env, "DMX_DEVICE_INDEX", num, TRUE);
+  env = g_environ_setenv(env, "DMX_DEVICES", devices, TRUE);
+  env = g_environ_setenv(env, "DMX_SECRET", r->secret, TRUE);
+  env = g_environ_setenv(env, "DMX_RUN_DIR", r->dir->path, TRUE);
+  env = g_environ_setenv(env, "DMX_ROLE", d->master ? "master" : "worker", TRUE);
+  env = g_environ_setenv(env, "DMX_POLICY", r->opt->policy, TRUE);
+  env = g_environ_setenv(env, "DMX_SCENARIO", r->sc->name, TRUE);
+  env = g_environ_setenv(env, "DMX_DEVICE_MODEL", d->model ? d->model->name : "", TRUE);
+  g_snprintf(num, sizeof num, "%" G_GUINT64_FORMAT, r->opt->seed);
+  env = g_environ_setenv(env, "DMX_SEED", num, TRUE);
+  g_autofree char *res = dmx_device_spec_resources(d, ";");
+  env = g_environ_setenv(env, "DMX_RESOURCES", res, TRUE);
+  g_ascii_dtostr(num, sizeof num, r->opt->tdf);
+  env = g_environ_setenv(env, "QEMU_TDF", num, TRUE);
+  env = g_environ_unsetenv(env, "QEMU_TDF_EPOCH_NS"); /* set by the child at start */
+  return env;
+}
+
+static char **qemu_argv(Run *r, const DmxDeviceSpec *d, const char *dev_dir) {
+  GPtrArray *a = g_ptr_array_new();
+  const DmxPaths *p = r->opt->paths;
+  g_ptr_array_add(a, g_strdup(p->qemu));
+  if (g_file_test(p->plugin, G_FILE_TEST_EXISTS) && d->model) {
+    g_autofree char *out = g_build_filename(dev_dir, "cpu.stats", NULL);
+    char tdf[32];
+    g_ascii_dtostr(tdf, sizeof tdf, r->opt->tdf);
+    g_ptr_array_add(a, g_strdup("-plugin"));
+    g_ptr_array_add(a, g_strdup_printf("%s,ips=%.0f,cores=%d,tdf=%s,out=%s", p->plugin, d->model->ips,
+                                       d->model->cores, tdf, out));
+  }
+  if (p->qemu_ld_prefix) {
+    g_ptr_array_add(a, g_strdup("-L"));
+    g_ptr_array_add(a, g_strdup(p->qemu_ld_prefix));
+  }
+  g_ptr_array_add(a, g_strdup(r->sc->app));
+  for (int i = 0; r->sc->args[i]; i++)
+    g_ptr_array_add(a, g_strdup(r->sc->args[i]));
+  g_ptr_array_add(a, NULL);
+  return (char **)g_ptr_array_free(a, FALSE);
+}
+
+static gboolean prepare_device(Run *r, const DmxDeviceSpec *d, const char *devices, GError **error) {
+  g_autofree char *dev_dir = dmx_run_dir_device(r->dir, d->name, error);
+  if (!dev_dir)
+    return FALSE;
+  g_autofree char *out = g_build_filename(dev_dir, "stdout.log", NULL);
+  g_autofree char *err = g_build_filename(dev_dir, "stderr.log", NULL);
+  g_auto(GStrv) argv = qemu_argv(r, d, dev_dir);
+  g_auto(GStrv) envp = device_env(r, d, devices);
+  /* The master's output is the run's output (relayed, and logged); the workers' goes to their logs. */
+  DmxDeviceLaunch launch = {
+      .name = d->name, .index = d->index, .argv = argv, .envp = envp, .stdout_fd = -1, .stderr_fd = -1,
+      .stdout_path = out, .stderr_path = err, .null_stdin = !d->master,
+  };
+  if (d->master) {
+    r->relay_out = dmx_relay_new(STDOUT_FILENO, out, &launch.stdout_fd, error);
+    r->relay_err = r->relay_out ? dmx_relay_new(STDERR_FILENO, err, &launch.stderr_fd, error) : NULL;
+    if (!r->relay_err)
+      return FALSE;
+  }
+  g_autofree char *cmd = g_strjoinv(" ", argv);
+  event(r, "device %s: %s", d->name, cmd);
+  DmxDevice *dev = dmx_device_prepare(&launch, error);
+  if (launch.stdout_fd >= 0)
+    close(launch.stdout_fd); /* only the device writes into the relays */
+  if (launch.stderr_fd >= 0)
+    close(launch.stderr_fd);
+  if (!dev)
+    return FALSE;
+  g_ptr_array_add(r->devices, dev);
+  gboolean no = FALSE;
+  g_array_append_val(r->handled, no);
+  event(r, "device %s: pid %d, netns inode %" G_GUINT64_FORMAT ", TAP dmx0 10.77.0.%d", d->name, (int)dev->pid,
+        dev->netns_inode, d->index);
+  if (r->medium) {
+    if (!dmx_medium_attach(r->medium, d->name, dev->tap_fd, error))
+      return FALSE;
+    close(dev->tap_fd); /* the medium holds it now */
+    dev->tap_fd = -1;
+  }
+  return TRUE;
+}
+
+static int bring_up(Run *r) {
+  g_autoptr(GError) err = NULL;
+  if (!r->opt->no_medium) {
+    DmxMediumOptions mo = {.binary = r->opt->paths->medium, .run_dir = r->dir->path,
+                           .link_spec = r->sc->link_spec, .mode = r->sc->link_mode,
+                           .tdf = r->opt->tdf, .seed = r->opt->seed};
+    r->medium = dmx_medium_start(&mo, &err);
+    if (!r->medium) {
+      fail(r, DMX_EXIT_HOST, "%s", err->message);
+      return r->exit_code;
+    }
+    event(r, "medium: pid %d, default link '%s', mode %s", (int)dmx_medium_pid(r->medium), r->sc->link_spec,
+          r->sc->link_mode);
+  }
+  g_autofree char *devices = devices_list(r->sc);
+  for (guint i = 0; i < r->sc->devices->len; i++)
+    if (!prepare_device(r, r->sc->devices->pdata[i], devices, &err)) {
+      fail(r, DMX_EXIT_SYSTEM, "%s", err->message);
+      return r->exit_code;
+    }
+  r->epoch_ns = monotonic_ns();
+  /* Workers first, so that the master's app finds its peers' servers soon after it starts. */
+  for (guint n = 0; n < r->devices->len; n++) {
+    DmxDevice *dev = r->devices->pdata[(n + 1) % r->devices->len];
+    if (!dmx_device_start(dev, r->epoch_ns, &err)) {
+      fail(r, DMX_EXIT_HOST, "%s", err->message);
+      return r->exit_code;
+    }
+  }
+  event(r, "started %u devices, epoch %" G_GINT64_FORMAT " ns, tdf %g", r->devices->len, r->epoch_ns, r->opt->tdf);
+  return DMX_EXIT_OK;
+}
+
+/* ---- the run loop ---- */
+
+static gboolean is_interrupt(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIGHUP; }
+
+static void device_exited(Run *r, guint i) {
+  DmxDevice *dev = r->devices->pdata[i];
+  g_autofree char *how = dmx_device_describe_exit(dev);
+  event(r, "device %s (pid %d) %s", dev->name, (int)dev->pid, how);
+  if (dev->stopping)
+    return;
+  int st = dev->wait_status;
+  gboolean master = i == 0;
+  if (WIFSIGNALED(st) && is_interrupt(WTERMSIG(st))) {
+    /* Ctrl-C reaches the whole foreground process group, devices included. */
+    fail(r, DMX_EXIT_SIGNAL_BASE + WTERMSIG(st), "device %s was interrupted (SIG%s); stopping the run", dev->name,
+         sigabbrev_np(WTERMSIG(st)));
+    return;
+  }
+  if (master && WIFEXITED(st)) {
+    r->master_done = TRUE;
+    r->master_done_ns = monotonic_ns();
+    r->exit_code = WEXITSTATUS(st);
+    return;
+  }
+  if (!master && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return; /* a worker that finished its part */
+  fail(r, DMX_EXIT_RUN_FAILED, "device %s (pid %d, %s) %s; stopping the run (its logs: %s/devices/%s/)", dev->name,
+       (int)dev->pid, master ? "master" : "worker", how, r->dir->path, dev->name);
+}
+
+static void check_children(Run *r) {
+  dmx_reap_children(r->devices, r->medium);
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmxDevice *dev = r->devices->pdata[i];
+    gboolean *handled = &g_array_index(r->handled, gboolean, i);
+    if (dev->state == DEVICE_EXITED && !*handled) {
+      *handled = TRUE;
+      device_exited(r, i);
+    }
+  }
+  if (r->medium && !dmx_medium_alive(r->medium)) {
+    g_autofree char *how = dmx_describe_wait_status(dmx_medium_wait_status(r->medium));
+    fail(r, DMX_EXIT_RUN_FAILED, "dmx-medium %s during the run (see %s)", how, dmx_medium_log_path(r->medium));
+  }
+}
+
+static void read_signals(Run *r) {
+  struct signalfd_siginfo si;
+  gboolean child = FALSE;
+  int interrupt = 0;
+  while (read(r->sigfd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGCHLD)
+      child = TRUE;
+    else if (!interrupt)
+      interrupt = si.ssi_signo;
+  }
+  /* An interrupt wins over the device deaths it caused. */
+  if (interrupt)
+    fail(r, DMX_EXIT_SIGNAL_BASE + interrupt, "interrupted by SIG%s; stopping %u devices", sigabbrev_np(interrupt),
+         r->devices->len);
+  if (child)
+    check_children(r);
+}
+
+static int devices_up(const Run *r) {
+  int n = 0;
+  for (guint i = 0; i < r->devices->len; i++)
+    n += dmx_device_alive(r->devices->pdata[i]);
+  return n;
+}
+
+static void check_timers(Run *r) {
+  if (r->sc->duration_s > 0 && emulated_s(r) >= r->sc->duration_s) {
+    event(r, "scenario duration %g s reached", r->sc->duration_s);
+    r->finished = TRUE;
+  }
+  if (r->master_done && (devices_up(r) == 0 || monotonic_ns() - r->master_done_ns > WORKER_GRACE_MS * 1000000LL))
+    r->finished = TRUE;
+}
+
+static void pump_relays(Run *r) {
+  if (r->relay_out)
+    dmx_relay_pump(r->relay_out, &r->status);
+  if (r->relay_err)
+    dmx_relay_pump(r->relay_err, &r->status);
+}
+
+static void run_loop(Run *r) {
+  while (!r->finished) {
+    struct pollfd p[3] = {{.fd = r->sigfd, .events = POLLIN},
+                          {.fd = r->relay_out ? r->relay_out->pipe_fd : -1, .events = POLLIN},
+                          {.fd = r->relay_err ? r->relay_err->pipe_fd : -1, .events = POLLIN}};
+    int n = poll(p, 3, LOOP_TICK_MS);
+    pump_relays(r);
+    if (n > 0 && (p[0].revents & POLLIN))
+      read_signals(r);
+    else
+      check_children(r); /* belt and braces: a SIGCHLD is never lost, but a poll error must not stall us */
+    check_timers(r);
+    dmx_status_update(&r->status, r->label, emulated_s(r), r->opt->tdf, devices_up(r), (int)r->sc->devices->len);
+  }
+  r->end_ns = monotonic_ns();
+}
+
+/* ---- teardown and results ---- */
+
+static void teardown(Run *r) {
+  dmx_status_clear(&r->status);
+  if (r->devices->len) {
+    dmx_stop_devices(r->devices, r->medium, STOP_GRACE_MS);
+    check_children(r); /* act on exits that happened during the stop */
+  }
+  if (r->relay_out)
+    dmx_relay_drain(r->relay_out, NULL, 1000);
+  if (r->relay_err)
+    dmx_relay_drain(r->relay_err, NULL, 1000);
+  if (r->medium) {
+    dmx_medium_stop(r->medium);
+    event(r, "medium stopped");
+  }
+  g_ptr_array_set_size(r->devices, 0); /* closes every control socket and TAP still open */
+}
+
+static void json_string(GString *s, const char *v) {
+  g_string_append_c(s, '"');
+  for (const char *p = v ? v : ""; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf(s, "\\%c", *p);
+    else if ((unsigned char)*p < 0x20)
+      g_string_append_printf(s, "\\u%04x", *p);
+    else
+      g_string_append_c(s, *p);
+  }
+  g_string_append_c(s, '"');
+}
+
+static void write_summary(Run *r) {
+  DmxLinkSummary link;
+  dmx_link_spec_summary(r->sc->link_spec, &link);
+  GString *s = g_string_new("{\n  \"scenario\": ");
+  json_string(s, r->sc->name);
+  g_string_append(s, ",\n  \"policy\": ");
+  json_string(s, r->opt->policy);
+  g_string_append_printf(s, ",\n  \"valid\": %s,\n  \"why_invalid\": ", r->failure ? "false" : "true");
+  json_string(s, r->failure);
+  g_string_append_printf(s, ",\n  \"exit_status\": %d,\n  \"tdf\": %g,\n  \"duration_s\": %.3f,\n", r->exit_code,
+                         r->opt->tdf, emulated_s(r));
+  g_string_append_printf(s, "  \"link\": {\"spec\": ");
+  json_string(s, r->sc->link_spec);
+  g_string_append_printf(s, ", \"rate_mbit\": %g, \"delay_ms\": %g, \"loss_pct\": %g},\n  \"devices\": {", link.rate_mbit,
+                         link.delay_ms, link.loss_pct);
+  for (guint i = 0; i < r->sc->devices->len; i++) {
+    const DmxDeviceSpec *d = r->sc->devices->pdata[i];
+    g_string_append(s, i ? ",\n    " : "\n    ");
+    json_string(s, d->name);
+    g_string_append_printf(s, ": {\"index\": %d, \"ip\": \"10.77.0.%d\", \"model\": ", d->index, d->index);
+    json_string(s, d->model ? d->model->name : "");
+    g_string_append(s, "}");
+  }
+  g_string_append(s, "\n  }\n}\n");
+  g_autofree char *path = g_build_filename(r->dir->path, "summary.json", NULL);
+  g_file_set_contents(path, s->str, -1, NULL);
+  g_string_free(s, TRUE);
+}
+
+static void run_free(Run *r) {
+  if (r->events)
+    fclose(r->events);
+  if (r->medium)
+    dmx_medium_free(r->medium);
+  g_ptr_array_unref(r->devices);
+  g_array_unref(r->handled);
+  dmx_relay_free(r->relay_out);
+  dmx_relay_free(r->relay_err);
+  dmx_run_dir_release(r->dir);
+  if (r->sigfd >= 0)
+    close(r->sigfd);
+  g_free(r->label);
+  g_free(r->secret);
+  g_free(r->failure);
+}
+
+int dmx_run(const DmxRunOptions *opt) {
+  int pre = preflight(opt);
+  if (pre != DMX_EXIT_OK)
+    return pre;
+  if (!g_file_test(opt->paths->plugin, G_FILE_TEST_EXISTS))
+    g_printerr("dmx: warning: %s not built yet: devices run without the devmodel CPU model (no throttling, no "
+               "cpu.stats)\n", opt->paths->plugin);
+  Run run = {.opt = opt, .sc = opt->scenario, .sigfd = -1};
+  Run *r = &run;
+  r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dmx_device_free);
+  r->handled = g_array_new(FALSE, TRUE, sizeof(gboolean));
+  r->label = g_strdup_printf("%s/%s", r->sc->name, opt->policy);
+  r->secret = r->sc->secret ? g_strdup(r->sc->secret) : random_secret();
+  dmx_status_init(&r->status);
+  g_autoptr(GError) err = NULL;
+  r->sigfd = dmx_signals_install(&err);
+  if (r->sigfd < 0) {
+    g_printerr("dmx: %s\n", err->message);
+    run_free(r);
+    return DMX_EXIT_SYSTEM;
+  }
+  r->dir = dmx_run_dir_create(opt->paths->results, r->sc->name, opt->policy, opt->out, &err);
+  if (!r->dir) {
+    g_printerr("dmx: %s\n", err->message);
+    run_free(r);
+    return DMX_EXIT_CANTCREAT;
+  }
+  g_autofree char *events = g_build_filename(r->dir->path, "events.log", NULL);
+  r->events = fopen(events, "we");
+  event(r, "run %s in %s (pid %d)", r->label, r->dir->path, (int)getpid());
+  if (bring_up(r) == DMX_EXIT_OK)
+    run_loop(r);
+  teardown(r);
+  event(r, "run ended: exit status %d%s%s", r->exit_code, r->failure ? ": " : "", r->failure ? r->failure : "");
+  write_summary(r);
+  if (r->failure)
+    g_printerr("dmx: run %s %s; partial results in %s\n", r->label,
+               r->exit_code >= DMX_EXIT_SIGNAL_BASE ? "stopped early" : "failed", r->dir->path);
+  int code = r->exit_code;
+  run_free(r);
+  return code;
+}

@@ -1,0 +1,55 @@
+/* scenario: a run description from scenarios/NAME.ini, validated completely before anything starts.
+ *
+ *   [scenario]      name, app, args, duration_s, policies, tdf, seed, secret
+ *   [device NAME]   model, master, screen, camera, speaker, storage
+ *   [link]          spec (tc-netem syntax), mode (wired|wifi)
+ *
+ * New section kinds (e.g. [event NAME]) are one entry in scenario.c's kind table plus their reader. */
+#pragma once
+#include <glib.h>
+
+#include "device_model.h"
+
+typedef struct {
+  char *name;
+  int index;               /* 1-based; the master is always 1 */
+  gboolean master;
+  const DmxDeviceModel *model;
+  GPtrArray *resources;    /* "screen=1280x720", "storage=/abs/dir", ... in file order */
+} DmxDeviceSpec;
+
+typedef struct {
+  char *path;              /* the .ini, or "(command line)" for dmx run --app */
+  char *name;
+  char *app;               /* absolute path of the guest program */
+  char **args;             /* its arguments (NULL-terminated, maybe empty) */
+  double duration_s;       /* emulated seconds; 0 = until the master's app exits */
+  char **policies;         /* NULL-terminated, at least one */
+  double tdf;              /* >= 1; 0 = auto */
+  guint64 seed;
+  char *secret;            /* hex; NULL = a fresh random secret per run */
+  char *link_spec;
+  char *link_mode;
+  GPtrArray *devices;      /* DmxDeviceSpec*, master first */
+} DmxScenario;
+
+typedef struct {
+  const char *top;         /* tree root: relative app paths are resolved against it */
+  const DmxModelDb *models;
+  const char *const *overrides; /* "section.key=value" from --set, NULL-terminated or NULL */
+  gboolean check_app;      /* also check that the app exists and is an aarch64 executable */
+} DmxScenarioLoadOptions;
+
+DmxScenario *dmx_scenario_load(const char *path, const DmxScenarioLoadOptions *opt, GError **error);
+/* The scenario behind `dmx run --app PATH --devices N`: N devices dev1..devN of the default model and link. */
+DmxScenario *dmx_scenario_for_app(const char *app, char **args, int n_devices, const char *link_spec,
+                                  const DmxScenarioLoadOptions *opt, GError **error);
+void dmx_scenario_free(DmxScenario *sc);
+/* The device's resources joined with SEP: "screen=1280x720;storage=/abs/dir" ("" if none). */
+char *dmx_device_spec_resources(const DmxDeviceSpec *d, const char *sep);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmxScenario, dmx_scenario_free)
+
+/* One line per section kind and key, for `dmx run --help`. */
+char *dmx_scenario_schema_help(void);
+
+extern const char *const dmx_known_policies[];

@@ -1,0 +1,308 @@
+/* The shared region: mappings, page states, fault handling, twins and flushes (see dsm_region.h). */
+#include "dsm_region.h"
+#include "dsm_diff.h"
+#include "sync_thread.h"
+#include "wire_conn.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+static struct dsm_region *active_region;
+static struct sigaction previous_segv;
+
+static uint8_t *app_page(const struct dsm_region *r, uint32_t p) { return r->base + (size_t)p * DSM_PAGE_SIZE; }
+static uint8_t *sys_page(const struct dsm_region *r, uint32_t p) { return r->sys + (size_t)p * DSM_PAGE_SIZE; }
+static uint8_t *twin_page(const struct dsm_region *r, uint32_t p) { return r->twins + (size_t)p * DSM_PAGE_SIZE; }
+
+static void protect(struct dsm_region *r, uint32_t p, int prot)
+{
+    if (mprotect(app_page(r, p), DSM_PAGE_SIZE, prot) != 0) {
+        wire_log("dsm: mprotect of page %u failed: %s", p, strerror(errno));
+        abort();
+    }
+}
+
+static void *map_fixed(uint64_t base, size_t size, int fd)
+{
+    void *want = (void *)(uintptr_t)base;
+    void *p = mmap(want, size, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (p != want) {            /* a kernel (or emulator) that ignores the flag treats it as a hint */
+        munmap(p, size);
+        errno = EEXIST;
+        return NULL;
+    }
+    return p;
+}
+
+int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const struct dsm_transport *t)
+{
+    memset(r, 0, sizeof(*r));
+    if (size == 0 || size % DSM_PAGE_SIZE || size / DSM_PAGE_SIZE > UINT32_MAX || base % DSM_PAGE_SIZE) {
+        errno = EINVAL;
+        return -1;
+    }
+    r->size = size;
+    r->npages = (uint32_t)(size / DSM_PAGE_SIZE);
+    r->transport = *t;
+    r->prefetch = true;
+    r->last_fault = UINT32_MAX - 1;
+    const char *pf = getenv("DMX_PREFETCH");
+    if (pf && strcmp(pf, "0") == 0)
+        r->prefetch = false;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->arrived, NULL);
+    r->memfd = memfd_create("dmx-dsm", MFD_CLOEXEC);
+    if (r->memfd < 0 || ftruncate(r->memfd, (off_t)size) != 0)
+        goto fail;
+    r->base = map_fixed(base, size, r->memfd);
+    if (!r->base)
+        goto fail;
+    r->sys = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+    r->twins = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r->sys == MAP_FAILED || r->twins == MAP_FAILED) {
+        r->sys = r->sys == MAP_FAILED ? NULL : r->sys;
+        r->twins = r->twins == MAP_FAILED ? NULL : r->twins;
+        goto fail;
+    }
+    r->state = calloc(r->npages, 1);            /* DSM_READ == 0 */
+    r->version = calloc(r->npages, sizeof(uint32_t));
+    r->dirty = calloc(r->npages, sizeof(uint32_t));
+    if (!r->state || !r->version || !r->dirty)
+        goto fail;
+    return 0;
+fail:;
+    int saved = errno;
+    dsm_region_destroy(r);
+    errno = saved ? saved : ENOMEM;
+    return -1;
+}
+
+void dsm_region_destroy(struct dsm_region *r)
+{
+    if (active_region == r) {
+        sigaction(SIGSEGV, &previous_segv, NULL);
+        active_region = NULL;
+    }
+    if (r->base)
+        munmap(r->base, r->size);
+    if (r->sys)
+        munmap(r->sys, r->size);
+    if (r->twins)
+        munmap(r->twins, r->size);
+    if (r->memfd > 0)
+        close(r->memfd);
+    free(r->state);
+    free(r->version);
+    free(r->dirty);
+    r->base = r->sys = r->twins = NULL;
+    r->state = NULL;
+    r->version = r->dirty = NULL;
+    r->memfd = -1;
+}
+
+static void segv_handler(int sig, siginfo_t *info, void *uctx)
+{
+    struct dsm_region *r = active_region;
+    int saved_errno = errno;
+    if (r && dsm_region_fault(r, info->si_addr)) {
+        errno = saved_errno;
+        return;
+    }
+    /* Not ours: behave as if we were never installed. */
+    if (previous_segv.sa_flags & SA_SIGINFO && previous_segv.sa_sigaction) {
+        previous_segv.sa_sigaction(sig, info, uctx);
+    } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
+        previous_segv.sa_handler(sig);
+    } else {
+        signal(SIGSEGV, SIG_DFL);   /* returning re-executes the access, which now kills us normally */
+    }
+}
+
+int dsm_region_install_handler(struct dsm_region *r)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = segv_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    active_region = r;
+    return sigaction(SIGSEGV, &sa, &previous_segv);
+}
+
+/* Called with r->lock held: diff page p against its twin, push the diff, make the page READ. */
+static int flush_page(struct dsm_region *r, uint32_t p)
+{
+    uint8_t diff[DSM_DIFF_MAX];
+    protect(r, p, PROT_READ);       /* first, so no local write slips past the diff */
+    size_t len = dsm_diff_make(twin_page(r, p), sys_page(r, p), diff);
+    r->state[p] = DSM_READ;
+    madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
+    r->stats.pages_flushed++;
+    if (len == 0)
+        return 0;
+    r->stats.diffs_pushed++;
+    r->stats.diff_bytes_pushed += len;
+    return r->transport.push(r->transport.ctx, p, r->version[p], diff, (uint32_t)len);
+}
+
+static void remove_dirty(struct dsm_region *r, uint32_t p)
+{
+    for (uint32_t i = 0; i < r->ndirty; i++)
+        if (r->dirty[i] == p) {
+            r->dirty[i] = r->dirty[--r->ndirty];
+            return;
+        }
+}
+
+int dsm_region_flush(struct dsm_region *r)
+{
+    int rc = 0;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < r->ndirty; i++)
+        if (r->state[r->dirty[i]] == DSM_WRITE && flush_page(r, r->dirty[i]) != 0)
+            rc = -1;
+    r->ndirty = 0;
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)
+{
+    int rc = 0;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t p = notices[i].page;
+        if (p >= r->npages)
+            continue;
+        if (r->state[p] == DSM_WRITE) {
+            if (flush_page(r, p) != 0)
+                rc = -1;
+            remove_dirty(r, p);
+        }
+        if (r->state[p] == DSM_READ) {
+            protect(r, p, PROT_NONE);
+            r->state[p] = DSM_INVALID;
+            r->stats.invalidations++;
+        }
+        /* FETCHING: the reply in flight was made after the master knew of this version, or arrives
+         * before this notice (one ordered connection); either way it brings at least this version. */
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+/* Called with r->lock held. */
+static void fetch(struct dsm_region *r, uint32_t p)
+{
+    uint32_t count = 1;
+    if (r->prefetch && p == r->last_fault + 1) {
+        count = DSM_PREFETCH_DEPTH;
+        if (count > r->npages - p)
+            count = r->npages - p;
+        r->stats.prefetch_requests++;
+    }
+    r->last_fault = p;
+    r->state[p] = DSM_FETCHING;
+    uint64_t t0 = dmx_now_ns();
+    pthread_mutex_unlock(&r->lock);
+    if (r->transport.request(r->transport.ctx, p, count) != 0) {
+        wire_log("dsm: lost the link to the master while fetching page %u", p);
+        abort();
+    }
+    pthread_mutex_lock(&r->lock);
+    while (r->state[p] == DSM_FETCHING)
+        pthread_cond_wait(&r->arrived, &r->lock);
+    uint64_t stall = dmx_now_ns() - t0;
+    r->stats.fetch_stall_ns += stall;
+    struct dmx_thread *t = dmx_thread_self();
+    if (t)
+        t->fetch_stall_ns += stall;
+}
+
+bool dsm_region_fault(struct dsm_region *r, const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr, b = (uintptr_t)r->base;
+    if (!r->base || a < b || a - b >= r->size)
+        return false;
+    uint32_t p = (uint32_t)((a - b) / DSM_PAGE_SIZE);
+    struct dmx_thread *t = dmx_thread_self();
+    if (t)
+        t->faults++;
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        switch (r->state[p]) {
+        case DSM_INVALID:
+            r->stats.read_faults++;
+            fetch(r, p);
+            continue;           /* READ now: a write faults again and takes the twin */
+        case DSM_FETCHING:
+            pthread_cond_wait(&r->arrived, &r->lock);
+            continue;
+        case DSM_READ:
+            r->stats.write_faults++;
+            memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
+            r->dirty[r->ndirty++] = p;
+            r->state[p] = DSM_WRITE;
+            protect(r, p, PROT_READ | PROT_WRITE);
+            break;
+        case DSM_WRITE:
+            break;              /* another thread got here first */
+        }
+        break;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return true;
+}
+
+/* Called with r->lock held: is a reply for p wanted? */
+static bool wanted(struct dsm_region *r, uint32_t p)
+{
+    if (p < r->npages && (r->state[p] == DSM_INVALID || r->state[p] == DSM_FETCHING))
+        return true;
+    r->stats.stale_replies++;
+    return false;
+}
+
+static void arrived(struct dsm_region *r, uint32_t p, uint32_t version, bool prefetched)
+{
+    r->version[p] = version;
+    r->state[p] = DSM_READ;
+    protect(r, p, PROT_READ);
+    if (prefetched)
+        r->stats.prefetched_pages++;
+    pthread_cond_broadcast(&r->arrived);
+}
+
+void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *data, bool prefetched)
+{
+    pthread_mutex_lock(&r->lock);
+    if (wanted(r, page)) {
+        memcpy(sys_page(r, page), data, DSM_PAGE_SIZE);
+        r->stats.pages_received++;
+        r->stats.page_bytes_received += DSM_PAGE_SIZE;
+        arrived(r, page, version, prefetched);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *diff, uint32_t len, bool prefetched)
+{
+    pthread_mutex_lock(&r->lock);
+    if (wanted(r, page) && dsm_diff_valid(diff, len)) {
+        dsm_diff_apply(sys_page(r, page), diff, len);
+        r->stats.diffs_received++;
+        r->stats.diff_bytes_received += len;
+        arrived(r, page, version, prefetched);
+    }
+    pthread_mutex_unlock(&r->lock);
+}

@@ -1,0 +1,85 @@
+/* dsm_region.h: this device's view of the shared region, and write detection.
+ *
+ * The region is a memfd mapped twice: the app view at the same fixed address on every device (default
+ * 0x200000000000), whose protection encodes each page's state, and a private system view, always
+ * read-write, through which libdmx fills pages and reads them for diffs, so a half-filled page is never
+ * visible to the app. Page states (one byte per page):
+ *
+ *   READ     PROT_READ. The copy is valid. A write faults -> the twin is saved, page goes WRITE.
+ *   WRITE    PROT_READ|WRITE, twin saved, on the dirty list. At flush (lock release to the master, a
+ *            revoke, or a write notice for this page): diff against the twin, push it home -> READ.
+ *   INVALID  PROT_NONE. A write notice said home has a newer version. Any access faults -> FETCHING.
+ *   FETCHING PROT_NONE, a request is in flight; other faulting threads wait. The reply (whole page, or
+ *            the diffs since our version, applied to our stale copy) -> READ.
+ *
+ * Every page starts READ at version 0 (all zero, like the home copy). The fault handler runs in the
+ * faulting thread (SIGSEGV, SA_SIGINFO), which blocks until the page arrives. Sequential faults
+ * (page == previous + 1) ask for DSM_PREFETCH_DEPTH pages at once unless DMX_PREFETCH=0. */
+#ifndef DSM_REGION_H
+#define DSM_REGION_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire_msg.h"
+
+#define DSM_DEFAULT_BASE    0x200000000000ull
+#define DSM_DEFAULT_SIZE    (64ull << 20)
+#define DSM_PREFETCH_DEPTH  4
+
+enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING };
+
+/* How the region talks to the home (the master). Both return 0 or -1 (link lost). */
+struct dsm_transport {
+    int (*request)(void *ctx, uint32_t page, uint32_t count);
+    int (*push)(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len);
+    void *ctx;
+};
+
+struct dsm_stats {
+    atomic_ullong read_faults, write_faults;     /* INVALID->fetch, READ->twin */
+    atomic_ullong pages_received, page_bytes_received;
+    atomic_ullong diffs_received, diff_bytes_received;
+    atomic_ullong diffs_pushed, diff_bytes_pushed, pages_flushed;
+    atomic_ullong invalidations, prefetch_requests, prefetched_pages, stale_replies;
+    atomic_ullong fetch_stall_ns;
+};
+
+struct dsm_region {
+    uint8_t *base;                  /* app view */
+    uint8_t *sys;                   /* system view, read-write */
+    uint8_t *twins;                 /* twin of page p at twins + p * page size */
+    size_t size;
+    uint32_t npages;
+    int memfd;
+    uint8_t *state;
+    uint32_t *version;
+    uint32_t *dirty, ndirty;
+    bool prefetch;
+    uint32_t last_fault;
+    pthread_mutex_t lock;
+    pthread_cond_t arrived;
+    struct dsm_transport transport;
+    struct dsm_stats stats;
+};
+
+/* Map the region at base (MAP_FIXED_NOREPLACE: fails rather than clobber a mapping). 0 or -1 (errno). */
+int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const struct dsm_transport *t);
+void dsm_region_destroy(struct dsm_region *r);
+/* Install the process-wide SIGSEGV handler for r (one region per process). 0 or -1. */
+int dsm_region_install_handler(struct dsm_region *r);
+/* Resolve a fault at addr. Returns false if addr is not in the region. */
+bool dsm_region_fault(struct dsm_region *r, const void *addr);
+
+/* Receiver side: a page or diff arrived from home. Applied only to INVALID/FETCHING pages. */
+void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *data, bool prefetched);
+void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *diff, uint32_t len, bool prefetched);
+/* Write notices from a grant: flush our own changes to those pages, then invalidate them. */
+int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
+/* Diff every dirty page against its twin and push the diffs home. 0 or -1. */
+int dsm_region_flush(struct dsm_region *r);
+
+#endif

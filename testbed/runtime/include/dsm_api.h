@@ -1,0 +1,38 @@
+/* dsm_api.h: the shared region and global locks, as apps see them until libdmx takes over pthread.
+ *
+ * dmx_dsm_start() joins the run described by the environment (docs/CONVENTIONS.md): device 1 runs the
+ * master daemon (listening on DMX_PORT, default 7707) and joins it itself; every other device connects to
+ * the first address of DMX_DEVICES and authenticates with DMX_SECRET. Outside the testbed (one device, no
+ * DMX_DEVICES) it still works, locally. Then the region [dmx_shared_base(), + dmx_shared_size()) holds the
+ * same data on every device, with lazy release consistency: writes made before dmx_unlock(L) are seen by
+ * whoever next does dmx_lock(L). Environment: DMX_DSM_SIZE (bytes, default 64 MiB), DMX_PREFETCH=0 (no
+ * sequential prefetch), DMX_SPECULATE=0 (no speculative lock grants), DMX_CONNECT_TIMEOUT (ms, 30000). */
+#ifndef DSM_API_H
+#define DSM_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+int dmx_dsm_start(void);                /* 0, or -1 (logged on stderr) */
+void dmx_dsm_stop(void);                /* the master waits (bounded) for the other devices to leave */
+void *dmx_shared_base(void);
+size_t dmx_shared_size(void);
+int dmx_lock(uint64_t lock);
+int dmx_unlock(uint64_t lock);
+
+struct dmx_dsm_counters {
+    uint64_t read_faults, write_faults;
+    uint64_t page_bytes_received, diff_bytes_received, diff_bytes_pushed;
+    uint64_t pages_received, diffs_received, diffs_pushed, prefetched_pages, invalidations;
+    uint64_t fetch_stall_ns, lock_stall_ns;
+    uint64_t lock_acquires, remote_acquires, cached_acquires, revokes;
+    uint64_t bytes_sent, bytes_received;            /* on this device's link to the master */
+    /* master only (zero elsewhere): what the home sent */
+    uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;
+};
+void dmx_dsm_counters(struct dmx_dsm_counters *out);
+/* One JSON object on one line, with the counters and each thread's faults and stall time. */
+void dmx_dsm_report(FILE *f);
+
+#endif

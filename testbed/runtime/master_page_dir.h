@@ -1,0 +1,70 @@
+/* master_page_dir.h: the master's page directory for home-based lazy release consistency.
+ *
+ * The master is the home of every shared page: it keeps the home copy and each page's version (bumped by
+ * every diff a releasing device pushes), a short log of the latest diffs, and the sharer table: which
+ * version of each page every device holds. From that it computes
+ *   - the write notices for a lock grant: pages whose home version is newer than the acquirer's copy and
+ *     that the acquirer has not been told about yet (it invalidates them);
+ *   - the reply to a page fault: the logged diffs since the requester's version when they are all still in
+ *     the log and smaller than a page, else the whole page.
+ * Every device starts holding version 0 (the zero page) of every page, so nothing is fetched until someone
+ * writes. Not thread-safe: the master server serialises calls. */
+#ifndef MASTER_PAGE_DIR_H
+#define MASTER_PAGE_DIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire_msg.h"
+
+#define PAGEDIR_LOG_DEPTH 8
+
+struct pagedir_diff {
+    uint32_t version;           /* the version this diff produced */
+    uint32_t len;
+    uint8_t *bytes;
+};
+
+struct pagedir_page {
+    uint32_t version;
+    uint32_t log_len;           /* entries in log, oldest first */
+    uint32_t log_bytes;
+    struct pagedir_diff log[PAGEDIR_LOG_DEPTH];
+};
+
+struct pagedir_stats {
+    uint64_t pages_sent, page_bytes_sent;
+    uint64_t diffs_sent, diff_bytes_sent;
+    uint64_t diffs_received, diff_bytes_received;
+    uint64_t notices_sent, prefetched;
+};
+
+struct master_page_dir {
+    uint32_t npages;
+    uint8_t *home;              /* npages * WIRE_PAGE_SIZE, anonymous mapping: untouched pages cost nothing */
+    struct pagedir_page *pages;
+    uint32_t *copy;             /* copy[(dev - 1) * npages + page]: version that device holds */
+    uint8_t *notified;          /* same index: the device was told its copy is stale (so it invalidated it)
+                                 * and has not fetched since */
+    struct pagedir_stats stats;
+};
+
+int pagedir_init(struct master_page_dir *d, uint32_t npages);
+void pagedir_free(struct master_page_dir *d);
+
+/* A device pushed a (validated) diff for page. Returns the new version, or -1 for a bad page or device. */
+int64_t pagedir_apply_diff(struct master_page_dir *d, uint32_t dev, uint32_t page, const uint8_t *diff, uint32_t len);
+
+/* Write notices for dev at a grant: appends up to max, marks them sent. Returns the number. */
+uint32_t pagedir_notices(struct master_page_dir *d, uint32_t dev, struct wire_notice *out, uint32_t max);
+
+/* Is page stale at dev, and was dev told (so it has invalidated its copy and a prefetch is safe)? */
+bool pagedir_prefetchable(const struct master_page_dir *d, uint32_t dev, uint32_t page);
+
+/* Append to out the reply that brings dev's copy of page up to date, and record that dev now holds the
+ * current version. Returns 0, or -1 for a bad page/device or no memory. */
+int pagedir_reply(struct master_page_dir *d, uint32_t dev, uint32_t page, uint16_t flags, uint32_t seq,
+                  uint32_t self, struct wire_buf *out);
+
+#endif

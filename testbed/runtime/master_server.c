@@ -1,0 +1,277 @@
+/* The master daemon: join handshake and directory requests (see master_server.h). */
+#include "master_server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HANDSHAKE_TIMEOUT_S 10
+
+static int send_buf(struct master_conn *mc, struct wire_buf *b)
+{
+    int rc = wire_conn_send(&mc->conn, b);
+    b->len = 0;
+    return rc;
+}
+
+/* Join: HELLO -> CHALLENGE -> AUTH -> WELCOME. Returns the device index, or 0 after rejecting. */
+static uint32_t handshake(struct master_conn *mc)
+{
+    struct master_server *srv = mc->srv;
+    struct wire_conn *c = &mc->conn;
+    struct wire_msg m;
+    struct wire_buf b = { 0 };
+    uint8_t nonce_c[WIRE_NONCE_SIZE], nonce_s[WIRE_NONCE_SIZE], mac[WIRE_MAC_SIZE];
+    uint32_t dev = 0;
+    int rc;
+
+    wire_conn_set_timeout(c, HANDSHAKE_TIMEOUT_S);
+    if ((rc = wire_conn_recv(c, &m)) != WIRE_OK) {
+        wire_log("master: dropping a connection before hello: %s", wire_status_name(rc));
+        goto out;
+    }
+    dev = m.u.hello.device;
+    memcpy(nonce_c, m.u.hello.nonce, WIRE_NONCE_SIZE);
+    if (wire_nonce(nonce_s) != 0 || wire_put_challenge(&b, wire_conn_next_seq(c), srv->self, nonce_s) != 0 ||
+        send_buf(mc, &b) != 0) {
+        dev = 0;
+        goto out;
+    }
+    c->state = WIRE_SERVER_AWAIT_AUTH;
+    c->peer = dev;
+    if ((rc = wire_conn_recv(c, &m)) != WIRE_OK) {
+        wire_log("master: dropping device %u during join: %s", dev, wire_status_name(rc));
+        dev = 0;
+        goto out;
+    }
+    wire_join_mac(srv->secret, srv->secret_len, 'C', nonce_c, nonce_s, dev, mac);
+    if (!wire_mac_equal(mac, m.u.auth.mac, WIRE_MAC_SIZE)) {
+        wire_log("master: device %u failed authentication: rejected", dev);
+        wire_put_reject(&b, wire_conn_next_seq(c), srv->self, WIRE_REJECT_AUTH);
+        send_buf(mc, &b);
+        dev = 0;
+        goto out;
+    }
+    pthread_mutex_lock(&srv->lock);
+    bool taken = srv->devices[dev] != NULL;
+    if (!taken)
+        srv->devices[dev] = mc;
+    pthread_mutex_unlock(&srv->lock);
+    if (taken) {
+        wire_log("master: device %u is already joined: rejected", dev);
+        wire_put_reject(&b, wire_conn_next_seq(c), srv->self, WIRE_REJECT_BUSY);
+        send_buf(mc, &b);
+        dev = 0;
+        goto out;
+    }
+    wire_join_mac(srv->secret, srv->secret_len, 'S', nonce_c, nonce_s, dev, mac);
+    c->state = WIRE_SERVER_READY;
+    pthread_mutex_lock(&srv->lock);     /* no directory message may overtake the welcome */
+    rc = wire_put_welcome(&b, wire_conn_next_seq(c), srv->self, mac, srv->region_base, srv->region_size) == 0
+             ? send_buf(mc, &b) : -1;
+    if (rc != 0)
+        srv->devices[dev] = NULL;
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != 0)
+        dev = 0;
+    else
+        wire_conn_set_timeout(c, 0);
+out:
+    wire_buf_free(&b);
+    return dev;
+}
+
+/* With srv->lock held: send the grant and/or revoke a directory decision asks for. */
+static void act(struct master_server *srv, uint64_t lock, const struct lockdir_action *a)
+{
+    struct wire_buf b = { 0 };
+    if (a->grant_to) {
+        struct master_conn *to = srv->devices[a->grant_to];
+        uint32_t n = pagedir_notices(&srv->pages, a->grant_to, srv->notice_buf, srv->pages.npages);
+        if (!to || wire_put_grant(&b, wire_conn_next_seq(&to->conn), srv->self, lock,
+                                  a->speculative ? WIRE_F_SPECULATIVE : 0, srv->notice_buf, n) != 0 ||
+            send_buf(to, &b) != 0)
+            wire_log("master: could not grant lock %#llx to device %u", (unsigned long long)lock, a->grant_to);
+    }
+    if (a->revoke_from) {
+        struct master_conn *from = srv->devices[a->revoke_from];
+        if (!from || wire_put_lock(&b, WIRE_LOCK_REVOKE, wire_conn_next_seq(&from->conn), srv->self, lock) != 0 ||
+            send_buf(from, &b) != 0)
+            wire_log("master: could not revoke lock %#llx from device %u", (unsigned long long)lock, a->revoke_from);
+    }
+    wire_buf_free(&b);
+}
+
+static void act_cb(void *ctx, uint64_t lock, const struct lockdir_action *a)
+{
+    act(ctx, lock, a);
+}
+
+/* With srv->lock held. Returns 0, or -1 when the device broke the protocol. */
+static int serve(struct master_conn *mc, const struct wire_msg *m)
+{
+    struct master_server *srv = mc->srv;
+    uint32_t dev = mc->conn.peer;
+    struct lockdir_action a;
+    switch (m->h.type) {
+    case WIRE_LOCK_ACQUIRE:
+        if (lockdir_acquire(&srv->locks, m->u.lock.lock, dev, &a) != 0)
+            return -1;
+        act(srv, m->u.lock.lock, &a);
+        return 0;
+    case WIRE_LOCK_RELEASE:
+        if (lockdir_release(&srv->locks, m->u.lock.lock, dev, &a) != 0)
+            return -1;
+        act(srv, m->u.lock.lock, &a);
+        return 0;
+    case WIRE_DIFF_PUSH:
+        return pagedir_apply_diff(&srv->pages, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len) < 0 ? -1 : 0;
+    case WIRE_PAGE_REQUEST: {
+        uint32_t first = m->u.page_request.page;
+        if (first >= srv->pages.npages)
+            return -1;
+        struct wire_buf b = { 0 };
+        int rc = 0;
+        for (uint32_t i = 0; i < m->u.page_request.count && first + i < srv->pages.npages && rc == 0; i++)
+            if (i == 0 || pagedir_prefetchable(&srv->pages, dev, first + i))
+                rc = pagedir_reply(&srv->pages, dev, first + i, i ? WIRE_F_PREFETCH : 0,
+                                   wire_conn_next_seq(&mc->conn), srv->self, &b);
+        if (rc == 0)
+            rc = send_buf(mc, &b);
+        wire_buf_free(&b);
+        return rc;
+    }
+    default:
+        return -1;              /* wire_type_allowed already refused it */
+    }
+}
+
+static void *conn_main(void *arg)
+{
+    struct master_conn *mc = arg;
+    struct master_server *srv = mc->srv;
+    uint32_t dev = handshake(mc);
+    if (dev) {
+        struct wire_msg m;
+        int rc;
+        while ((rc = wire_conn_recv(&mc->conn, &m)) == WIRE_OK) {
+            pthread_mutex_lock(&srv->lock);
+            int bad = serve(mc, &m);
+            pthread_mutex_unlock(&srv->lock);
+            if (bad) {
+                rc = WIRE_E_FIELD;
+                wire_log("master: device %u sent an invalid %s: dropped", dev, wire_type_name(m.h.type));
+                break;
+            }
+        }
+        if (rc != WIRE_E_IO && rc != WIRE_E_FIELD)
+            wire_log("master: dropping device %u: %s", dev, wire_status_name(rc));
+        pthread_mutex_lock(&srv->lock);
+        srv->devices[dev] = NULL;
+        srv->dropped += rc != WIRE_E_IO;
+        lockdir_drop_device(&srv->locks, dev, act_cb, srv);
+        pthread_mutex_unlock(&srv->lock);
+    } else {
+        pthread_mutex_lock(&srv->lock);
+        srv->rejected++;
+        pthread_mutex_unlock(&srv->lock);
+    }
+    wire_conn_destroy(&mc->conn);
+    free(mc);
+    return NULL;
+}
+
+int master_server_attach(struct master_server *srv, int fd)
+{
+    struct master_conn *mc = calloc(1, sizeof(*mc));
+    if (!mc)
+        return -1;
+    mc->srv = srv;
+    wire_conn_init(&mc->conn, fd, srv->self, WIRE_SERVER_AWAIT_HELLO);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&mc->thread, &attr, conn_main, mc);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        wire_conn_destroy(&mc->conn);
+        free(mc);
+        return -1;
+    }
+    return 0;
+}
+
+static void *accept_main(void *arg)
+{
+    struct master_server *srv = arg;
+    for (;;) {
+        int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
+                continue;
+            wire_log("master: accept failed: %s", strerror(errno));
+            return NULL;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (master_server_attach(srv, fd) != 0)
+            close(fd);
+    }
+}
+
+int master_server_start(struct master_server *srv, int port, const uint8_t *secret, size_t secret_len,
+                        uint64_t region_base, uint64_t region_size, bool speculation)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->listen_fd = -1;
+    srv->self = 1;
+    if (secret_len > WIRE_SECRET_MAX || region_size % WIRE_PAGE_SIZE || region_size / WIRE_PAGE_SIZE > UINT32_MAX)
+        return -1;
+    memcpy(srv->secret, secret, secret_len);
+    srv->secret_len = secret_len;
+    srv->region_base = region_base;
+    srv->region_size = region_size;
+    pthread_mutex_init(&srv->lock, NULL);
+    lockdir_init(&srv->locks, speculation);
+    if (pagedir_init(&srv->pages, (uint32_t)(region_size / WIRE_PAGE_SIZE)) != 0)
+        return -1;
+    srv->notice_buf = calloc(srv->pages.npages, sizeof(*srv->notice_buf));
+    if (!srv->notice_buf)
+        return -1;
+    if (port < 0)
+        return 0;
+    srv->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (srv->listen_fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(srv->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY) };
+    socklen_t len = sizeof(sa);
+    if (bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(srv->listen_fd, 16) != 0 ||
+        getsockname(srv->listen_fd, (struct sockaddr *)&sa, &len) != 0) {
+        wire_log("master: cannot listen on port %d: %s", port, strerror(errno));
+        close(srv->listen_fd);
+        srv->listen_fd = -1;
+        return -1;
+    }
+    srv->port = ntohs(sa.sin_port);
+    if (pthread_create(&srv->accept_thread, NULL, accept_main, srv) != 0)
+        return -1;
+    pthread_detach(srv->accept_thread);
+    srv->accepting = true;
+    return 0;
+}
+
+int master_server_devices(struct master_server *srv)
+{
+    int n = 0;
+    pthread_mutex_lock(&srv->lock);
+    for (int i = 1; i <= WIRE_MAX_DEVICES; i++)
+        n += srv->devices[i] != NULL;
+    pthread_mutex_unlock(&srv->lock);
+    return n;
+}

@@ -1,0 +1,51 @@
+/* master_server.h: the master daemon (runs on device 1): accepts devices, authenticates them, and serves
+ * the lock directory (thread directory) and the page directory over the wire protocol. One thread per
+ * connection; one mutex serialises the directories and the sends they cause, so messages a device gets
+ * keep the order the directories decided them in. */
+#ifndef MASTER_SERVER_H
+#define MASTER_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "master_lock_dir.h"
+#include "master_page_dir.h"
+#include "wire_auth.h"
+#include "wire_conn.h"
+
+struct master_server;
+
+struct master_conn {
+    struct wire_conn conn;
+    struct master_server *srv;
+    pthread_t thread;
+};
+
+struct master_server {
+    int listen_fd;
+    uint16_t port;
+    uint32_t self;
+    uint8_t secret[WIRE_SECRET_MAX];
+    size_t secret_len;
+    uint64_t region_base, region_size;
+    pthread_mutex_t lock;
+    struct master_page_dir pages;
+    struct master_lock_dir locks;
+    struct wire_notice *notice_buf;
+    struct master_conn *devices[WIRE_MAX_DEVICES + 1];
+    pthread_t accept_thread;
+    bool accepting;
+    uint64_t rejected, dropped;
+};
+
+/* Listen on port (0: any free port; the chosen one is in srv->port) unless port < 0 (no listener).
+ * Returns 0 or -1. */
+int master_server_start(struct master_server *srv, int port, const uint8_t *secret, size_t secret_len,
+                        uint64_t region_base, uint64_t region_size, bool speculation);
+/* Serve one already-connected stream (e.g. a socketpair end for the master's own node). */
+int master_server_attach(struct master_server *srv, int fd);
+/* Number of joined devices. */
+int master_server_devices(struct master_server *srv);
+
+#endif

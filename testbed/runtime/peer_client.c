@@ -1,0 +1,184 @@
+/* Device side of the link to the master (see peer_client.h). */
+#include "peer_client.h"
+#include "wire_auth.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JOIN_TIMEOUT_S 10
+
+static int send_buf(struct peer_client *pc, struct wire_buf *b)
+{
+    int rc = wire_conn_send(&pc->conn, b);
+    wire_buf_free(b);
+    return rc;
+}
+
+int peer_client_join(struct peer_client *pc, int fd, uint32_t self, const char *name, const uint8_t *secret,
+                     size_t secret_len)
+{
+    memset(pc, 0, sizeof(*pc));
+    wire_conn_init(&pc->conn, fd, self, WIRE_CLIENT_AWAIT_CHALLENGE);
+    wire_conn_set_timeout(&pc->conn, JOIN_TIMEOUT_S);
+    struct wire_buf b = { 0 };
+    struct wire_msg m;
+    uint8_t nonce_c[WIRE_NONCE_SIZE], nonce_s[WIRE_NONCE_SIZE], mac[WIRE_MAC_SIZE];
+    int rc;
+    if (wire_nonce(nonce_c) != 0 || wire_put_hello(&b, wire_conn_next_seq(&pc->conn), self, nonce_c, name) != 0 ||
+        send_buf(pc, &b) != 0) {
+        wire_log("join: cannot send hello");
+        return -1;
+    }
+    if ((rc = wire_conn_recv(&pc->conn, &m)) != WIRE_OK || m.h.type != WIRE_CHALLENGE) {
+        wire_log("join: no challenge from the master: %s", rc ? wire_status_name(rc) : "rejected");
+        return -1;
+    }
+    pc->conn.peer = m.h.sender;
+    memcpy(nonce_s, m.u.challenge.nonce, WIRE_NONCE_SIZE);
+    wire_join_mac(secret, secret_len, 'C', nonce_c, nonce_s, self, mac);
+    pc->conn.state = WIRE_CLIENT_AWAIT_WELCOME;
+    if (wire_put_auth(&b, wire_conn_next_seq(&pc->conn), self, mac) != 0 || send_buf(pc, &b) != 0)
+        return -1;
+    if ((rc = wire_conn_recv(&pc->conn, &m)) != WIRE_OK || m.h.type != WIRE_WELCOME) {
+        wire_log("join: the master refused us: %s", rc ? wire_status_name(rc) : "rejected");
+        return -1;
+    }
+    /* The master must prove it holds the secret too. */
+    wire_join_mac(secret, secret_len, 'S', nonce_c, nonce_s, self, mac);
+    if (!wire_mac_equal(mac, m.u.welcome.mac, WIRE_MAC_SIZE)) {
+        wire_log("join: the master failed authentication");
+        return -1;
+    }
+    pc->region_base = m.u.welcome.region_base;
+    pc->region_size = m.u.welcome.region_size;
+    pc->conn.state = WIRE_CLIENT_READY;
+    wire_conn_set_timeout(&pc->conn, 0);
+    return 0;
+}
+
+static int request_page(void *ctx, uint32_t page, uint32_t count)
+{
+    struct peer_client *pc = ctx;
+    struct wire_buf b = { 0 };
+    if (wire_put_page_request(&b, wire_conn_next_seq(&pc->conn), pc->conn.self, page, count) != 0) {
+        wire_buf_free(&b);
+        return -1;
+    }
+    return send_buf(pc, &b);
+}
+
+static int push_diff(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len)
+{
+    struct peer_client *pc = ctx;
+    struct wire_buf b = { 0 };
+    if (wire_put_diff(&b, WIRE_DIFF_PUSH, wire_conn_next_seq(&pc->conn), pc->conn.self, 0, page, base_version,
+                      diff, len) != 0) {
+        wire_buf_free(&b);
+        return -1;
+    }
+    return send_buf(pc, &b);
+}
+
+static int send_lock(void *ctx, uint8_t type, uint64_t lock)
+{
+    struct peer_client *pc = ctx;
+    struct wire_buf b = { 0 };
+    if (wire_put_lock(&b, type, wire_conn_next_seq(&pc->conn), pc->conn.self, lock) != 0) {
+        wire_buf_free(&b);
+        return -1;
+    }
+    return send_buf(pc, &b);
+}
+
+static void *rx_main(void *arg)
+{
+    struct peer_client *pc = arg;
+    struct wire_msg m;
+    int rc;
+    while ((rc = wire_conn_recv(&pc->conn, &m)) == WIRE_OK) {
+        switch (m.h.type) {
+        case WIRE_LOCK_GRANT:
+            sync_on_grant(&pc->locks, &m);
+            break;
+        case WIRE_LOCK_REVOKE:
+            sync_on_revoke(&pc->locks, m.u.lock.lock);
+            break;
+        case WIRE_PAGE_REPLY:
+            dsm_region_apply_page(&pc->region, m.u.page_reply.page, m.u.page_reply.version, m.u.page_reply.data,
+                                  m.h.flags & WIRE_F_PREFETCH);
+            break;
+        case WIRE_DIFF_REPLY:
+            dsm_region_apply_diff(&pc->region, m.u.diff.page, m.u.diff.version, m.u.diff.diff, m.u.diff.len,
+                                  m.h.flags & WIRE_F_PREFETCH);
+            break;
+        }
+    }
+    if (atomic_load(&pc->stopping))
+        return NULL;
+    /* Without the master nothing can make progress (recovery is not implemented yet). */
+    wire_log("lost the master: %s", wire_status_name(rc));
+    _exit(75);
+}
+
+int peer_client_start(struct peer_client *pc)
+{
+    struct dsm_transport dt = { request_page, push_diff, pc };
+    struct sync_transport st = { send_lock, pc };
+    if (dsm_region_init(&pc->region, pc->region_base, pc->region_size, &dt) != 0) {
+        wire_log("dsm: cannot map %llu bytes at %#llx: %s", (unsigned long long)pc->region_size,
+                 (unsigned long long)pc->region_base, strerror(errno));
+        return -1;
+    }
+    sync_table_init(&pc->locks, &pc->region, &st);
+    if (dsm_region_install_handler(&pc->region) != 0)
+        return -1;
+    if (pthread_create(&pc->rx, NULL, rx_main, pc) != 0)
+        return -1;
+    pc->rx_running = true;
+    return 0;
+}
+
+void peer_client_stop(struct peer_client *pc)
+{
+    atomic_store(&pc->stopping, true);
+    if (pc->conn.fd >= 0)
+        shutdown(pc->conn.fd, SHUT_RDWR);
+    if (pc->rx_running) {
+        pthread_join(pc->rx, NULL);
+        pc->rx_running = false;
+    }
+}
+
+int peer_connect(const char *host, int port, int timeout_ms)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        wire_log("connect: bad master address '%s'", host);
+        return -1;
+    }
+    for (int waited = 0;; waited += 100) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+            return fd;
+        }
+        int err = errno;
+        close(fd);
+        if (waited >= timeout_ms) {
+            wire_log("connect: cannot reach the master at %s:%d: %s", host, port, strerror(err));
+            return -1;
+        }
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+}

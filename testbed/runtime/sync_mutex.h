@@ -1,0 +1,63 @@
+/* sync_mutex.h: global mutexes, the device side. A lock is identified by a 64-bit id (for the pthread
+ * takeover: the mutex's address in the shared region).
+ *
+ * Per lock and device:  NONE --acquire--> PENDING --grant--> OWNED(held by one local thread, or cached)
+ *   local release of an OWNED lock:
+ *     - speculative grant and no revoke pending: stays OWNED (cached); the next local acquire needs no
+ *       message;
+ *     - otherwise: flush dirty pages (diffs go home), send RELEASE, back to NONE.
+ *   REVOKE from the master: release now if no local thread holds it, else at that thread's release.
+ *   A grant's write notices invalidate stale pages before the lock counts as OWNED (LRC acquire). */
+#ifndef SYNC_MUTEX_H
+#define SYNC_MUTEX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wire_msg.h"
+
+#define SYNC_BUCKETS 64
+
+enum sync_global { SYNC_NONE, SYNC_PENDING, SYNC_OWNED };
+
+struct sync_lock {
+    uint64_t id;
+    enum sync_global global;
+    bool speculative, revoke, held;
+    uint32_t waiters;
+    pthread_cond_t changed;
+    struct sync_lock *next;
+};
+
+struct dsm_region;
+
+/* What the lock table needs from the link to the master. */
+struct sync_transport {
+    int (*send_lock)(void *ctx, uint8_t type, uint64_t lock);   /* ACQUIRE or RELEASE; 0 or -1 */
+    void *ctx;
+};
+
+struct sync_stats {
+    atomic_ullong acquires, remote_acquires, cached_acquires, releases_sent, revokes, speculative_grants;
+    atomic_ullong notices, lock_stall_ns;
+};
+
+struct sync_table {
+    pthread_mutex_t lock;
+    struct sync_lock *buckets[SYNC_BUCKETS];
+    struct dsm_region *region;
+    struct sync_transport transport;
+    struct sync_stats stats;
+};
+
+void sync_table_init(struct sync_table *t, struct dsm_region *region, const struct sync_transport *tr);
+void sync_table_destroy(struct sync_table *t);
+int sync_mutex_lock(struct sync_table *t, uint64_t lock);
+int sync_mutex_unlock(struct sync_table *t, uint64_t lock);
+/* From the receiver thread. */
+void sync_on_grant(struct sync_table *t, const struct wire_msg *grant);
+void sync_on_revoke(struct sync_table *t, uint64_t lock);
+
+#endif

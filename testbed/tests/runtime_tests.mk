@@ -1,0 +1,39 @@
+# Guest stack core (wire protocol, DSM, global locks): a native x86 build of the same sources that
+# testbed/runtime/runtime.mk builds for aarch64, for unit tests and the fuzzer, plus the aarch64 test program.
+DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
+                 testbed/runtime/device_identity.c
+DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
+                   testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h)
+DMX_CORE_OBJS := $(patsubst testbed/runtime/%.c,build/obj/native/runtime/%.o,$(DMX_CORE_SRCS))
+DMX_CORE_LIB  := build/obj/native/libdmx-core.a
+
+build/obj/native/runtime/%.o: testbed/runtime/%.c $(DMX_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -pthread -Itestbed/runtime/include -c $< -o $@
+
+$(DMX_CORE_LIB): $(DMX_CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+DMX_CORE_UNIT := build/tests/test_wire build/tests/test_dsm_diff build/tests/test_dsm_pagedir \
+                 build/tests/test_sync_lockdir build/tests/test_dsm_fault build/tests/test_dsm_twoproc
+DMX_CORE_TEST_CFLAGS = $(HOST_CFLAGS) -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"'
+
+$(DMX_CORE_UNIT) build/tests/test_dsm_qemu: build/tests/%: testbed/tests/%.c $(DMX_CORE_LIB) $(DMX_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(DMX_CORE_TEST_CFLAGS) $< $(DMX_CORE_LIB) $(GLIB_LIBS) -pthread -o $@
+
+# The two-process counter program: native (for test_dsm_twoproc) and aarch64 through dmx-cc (test_dsm_qemu).
+build/tests/dsm_counter: testbed/tests/test_dsm_counter_prog.c $(DMX_CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -pthread -Itestbed/runtime/include $< $(DMX_CORE_LIB) -pthread -o $@
+
+build/guest/tests/dsm_counter: testbed/tests/test_dsm_counter_prog.c build/guest/lib/libdmx.a build/bin/dmx-cc
+	@mkdir -p $(@D)
+	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
+
+build/tests/test_dsm_twoproc: build/tests/dsm_counter
+build/tests/test_dsm_qemu: build/guest/tests/dsm_counter
+
+UNIT_TESTS += $(DMX_CORE_UNIT)
+GUEST_BINS += build/guest/tests/dsm_counter

@@ -1,0 +1,338 @@
+/* test_orchestrator_scenario: scenario and devices.ini parsing and validation, including the exact
+ * "file:line: key 'k' in [section]: message" errors. Native and fast: nothing is started. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "device_model.h"
+#include "link_check.h"
+#include "scenario.h"
+
+#ifndef DMX_TOP
+#define DMX_TOP "."
+#endif
+
+static const char *top(void) {
+  const char *env = g_getenv("DMX_TOP");
+  return env && *env ? env : DMX_TOP;
+}
+
+typedef struct {
+  char *dir;
+  DmxModelDb *models;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+  (void)data;
+  f->dir = g_dir_make_tmp("dmx-scenario-XXXXXX", NULL);
+  g_assert_nonnull(f->dir);
+  g_autofree char *ini = g_build_filename(top(), "scenarios", "devices.ini", NULL);
+  g_autoptr(GError) err = NULL;
+  f->models = dmx_model_db_load(ini, &err);
+  g_assert_no_error(err);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *p = g_build_filename(f->dir, name, NULL);
+    g_remove(p);
+  }
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  dmx_model_db_free(f->models);
+}
+
+static char *write_ini(Fixture *f, const char *name, const char *text) {
+  char *path = g_build_filename(f->dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+/* Loads TEXT; returns the scenario or NULL with *message set to the error text. */
+static DmxScenario *load_text(Fixture *f, const char *text, const char *const *overrides, char **path_out,
+                              char **message) {
+  g_autofree char *path = write_ini(f, "s.ini", text);
+  DmxScenarioLoadOptions opt = {.top = top(), .models = f->models, .overrides = overrides};
+  g_autoptr(GError) err = NULL;
+  DmxScenario *sc = dmx_scenario_load(path, &opt, &err);
+  *message = err ? g_strdup(err->message) : NULL;
+  if (path_out)
+    *path_out = g_strdup(path);
+  return sc;
+}
+
+/* Asserts that loading TEXT fails with a message that contains "PATH:" followed by EXPECTED. */
+static void expect_error(Fixture *f, const char *text, const char *const *overrides, const char *expected) {
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, text, overrides, &path, &message);
+  g_assert_null(sc);
+  g_assert_nonnull(message);
+  g_autofree char *want = expected[0] == '-' ? g_strdup(expected) : g_strdup_printf("%s:%s", path, expected);
+  if (!strstr(message, want))
+    g_error("expected error containing\n  %s\ngot\n  %s", want, message);
+}
+
+static const char base_scenario[] =
+    "[scenario]\n"                  /* 1 */
+    "app = build/guest/tcp_ring\n"  /* 2 */
+    "\n"                            /* 3 */
+    "[device phone]\n"              /* 4 */
+    "model = nexus5\n";             /* 5 */
+
+static void test_devices_ini(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_assert_cmpstr(f->models->default_model, ==, "nexus5");
+  const char *want[] = {"nexus5", "nexus7", "shieldtv", "googlehome"};
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    const DmxDeviceModel *m = dmx_model_db_find(f->models, want[i]);
+    g_assert_nonnull(m);
+    g_assert_cmpint(m->cores, >=, 1);
+    g_assert_cmpfloat(m->ips, >, 1e8);
+    g_assert_nonnull(m->source);
+    g_assert_nonnull(g_hash_table_lookup(m->power, "wifi_high_mw"));
+  }
+  g_assert_null(dmx_model_db_find(f->models, "iphone"));
+}
+
+static void test_hello_ini(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = g_build_filename(top(), "scenarios", "hello.ini", NULL);
+  DmxScenarioLoadOptions opt = {.top = top(), .models = f->models};
+  g_autoptr(GError) err = NULL;
+  g_autoptr(DmxScenario) sc = dmx_scenario_load(path, &opt, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(sc->name, ==, "hello");
+  g_assert_true(g_str_has_suffix(sc->app, "build/guest/tcp_ring"));
+  g_assert_true(g_path_is_absolute(sc->app));
+  g_assert_cmpuint(sc->devices->len, ==, 3);
+  const DmxDeviceSpec *phone = sc->devices->pdata[0];
+  g_assert_cmpstr(phone->name, ==, "phone");
+  g_assert_true(phone->master);
+  g_assert_cmpint(phone->index, ==, 1);
+  g_assert_cmpstr(phone->model->name, ==, "nexus5");
+  g_assert_cmpstr(sc->link_spec, ==, "rate 100mbit delay 2ms");
+  g_assert_cmpstr(sc->policies[0], ==, "local");
+  g_assert_cmpstr(sc->args[0], ==, "--rounds");
+}
+
+static void test_defaults(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, base_scenario, NULL, &path, &message);
+  g_assert_null(message);
+  g_assert_cmpstr(sc->name, ==, "s"); /* the file name */
+  g_assert_cmpfloat(sc->tdf, ==, 1);
+  g_assert_cmpuint(sc->seed, ==, 1);
+  g_assert_cmpfloat(sc->duration_s, ==, 0);
+  g_assert_cmpstr(sc->policies[0], ==, "local");
+  g_assert_null(sc->policies[1]);
+  g_assert_cmpstr(sc->link_spec, ==, f->models->default_link);
+  g_assert_cmpstr(sc->link_mode, ==, "wired");
+  g_assert_null(sc->args[0]);
+}
+
+static void test_typo_key(Fixture *f, gconstpointer data) {
+  (void)data;
+  expect_error(f,
+               "[scenario]\n"
+               "app = build/guest/tcp_ring\n"
+               "\n"
+               "[device tv]\n"
+               "# the model\n"
+               "modle = shieldtv\n",
+               NULL, "6: key 'modle' in [device tv]: unknown key; did you mean 'model'?");
+}
+
+static void test_bad_values(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t1 = g_strconcat(base_scenario, "screen = 1280by720\n", NULL);
+  expect_error(f, t1, NULL, "6: key 'screen' in [device phone]: bad value '1280by720': expected WIDTHxHEIGHT");
+  expect_error(f, "[scenario]\napp = x\nduration_s = soon\n[device a]\nmodel = nexus5\n", NULL,
+               "3: key 'duration_s' in [scenario]: bad value 'soon'");
+  expect_error(f, "[scenario]\napp = x\npolicies = local, magic\n[device a]\nmodel = nexus5\n", NULL,
+               "3: key 'policies' in [scenario]: bad value 'local, magic': unknown policy 'magic'");
+  expect_error(f, "[scenario]\napp = x\ntdf = 0.5\n[device a]\nmodel = nexus5\n", NULL,
+               "3: key 'tdf' in [scenario]: bad value '0.5'");
+  expect_error(f, "[scenario]\napp = x\n[device a]\nmodel = nexus5\nmaster = yes\n", NULL,
+               "5: key 'master' in [device a]: bad value 'yes': expected true or false");
+  expect_error(f, "[scenario]\napp = x\n[device a]\nmodel = nexus5\n[link]\nspec = rate fast\n", NULL,
+               "6: key 'spec' in [link]: bad value 'rate fast'");
+  expect_error(f, "[scenario]\napp = x\nsecret = xyz\n[device a]\nmodel = nexus5\n", NULL,
+               "3: key 'secret' in [scenario]: bad value 'xyz'");
+}
+
+static void test_unknown_model(Fixture *f, gconstpointer data) {
+  (void)data;
+  expect_error(f, "[scenario]\napp = x\n\n[device tv]\nmodel = bravia\n", NULL,
+               "5: key 'model' in [device tv]: unknown device model 'bravia' (known: googlehome, nexus5, nexus7, "
+               "shieldtv");
+}
+
+static void test_unknown_section_kind(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = g_strconcat(base_scenario, "\n[event switch-screen]\nat_s = 8\n", NULL);
+  expect_error(f, t, NULL, "7: section [event switch-screen]: unknown section kind 'event' (known: scenario, device, link)");
+  expect_error(f, "[scenario]\napp = x\n[device]\nmodel = nexus5\n", NULL, "3: section [device]: needs a name");
+  expect_error(f, "[scenario]\napp = x\n[device a]\nmodel = nexus5\n[link wifi]\n", NULL,
+               "5: section [link wifi]: [link] takes no name");
+}
+
+static void test_missing(Fixture *f, gconstpointer data) {
+  (void)data;
+  expect_error(f, "[scenario]\nname = x\n[device a]\nmodel = nexus5\n", NULL,
+               "1: section [scenario]: missing required key 'app'");
+  expect_error(f, "[scenario]\napp = x\n", NULL, " no [device NAME] sections");
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, "[device a]\nmodel = nexus5\n", NULL, &path, &message);
+  g_assert_null(sc);
+  g_assert_nonnull(strstr(message, "missing section [scenario]"));
+}
+
+static void test_syntax(Fixture *f, gconstpointer data) {
+  (void)data;
+  expect_error(f, "[scenario]\napp = x\njust some words\n", NULL,
+               "3: 'just some words' is neither a [section], a key = value line nor a # comment");
+  expect_error(f, "app = x\n[scenario]\n", NULL, "1: key outside any section");
+  expect_error(f, "[scenario\napp = x\n", NULL, "1: malformed section header '[scenario'");
+  expect_error(f, "[scenario]\napp = x\nseed = 1\nseed = 2\n", NULL,
+               "4: key 'seed' in [scenario]: set twice (first at line 3)");
+  expect_error(f, "[scenario]\napp = x\n[device a]\nmodel = nexus5\n[device a]\n", NULL,
+               "5: section [device a] appears twice (first at line 3)");
+}
+
+static void test_several_errors(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc =
+      load_text(f, "[scenario]\napp = x\ncolour = red\n[device a]\nmodel = nexus5\nscreen = big\n", NULL, &path,
+                &message);
+  g_assert_null(sc);
+  g_auto(GStrv) lines = g_strsplit(message, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 2);
+  g_assert_true(g_str_has_prefix(lines[0], path));
+  g_assert_nonnull(strstr(lines[0], ":3: key 'colour' in [scenario]: unknown key"));
+  g_assert_nonnull(strstr(lines[1], ":6: key 'screen' in [device a]"));
+}
+
+static void test_master_order(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f,
+                                        "[scenario]\napp = x\n"
+                                        "[device tv]\nmodel = shieldtv\n"
+                                        "[device phone]\nmodel = nexus5\nmaster = true\n"
+                                        "[device speaker]\nmodel = googlehome\n",
+                                        NULL, &path, &message);
+  g_assert_null(message);
+  const char *order[] = {"phone", "tv", "speaker"};
+  for (guint i = 0; i < 3; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    g_assert_cmpstr(d->name, ==, order[i]);
+    g_assert_cmpint(d->index, ==, (int)i + 1);
+    g_assert_true(d->master == (i == 0));
+  }
+  expect_error(f,
+               "[scenario]\napp = x\n[device a]\nmodel = nexus5\nmaster = true\n"
+               "[device b]\nmodel = nexus5\nmaster = true\n",
+               NULL, "8: key 'master' in [device b]: only one device can be the master (already: a)");
+}
+
+static void test_overrides(Fixture *f, gconstpointer data) {
+  (void)data;
+  const char *const ok[] = {"scenario.tdf=4", "device phone.screen=1280x720", "link.spec=rate 10mbit", NULL};
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, base_scenario, ok, &path, &message);
+  g_assert_null(message);
+  g_assert_cmpfloat(sc->tdf, ==, 4);
+  g_assert_cmpstr(sc->link_spec, ==, "rate 10mbit");
+  g_autofree char *res = dmx_device_spec_resources(sc->devices->pdata[0], ";");
+  g_assert_cmpstr(res, ==, "screen=1280x720");
+  const char *const bad[] = {"scenario.tdf=0", NULL};
+  expect_error(f, base_scenario, bad, "--set scenario.tdf=0: key 'tdf' in [scenario]: bad value '0'");
+  const char *const typo[] = {"scenario.tfd=2", NULL};
+  expect_error(f, base_scenario, typo, "--set scenario.tfd=2: key 'tfd' in [scenario]: unknown key; did you mean 'tdf'?");
+  const char *const malformed[] = {"tdf=2", NULL};
+  expect_error(f, base_scenario, malformed, "--set tdf=2: expected SECTION.KEY=VALUE");
+}
+
+static void test_storage(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = g_strconcat(base_scenario, "storage = no-such-dir\n", NULL);
+  expect_error(f, t, NULL, "6: key 'storage' in [device phone]: directory '");
+  g_autofree char *sub = g_build_filename(f->dir, "photos", NULL);
+  g_mkdir(sub, 0755);
+  g_autofree char *t2 = g_strconcat(base_scenario, "storage = photos\n", NULL);
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, t2, NULL, &path, &message);
+  g_assert_null(message);
+  g_autofree char *res = dmx_device_spec_resources(sc->devices->pdata[0], ";");
+  g_autofree char *want = g_strdup_printf("storage=%s", sub);
+  g_assert_cmpstr(res, ==, want);
+  g_rmdir(sub);
+}
+
+static void test_for_app(Fixture *f, gconstpointer data) {
+  (void)data;
+  DmxScenarioLoadOptions opt = {.top = top(), .models = f->models};
+  char *args[] = {"--rounds", "2", NULL};
+  g_autoptr(GError) err = NULL;
+  g_autoptr(DmxScenario) sc = dmx_scenario_for_app("/bin/true", args, 3, "delay 5ms", &opt, &err);
+  g_assert_no_error(err);
+  g_assert_cmpstr(sc->name, ==, "app-true");
+  g_assert_cmpuint(sc->devices->len, ==, 3);
+  g_assert_cmpstr(((DmxDeviceSpec *)sc->devices->pdata[2])->name, ==, "dev3");
+  g_assert_cmpstr(sc->link_spec, ==, "delay 5ms");
+  g_assert_cmpstr(sc->args[1], ==, "2");
+  g_autoptr(DmxScenario) bad = dmx_scenario_for_app("/bin/true", NULL, 2, "delay soon", &opt, &err);
+  g_assert_null(bad);
+  g_assert_nonnull(strstr(err->message, "--link 'delay soon'"));
+}
+
+static void test_link_summary(void) {
+  DmxLinkSummary s;
+  g_assert_true(dmx_link_spec_summary("rate 100mbit delay 2ms loss 1%", &s));
+  g_assert_cmpfloat_with_epsilon(s.rate_mbit, 100, 1e-9);
+  g_assert_cmpfloat_with_epsilon(s.delay_ms, 2, 1e-9);
+  g_assert_cmpfloat_with_epsilon(s.loss_pct, 1, 1e-9);
+  g_autoptr(GString) why = g_string_new(NULL);
+  g_assert_false(dmx_link_spec_check("rate", why));
+  g_assert_cmpuint(why->len, >, 0);
+}
+
+static void test_bad_devices_ini(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *path = write_ini(f, "devices.ini",
+                                    "[defaults]\nmodel = nexus5\nlink = delay 1ms\n"
+                                    "[model nexus5]\nclass = phone\ncores = four\n");
+  g_autoptr(GError) err = NULL;
+  g_autoptr(DmxModelDb) db = dmx_model_db_load(path, &err);
+  g_assert_null(db);
+  g_autofree char *want = g_strdup_printf("%s:6: key 'cores' in [model nexus5]: bad value 'four'", path);
+  g_assert_nonnull(strstr(err->message, want));
+  g_assert_nonnull(strstr(err->message, "missing required key 'ips'"));
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add("/orchestrator/scenario/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD("devices-ini", test_devices_ini);
+  ADD("bad-devices-ini", test_bad_devices_ini);
+  ADD("hello-ini", test_hello_ini);
+  ADD("defaults", test_defaults);
+  ADD("typo-key", test_typo_key);
+  ADD("bad-values", test_bad_values);
+  ADD("unknown-model", test_unknown_model);
+  ADD("unknown-section-kind", test_unknown_section_kind);
+  ADD("missing", test_missing);
+  ADD("syntax", test_syntax);
+  ADD("several-errors", test_several_errors);
+  ADD("master-order", test_master_order);
+  ADD("overrides", test_overrides);
+  ADD("storage", test_storage);
+  ADD("for-app", test_for_app);
+  g_test_add_func("/orchestrator/scenario/link-summary", test_link_summary);
+  return g_test_run();
+}
