@@ -30,15 +30,13 @@ E2E_TESTS :=
 
 include $(wildcard */*.mk */*/*.mk */*/*/*.mk)
 
-.PHONY: all help configure check check-unit check-e2e scenario sweep bench bench-medium fuzz clean distclean
+# `configure` is a real file here, the prerequisite of config.mk: never make it phony.
+.PHONY: all help check check-unit check-e2e scenario sweep bench bench-medium fuzz clean distclean
 
 config.mk: configure $(wildcard qemu-patches/*.patch)
 	./configure
 
 all: config.mk $(BINS) $(GUEST_BINS) $(PLUGINS) $(UNIT_TESTS) $(E2E_TESTS)
-
-configure:
-	./configure
 
 # The test command the README gives and .ci/run calls.
 check: all

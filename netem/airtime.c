@@ -143,6 +143,7 @@ void airtime_rate_for_snr(double snr_db, guint64 *rate_bps, double *per)
 
 typedef struct {
   GQueue queue; /* Packet*, time_to_send_ns = arrival in this queue */
+  GQueue ap_queue; /* the AP's downlink frames for this station (per-station queues, as mac80211's TXQs) */
   guint64 airtime_ns;
   AirStationConfig cfg;
 } Transmitter;
@@ -152,7 +153,9 @@ struct Channel {
   double tdf;
   Rng rng;
   Transmitter tx[MAX_TRANSMITTERS]; /* 0 = the AP */
-  guint rr;                          /* round-robin cursor */
+  guint rr;                          /* round-robin cursor over transmitters */
+  guint ap_rr;                       /* the AP's round-robin cursor over destinations */
+  guint ap_queued;
   guint64 free_at;                   /* the channel is busy until then */
   gboolean busy;
   guint current;
@@ -170,6 +173,7 @@ Channel *channel_new(const AirProfile *profile, guint64 seed, double tdf)
   rng_seed(&ch->rng, seed);
   for (guint i = 0; i < MAX_TRANSMITTERS; i++) {
     g_queue_init(&ch->tx[i].queue);
+    g_queue_init(&ch->tx[i].ap_queue);
     air_station_config_init(&ch->tx[i].cfg);
   }
   return ch;
@@ -180,6 +184,8 @@ void channel_free(Channel *ch)
   for (guint i = 0; i < MAX_TRANSMITTERS; i++) {
     Packet *p;
     while ((p = g_queue_pop_head(&ch->tx[i].queue)))
+      packet_free(p);
+    while ((p = g_queue_pop_head(&ch->tx[i].ap_queue)))
       packet_free(p);
   }
   for (guint i = 0; i < ch->n_inflight; i++)
@@ -198,14 +204,38 @@ const AirStationConfig *channel_station_config(Channel *ch, guint16 id)
   return &ch->tx[id < MAX_TRANSMITTERS ? id : 0].cfg;
 }
 
+/* The queue a frame from transmitter t waits in. */
+static GQueue *queue_of(Channel *ch, guint t, const Packet *p)
+{
+  return t == 0 ? &ch->tx[p->dst].ap_queue : &ch->tx[t].queue;
+}
+
 static gboolean push(Channel *ch, guint t, Packet *p, guint64 at)
 {
-  guint limit = t == 0 ? AP_QUEUE_LIMIT : STATION_QUEUE_LIMIT;
-  if (ch->tx[t].queue.length >= limit)
+  GQueue *q = queue_of(ch, t, p);
+  if (q->length >= (t == 0 ? AP_QUEUE_LIMIT : STATION_QUEUE_LIMIT))
     return FALSE;
   p->time_to_send_ns = at;
-  g_queue_push_tail(&ch->tx[t].queue, p);
+  g_queue_push_tail(q, p);
+  if (t == 0)
+    ch->ap_queued++;
   return TRUE;
+}
+
+/* The head frame transmitter t would send next (for the AP: round-robin over its per-station queues). */
+static GQueue *head_queue(const Channel *ch, guint t)
+{
+  Channel *mch = (Channel *)ch;
+  if (t != 0)
+    return mch->tx[t].queue.length ? &mch->tx[t].queue : NULL;
+  if (!ch->ap_queued)
+    return NULL;
+  for (guint k = 0; k < MAX_TRANSMITTERS; k++) {
+    guint d = (ch->ap_rr + k) % MAX_TRANSMITTERS;
+    if (ch->tx[d].ap_queue.length)
+      return &mch->tx[d].ap_queue;
+  }
+  return NULL;
 }
 
 gboolean channel_enqueue(Channel *ch, Packet *p, guint64 now_ns)
@@ -222,7 +252,8 @@ guint64 channel_next_time(const Channel *ch)
     return ch->free_at;
   guint64 next = G_MAXUINT64;
   for (guint i = 0; i < MAX_TRANSMITTERS; i++) {
-    const Packet *head = ch->tx[i].queue.head ? ch->tx[i].queue.head->data : NULL;
+    GQueue *q = head_queue(ch, i);
+    const Packet *head = q ? q->head->data : NULL;
     if (head) {
       guint64 t = head->time_to_send_ns > ch->free_at ? head->time_to_send_ns : ch->free_at;
       if (t < next)
@@ -242,13 +273,16 @@ static const AirStationConfig *radio_link(Channel *ch, guint t, const Packet *p)
 static void start_exchange(Channel *ch, guint t, guint64 start)
 {
   Transmitter *tx = &ch->tx[t];
-  Packet *head = g_queue_peek_head(&tx->queue);
+  GQueue *queue = head_queue(ch, t);
+  Packet *head = g_queue_peek_head(queue);
+  if (t == 0)
+    ch->ap_rr = (head->dst + 1) % MAX_TRANSMITTERS;
   const AirStationConfig *cfg = radio_link(ch, t, head);
   guint32 lens[MAX_INFLIGHT];
   guint n = 0;
   guint32 bytes = 0;
   guint max = head->group ? 1 : MAX(1, MIN(cfg->max_ampdu, MAX_INFLIGHT));
-  GList *l = tx->queue.head;
+  GList *l = queue->head;
   while (l && n < max) {
     Packet *p = l->data;
     if (n > 0 && (p->group || p->dst != head->dst || p->time_to_send_ns > start))
@@ -263,7 +297,9 @@ static void start_exchange(Channel *ch, guint t, guint64 start)
     l = l->next;
   }
   for (guint i = 0; i < n; i++) {
-    g_queue_pop_head(&tx->queue);
+    g_queue_pop_head(queue);
+    if (t == 0)
+      ch->ap_queued--;
     ch->inflight_ok[i] = rng_uniform(&ch->rng) >= cfg->per;
   }
   guint64 duration = airtime_exchange_ns(&ch->profile, cfg->phy_rate_bps, lens, n, head->retries, head->group);
@@ -291,7 +327,9 @@ static void finish_exchange(Channel *ch, const ChannelCallbacks *cb, void *ud)
     }
     p->retries++;
     cb->retry(ud, p);
-    g_queue_push_head(&ch->tx[t].queue, p);
+    g_queue_push_head(queue_of(ch, t, p), p);
+    if (t == 0)
+      ch->ap_queued++;
   }
   for (guint k = 0; k < ch->n_inflight; k++) {
     Packet *p = ch->inflight[k];
@@ -314,7 +352,8 @@ static gboolean pick(Channel *ch, guint64 at, guint *t)
 {
   for (guint k = 0; k < MAX_TRANSMITTERS; k++) {
     guint i = (ch->rr + k) % MAX_TRANSMITTERS;
-    Packet *head = g_queue_peek_head(&ch->tx[i].queue);
+    GQueue *q = head_queue(ch, i);
+    Packet *head = q ? q->head->data : NULL;
     if (head && head->time_to_send_ns <= at) {
       *t = i;
       ch->rr = (i + 1) % MAX_TRANSMITTERS;
@@ -354,5 +393,7 @@ guint64 channel_busy_ns(const Channel *ch)
 
 guint channel_queue_length(const Channel *ch, guint16 id)
 {
+  if (id == 0)
+    return ch->ap_queued;
   return id < MAX_TRANSMITTERS ? ch->tx[id].queue.length : 0;
 }

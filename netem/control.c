@@ -179,12 +179,21 @@ char *control_execute(Medium *m, const char *line, int (*take_fd)(void *ud), voi
   const char *cmd = argv[0];
   if (strcmp(cmd, "attach") == 0) {
     reply = cmd_attach(m, argv, argc, take_fd, ud);
+  } else if (strcmp(cmd, "detach") == 0) {
+    if (argc != 2)
+      reply = g_strdup("err usage: detach NAME");
+    else
+      reply = medium_detach(m, argv[1], &error) ? g_strdup("ok") : reply_error(error);
   } else if (strcmp(cmd, "link") == 0) {
     if (argc < 3) {
       reply = g_strdup("err usage: link SRC DST SPEC");
     } else {
       char *spec = g_strjoinv(" ", argv + 3);
-      reply = medium_set_link(m, argv[1], argv[2], spec, &error) ? g_strdup("ok") : reply_error(error);
+      gboolean pending = FALSE;
+      if (medium_set_link(m, argv[1], argv[2], spec, &pending, &error))
+        reply = g_strdup(pending ? "ok pending (station not attached yet)" : "ok");
+      else
+        reply = reply_error(error);
       g_free(spec);
     }
   } else if (strcmp(cmd, "cut") == 0 || strcmp(cmd, "restore") == 0) {

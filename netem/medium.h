@@ -50,6 +50,7 @@ typedef struct {
   const char *default_spec;
   MediumMode mode;
   guint32 max_frame; /* largest Ethernet frame accepted (without FCS) */
+  guint32 spin_us;   /* wake this much before a departure and busy-wait the rest (0 = pure timerfd) */
 } MediumOptions;
 
 typedef struct Medium Medium;
@@ -61,7 +62,10 @@ int medium_run(Medium *m);
 void medium_request_quit(Medium *m);
 
 gboolean medium_attach(Medium *m, const char *name, int fd, guint16 *id, GError **error);
-gboolean medium_set_link(Medium *m, const char *src, const char *dst, const char *spec, GError **error);
+gboolean medium_detach(Medium *m, const char *name, GError **error);
+/* *pending is set when SRC or DST has not attached yet (the rule waits for it). */
+gboolean medium_set_link(Medium *m, const char *src, const char *dst, const char *spec, gboolean *pending,
+                         GError **error);
 gboolean medium_set_cut(Medium *m, const char *a, const char *b, gboolean cut, GError **error);
 gboolean medium_configure_station(Medium *m, const char *name, char **args, GError **error);
 char *medium_stats_json(Medium *m);

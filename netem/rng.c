@@ -1,5 +1,6 @@
 /* rng.c: xoshiro256** (public-domain algorithm by Blackman and Vigna), seeded through splitmix64. */
 #include "rng.h"
+#include <math.h>
 
 static guint64 splitmix64(guint64 *x)
 {
@@ -45,17 +46,25 @@ double rng_uniform(Rng *rng)
   return (double)(rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+static double standard_normal(Rng *rng)
+{
+  double u1 = rng_uniform(rng), u2 = rng_uniform(rng);
+  if (u1 < 1e-300)
+    u1 = 1e-300;
+  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
 void correlated_random_init(CorrelatedRandom *cr, double rho, Rng *rng)
 {
-  cr->rho = rho;
-  cr->last = rng_uniform(rng);
+  cr->rho = rho < 0 ? 0 : rho > 1 ? 1 : rho;
+  cr->z = standard_normal(rng);
 }
 
 double correlated_random_next(CorrelatedRandom *cr, Rng *rng)
 {
-  double fresh = rng_uniform(rng);
   if (cr->rho <= 0.0)
-    return fresh;
-  cr->last = fresh * (1.0 - cr->rho) + cr->last * cr->rho;
-  return cr->last;
+    return rng_uniform(rng);
+  cr->z = cr->rho * cr->z + sqrt(1.0 - cr->rho * cr->rho) * standard_normal(rng);
+  double u = 0.5 * erfc(-cr->z / M_SQRT2);
+  return u >= 1.0 ? 0.9999999999999999 : u;
 }

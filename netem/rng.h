@@ -13,11 +13,13 @@ guint32 rng_u32(Rng *rng);
 /* Uniform double in [0, 1). */
 double rng_uniform(Rng *rng);
 
-/* netem's "correlated random": the next value is a blend of a fresh uniform value and the previous one,
- * weighted by the correlation rho in [0, 1]. */
+/* Correlated uniform values for netem's CORR parameters. The kernel blends each fresh uniform with the previous
+ * value, which squeezes the distribution towards 0.5 (so "loss 10% 50%" loses ~0.1%, a known netem defect).
+ * We keep the meaning (consecutive draws correlated by rho) but preserve the uniform marginal through a
+ * Gaussian copula: z' = rho z + sqrt(1 - rho^2) e, u = Phi(z'). So "loss P CORR" still loses P on average. */
 typedef struct {
   double rho;
-  double last;
+  double z;
 } CorrelatedRandom;
 
 void correlated_random_init(CorrelatedRandom *cr, double rho, Rng *rng);

@@ -247,22 +247,22 @@ static void test_pcap(void)
   g_free(reply);
   g_usleep(700000);
   char *out = NULL;
-  g_assert_true(runf(&out, "tshark -r %s -c 5 -Y icmp", pcap_path));
+  g_assert_true(runf(&out, "tshark -r %s", pcap_path));
   g_assert_nonnull(strstr(out ? out : "", "ICMP"));
   g_free(out);
 }
 
 static void test_station_dies(void)
 {
-  /* Kill station 3's namespace; the medium must keep serving 1 and 2. */
-  runf(NULL, "ip netns del %s", ns_names[2]);
-  ns_created[2] = FALSE;
+  /* Station 3's TAP goes away (a namespace cannot die while the medium holds its TAP fd, so remove the device
+   * itself, as the orchestrator's teardown does); the medium must notice and keep serving 1 and 2. */
+  g_assert_true(runf(NULL, "ip -n %s link del dmx0", ns_names[2]));
   runf(NULL, "ip netns exec %s ping -c 2 -i 0.1 -W 1 10.77.0.3", ns_names[0]);
   g_assert_cmpfloat(ping_avg_ms(1, 2, 3), >, 0);
   GError *error = NULL;
   char *stats = dmx_medium_client_command(client, "stats", &error);
   g_assert_no_error(error);
-  g_test_message("stats after dev3 died: %s", stats);
+  g_assert_nonnull(strstr(stats, "\"name\":\"dev3\",\"up\":false"));
   g_free(stats);
 }
 

@@ -117,7 +117,7 @@ static void *loader_thread(void *arg)
 {
     (void)arg;
     AVPacket *pkt = av_packet_alloc();
-    long packets = 0;
+    long packets = 0, video_packets = 0;
     while (pkt && !atomic_load(&ht.stop)) {
         int rc = av_read_frame(ht.fmt, pkt);
         if (rc == AVERROR_EOF)
@@ -129,6 +129,7 @@ static void *loader_thread(void *arg)
             break;
         }
         packets++;
+        video_packets += pkt->stream_index == ht.video_index;
         struct app_queue *q = pkt->stream_index == ht.video_index ? &ht.video_packets
                               : pkt->stream_index == ht.audio_index && ht.adec ? &ht.audio_packets : NULL;
         AVPacket *copy = q ? av_packet_clone(pkt) : NULL;
@@ -137,6 +138,13 @@ static void *loader_thread(void *arg)
             av_packet_free(&copy); /* that side has stopped: drop its packets */
     }
     av_packet_free(&pkt);
+    /* A truncated MP4 often ends in a clean EOF: compare with the sample count its index promised. */
+    int64_t promised = ht.fmt->streams[ht.video_index]->nb_frames;
+    if (!atomic_load(&ht.stop) && promised > 0 && video_packets < promised) {
+        fprintf(stderr, "home-theater: %s: truncated: the file ends after %ld of %lld video packets\n", ht.movie,
+                video_packets, (long long)promised);
+        atomic_fetch_add(&ht.errors, 1);
+    }
     app_queue_close(&ht.video_packets);
     app_queue_close(&ht.audio_packets);
     return NULL;
@@ -227,8 +235,16 @@ static void present(struct video_frame *vf, size_t bytes)
 {
     uint64_t due = due_ns(vf->pts_us);
     uint64_t before = app_now_ns();
-    if (before < due)
+    if (before < due) {
         app_sleep_until_ns(due);
+    } else if (before > due + 1000000000ULL / 24) {
+        /* More than a frame late: no catch-up burst (frames are never dropped, so checksums compare across
+         * runs); the clock slips instead, and FPS shows the throughput the device really reached. */
+        pthread_mutex_lock(&ht.clock_lock);
+        ht.origin_ns += before - due;
+        pthread_mutex_unlock(&ht.clock_lock);
+        due = before;
+    }
     uint64_t waited = app_now_ns();
     if (write(ht.screen_fd, vf->data, bytes) != (ssize_t)bytes) {
         fprintf(stderr, "home-theater: /dev/dmx/screen: %s\n", strerror(errno));
@@ -485,10 +501,14 @@ static void open_report(void)
     char path[4096];
     const char *run_dir = getenv("DMX_RUN_DIR"), *name = getenv("DMX_DEVICE_NAME");
     if (!ht.report_path && run_dir && *run_dir) {
-        snprintf(path, sizeof path, "%s/devices", run_dir);
-        mkdir(path, 0755);
         snprintf(path, sizeof path, "%s/devices/%s", run_dir, name && *name ? name : "local");
-        mkdir(path, 0755); /* EEXIST is fine; fopen below reports anything else */
+        for (char *p = path + 1; *p; p++) /* mkdir -p; fopen below reports what went wrong */
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(path, 0755);
+                *p = '/';
+            }
+        mkdir(path, 0755);
         snprintf(path, sizeof path, "%s/devices/%s/home-theater-frames.csv", run_dir, name && *name ? name : "local");
         ht.report_path = path;
     }

@@ -156,8 +156,12 @@ static int screen_ioctl(void *handle, unsigned long cmd, void *arg)
             screen.mode.width = m->width;
             screen.mode.height = m->height;
             screen.mode.format = m->format;
-            if (m->refresh_hz)
+            if (m->refresh_hz && m->refresh_hz != screen.mode.refresh_hz) {
+                /* Carry the last presented vsync over to the new grid. */
+                uint64_t last_ns = vsync_time(screen.last_vsync);
                 screen.mode.refresh_hz = m->refresh_hz;
+                screen.last_vsync = last_ns * m->refresh_hz / 1000000000ULL;
+            }
         }
     } else if (cmd == DMX_SCREEN_GET_INFO) {
         struct dmx_screen_info *info = arg;

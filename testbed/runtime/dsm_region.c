@@ -239,16 +239,18 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
     if (t)
         t->faults++;
     pthread_mutex_lock(&r->lock);
-    for (;;) {
+    for (bool waited = false;; waited = true) {
         switch (r->state[p]) {
         case DSM_INVALID:
             r->stats.read_faults++;
             fetch(r, p);
-            continue;           /* READ now: a write faults again and takes the twin */
+            break;              /* READ now: if this was a write, it faults again and takes the twin */
         case DSM_FETCHING:
             pthread_cond_wait(&r->arrived, &r->lock);
             continue;
         case DSM_READ:
+            if (waited)
+                break;          /* another thread's fetch brought it: retry the access */
             r->stats.write_faults++;
             memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
             r->dirty[r->ndirty++] = p;

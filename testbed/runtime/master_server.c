@@ -229,8 +229,13 @@ int master_server_start(struct master_server *srv, int port, const uint8_t *secr
     memset(srv, 0, sizeof(*srv));
     srv->listen_fd = -1;
     srv->self = 1;
-    if (secret_len > WIRE_SECRET_MAX || region_size % WIRE_PAGE_SIZE || region_size / WIRE_PAGE_SIZE > UINT32_MAX)
+    /* A grant may have to name every page in its notices, and must fit one message. */
+    if (secret_len > WIRE_SECRET_MAX || region_size == 0 || region_size % WIRE_PAGE_SIZE ||
+        region_size / WIRE_PAGE_SIZE > MASTER_MAX_PAGES) {
+        wire_log("master: region of %llu bytes refused (page multiple, at most %u pages)",
+                 (unsigned long long)region_size, MASTER_MAX_PAGES);
         return -1;
+    }
     memcpy(srv->secret, secret, secret_len);
     srv->secret_len = secret_len;
     srv->region_base = region_base;

@@ -16,6 +16,9 @@
 
 struct master_server;
 
+/* Largest region: a grant that names every page must fit WIRE_MAX_PAYLOAD (512 MiB of 4 KiB pages). */
+#define MASTER_MAX_PAGES ((WIRE_MAX_PAYLOAD - 12) / 8)
+
 struct master_conn {
     struct wire_conn conn;
     struct master_server *srv;

@@ -147,9 +147,14 @@ int peer_client_start(struct peer_client *pc)
 
 void peer_client_stop(struct peer_client *pc)
 {
+    /* Nothing written here may be lost: cached locks go back with their diffs first. Then only our
+     * sending side closes, so the master reads everything before it sees the end and closes its side;
+     * the receiver ends at that end of stream. */
+    if (pc->rx_running && sync_release_cached(&pc->locks) != 0)
+        wire_log("leaving: could not hand back cached locks");
     atomic_store(&pc->stopping, true);
     if (pc->conn.fd >= 0)
-        shutdown(pc->conn.fd, SHUT_RDWR);
+        shutdown(pc->conn.fd, SHUT_WR);
     if (pc->rx_running) {
         pthread_join(pc->rx, NULL);
         pc->rx_running = false;

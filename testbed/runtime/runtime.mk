@@ -1,10 +1,14 @@
-# libdmx: the guest stack, linked into every app by dmx-cc.  Built for aarch64.
-RUNTIME_SRCS := $(wildcard testbed/runtime/*.c)
-RUNTIME_OBJS := $(patsubst testbed/runtime/%.c,build/obj/guest/runtime/%.o,$(RUNTIME_SRCS))
+# libdmx: the guest stack, linked into every app (--whole-archive) by dmx-cc.  Built for aarch64.
+# It holds the runtime (testbed/runtime) and the resources a device serves (testbed/resources), which register
+# themselves with the I/O layer from constructors.
+RUNTIME_SRCS := $(wildcard testbed/runtime/*.c) $(wildcard testbed/resources/*.c)
+RUNTIME_OBJS := $(patsubst testbed/%.c,build/obj/guest/%.o,$(RUNTIME_SRCS))
+RUNTIME_HEADERS := $(wildcard testbed/runtime/*.h testbed/runtime/include/*.h testbed/resources/*.h)
+RUNTIME_CPPFLAGS = -Itestbed/runtime/include -Itestbed/runtime -Itestbed/resources -DDMX_TOP='"$(TOP)"'
 
-build/obj/guest/runtime/%.o: testbed/runtime/%.c $(wildcard testbed/runtime/*.h testbed/runtime/include/*.h)
+build/obj/guest/%.o: testbed/%.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
-	$(CROSS_CC) $(GUEST_CFLAGS) -Itestbed/runtime/include -c $< -o $@
+	$(CROSS_CC) $(GUEST_CFLAGS) $(RUNTIME_CPPFLAGS) -c $< -o $@
 
 build/guest/lib/libdmx.a: $(RUNTIME_OBJS)
 	@mkdir -p $(@D)

@@ -162,3 +162,15 @@ void sync_on_revoke(struct sync_table *t, uint64_t id)
     }
     pthread_mutex_unlock(&t->lock);
 }
+
+int sync_release_cached(struct sync_table *t)
+{
+    pthread_mutex_lock(&t->lock);
+    for (int b = 0; b < SYNC_BUCKETS; b++)
+        for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
+            if (l->global == SYNC_OWNED && !l->held)
+                give_back(t, l);
+    int rc = dsm_region_flush(t->region);
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}

@@ -59,5 +59,7 @@ int sync_mutex_unlock(struct sync_table *t, uint64_t lock);
 /* From the receiver thread. */
 void sync_on_grant(struct sync_table *t, const struct wire_msg *grant);
 void sync_on_revoke(struct sync_table *t, uint64_t lock);
+/* Leaving: hand back every lock cached here (flushing our changes first) and flush what is left. */
+int sync_release_cached(struct sync_table *t);
 
 #endif

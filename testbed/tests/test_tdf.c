@@ -101,9 +101,9 @@ static GuestRun *run_guest(const char *tdf, const char *epoch, const char *qemu_
     }
     r->host_secs = (g_get_monotonic_time() - t0) / 1e6;
     r->values = parse_values(out);
-    g_test_message("%s %s tdf=%s: host %.3f s, status %d, stdout:\n%s", prog,
-                   args && args[0] ? args[0] : "", tdf ? tdf : "unset",
-                   r->host_secs, r->status, out);
+    g_test_message("%s %s QEMU_TDF=%s -tdf %s: host %.3f s, status %d, stdout:\n%s",
+                   prog, args && args[0] ? args[0] : "", tdf ? tdf : "(unset)",
+                   qemu_opt ? qemu_opt : "(none)", r->host_secs, r->status, out);
     return r;
 }
 
@@ -276,8 +276,9 @@ static void test_io_timeouts(void)
         assert_between(value(r, names[i]), 0.145, 0.4);
         emulated += value(r, names[i]);
     }
-    assert_between(value(r, "select_left"), 0.7, 0.9);
-    assert_between(value(r, "nanosleep_rem"), 0.7, 0.9);
+    /* ~0.9 s; a bit more if the writer's or the timer's 0.1 s began first. */
+    assert_between(value(r, "select_left"), 0.7, 0.95);
+    assert_between(value(r, "nanosleep_rem"), 0.7, 0.95);
     assert_between(value(r, "rcvtimeo_get"), 0.149, 0.151);
     assert_between(r->host_secs, 4 * emulated * 0.95, 4 * emulated + 2.0);
 }

@@ -1,0 +1,411 @@
+/* photo-classify: classifier threads decode photos (libjpeg) from storage and run a MobileNet-v1 forward pass
+ * (mobilenet.c) on each; a collector thread gathers the labels.
+ *
+ * Usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]
+ *   --dir      where the photos are (default /dev/dmx/storage: this device's storage, listed through the
+ *              storage resource); any other directory is listed with opendir
+ *   --threads  classifier threads (default 2)
+ *   --alpha    MobileNet width multiplier (default 1.0, the full network; CI uses 0.25)
+ *   --classes  output classes (default 1000)
+ * Weights are generated deterministically (no pretrained weights can be downloaded here): see mobilenet.h.
+ * Output (stdout), one line per photo in completion order:
+ *   photo NAME bytes=B size=WxH label=K score=S read_ms=.. decode_ms=.. infer_ms=..
+ *   skip NAME: REASON                     (unreadable, corrupt or truncated: the photo is skipped)
+ * then
+ *   photo-classify: photos=N skipped=K threads=T alpha=A seconds=S photos_per_s=R labels=HASH
+ * where HASH covers every (name, label) pair in name order. Exit status 0, 2 if photos were skipped, 1 if
+ * nothing could be classified. */
+#include "app_queue.h"
+#include "app_time.h"
+#include "mobilenet.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h> /* before jpeglib.h, which uses FILE */
+#include <jpeglib.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_PHOTO_BYTES (64u << 20)
+
+struct result {
+    int index;
+    int label; /* -1: skipped */
+    float score;
+    uint32_t width, height;
+    size_t bytes;
+    double read_ms, decode_ms, infer_ms;
+    char reason[JMSG_LENGTH_MAX + 64];
+};
+
+static struct {
+    const char *dir;
+    int threads, classes, limit;
+    float alpha;
+    char **names;
+    int count;
+    atomic_int next;
+    struct mobilenet net;
+    struct app_queue results;
+    int *labels;
+} pc;
+
+/* ---- listing ---- */
+
+static int add_name(const char *name, int *cap)
+{
+    if (pc.count == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        char **bigger = realloc(pc.names, (size_t)*cap * sizeof *bigger);
+        if (!bigger)
+            return -1;
+        pc.names = bigger;
+    }
+    pc.names[pc.count] = strdup(name);
+    return pc.names[pc.count++] ? 0 : -1;
+}
+
+static int is_jpeg_name(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The storage resource lists its directory as "NAME<TAB>SIZE\n" lines when the directory itself is read. */
+static int list_storage(void)
+{
+    int fd = open(pc.dir, O_RDONLY);
+    if (fd < 0) {
+        fprintf(stderr, "photo-classify: %s: %s\n", pc.dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    ssize_t n;
+    while (text && (n = read(fd, text + len, cap - len - 1)) > 0) {
+        len += (size_t)n;
+        if (len + 1 == cap) {
+            char *bigger = realloc(text, cap *= 2);
+            if (!bigger) {
+                free(text);
+                text = NULL;
+            }
+            text = bigger;
+        }
+    }
+    close(fd);
+    if (!text)
+        return -1;
+    text[len] = '\0';
+    int names_cap = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *tab = strchr(line, '\t');
+        if (tab)
+            *tab = '\0';
+        if (is_jpeg_name(line) && add_name(line, &names_cap) < 0)
+            return -1;
+    }
+    free(text);
+    return 0;
+}
+
+static int list_directory(void)
+{
+    DIR *dir = opendir(pc.dir);
+    if (!dir) {
+        fprintf(stderr, "photo-classify: %s: %s\n", pc.dir, strerror(errno));
+        return -1;
+    }
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL)
+        if (e->d_name[0] != '.' && is_jpeg_name(e->d_name) && add_name(e->d_name, &cap) < 0)
+            break;
+    closedir(dir);
+    return 0;
+}
+
+/* ---- one photo ---- */
+
+static int read_file(const char *path, unsigned char **out, size_t *len, char *reason, size_t reason_len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(reason, reason_len, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > MAX_PHOTO_BYTES) {
+        snprintf(reason, reason_len, "unusable size (%lld bytes)", (long long)st.st_size);
+        close(fd);
+        return -1;
+    }
+    unsigned char *buf = malloc((size_t)st.st_size);
+    size_t got = 0;
+    while (buf && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf || got != (size_t)st.st_size) {
+        snprintf(reason, reason_len, "read failed after %zu of %lld bytes", got, (long long)st.st_size);
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+struct jpeg_failure {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+    int warnings;
+};
+
+static void on_jpeg_error(j_common_ptr cinfo)
+{
+    struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
+    f->mgr.format_message(cinfo, f->message);
+    longjmp(f->jump, 1);
+}
+
+static void on_jpeg_message(j_common_ptr cinfo, int level)
+{
+    struct jpeg_failure *f = (struct jpeg_failure *)cinfo->err;
+    if (level < 0 && f->warnings++ == 0) /* a warning: corrupt data, or a truncated file */
+        f->mgr.format_message(cinfo, f->message);
+}
+
+/* Decodes JPEG data to RGB, at the smallest DCT scale (1/8 .. 1) that still covers 224x224. */
+static unsigned char *decode_jpeg(const unsigned char *data, size_t len, uint32_t *w, uint32_t *h, char *reason,
+                                  size_t reason_len)
+{
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_failure failure = { 0 };
+    unsigned char *volatile pixels = NULL;
+    cinfo.err = jpeg_std_error(&failure.mgr);
+    failure.mgr.error_exit = on_jpeg_error;
+    failure.mgr.emit_message = on_jpeg_message;
+    if (setjmp(failure.jump)) {
+        snprintf(reason, reason_len, "corrupt JPEG: %s", failure.message);
+        jpeg_destroy_decompress(&cinfo);
+        free(pixels);
+        return NULL;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.out_color_space = JCS_RGB;
+    unsigned smaller = cinfo.image_width < cinfo.image_height ? cinfo.image_width : cinfo.image_height;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = 1;
+    while (cinfo.scale_denom < 8 && smaller / (cinfo.scale_denom * 2) >= MOBILENET_INPUT)
+        cinfo.scale_denom *= 2;
+    jpeg_start_decompress(&cinfo);
+    size_t stride = (size_t)cinfo.output_width * 3;
+    pixels = malloc(stride * cinfo.output_height);
+    if (!pixels) {
+        snprintf(reason, reason_len, "out of memory");
+        jpeg_destroy_decompress(&cinfo);
+        return NULL;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = pixels + stride * cinfo.output_scanline;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    *w = cinfo.output_width;
+    *h = cinfo.output_height;
+    jpeg_destroy_decompress(&cinfo);
+    if (failure.warnings) {
+        snprintf(reason, reason_len, "corrupt or truncated JPEG: %s", failure.message);
+        free(pixels);
+        return NULL;
+    }
+    return pixels;
+}
+
+/* Bilinear resize to 224x224, scaled to [-1, 1]. */
+static void to_input(const unsigned char *rgb, uint32_t w, uint32_t h, float *input)
+{
+    for (int y = 0; y < MOBILENET_INPUT; y++) {
+        float fy = ((float)y + 0.5f) * (float)h / MOBILENET_INPUT - 0.5f;
+        int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < (int)h ? y0 + 1 : (int)h - 1;
+        float dy = fy < 0 ? 0 : fy - (float)y0;
+        for (int x = 0; x < MOBILENET_INPUT; x++) {
+            float fx = ((float)x + 0.5f) * (float)w / MOBILENET_INPUT - 0.5f;
+            int x0 = fx < 0 ? 0 : (int)fx, x1 = x0 + 1 < (int)w ? x0 + 1 : (int)w - 1;
+            float dx = fx < 0 ? 0 : fx - (float)x0;
+            for (int c = 0; c < 3; c++) {
+                float a = rgb[((size_t)y0 * w + x0) * 3 + c], b = rgb[((size_t)y0 * w + x1) * 3 + c];
+                float d = rgb[((size_t)y1 * w + x0) * 3 + c], e = rgb[((size_t)y1 * w + x1) * 3 + c];
+                float top = a + (b - a) * dx, bottom = d + (e - d) * dx;
+                input[((size_t)y * MOBILENET_INPUT + x) * 3 + c] = (top + (bottom - top) * dy) / 127.5f - 1.0f;
+            }
+        }
+    }
+}
+
+static void classify(struct result *r, float *input, float *scratch, float *probs)
+{
+    char path[4096];
+    unsigned char *data = NULL, *rgb;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", pc.dir, pc.names[r->index]);
+    uint64_t t0 = app_now_ns();
+    if (read_file(path, &data, &len, r->reason, sizeof r->reason) < 0)
+        return;
+    r->bytes = len;
+    uint64_t t1 = app_now_ns();
+    rgb = decode_jpeg(data, len, &r->width, &r->height, r->reason, sizeof r->reason);
+    free(data);
+    if (!rgb)
+        return;
+    to_input(rgb, r->width, r->height, input);
+    free(rgb);
+    uint64_t t2 = app_now_ns();
+    r->label = mobilenet_forward(&pc.net, input, scratch, probs);
+    r->score = probs[r->label];
+    uint64_t t3 = app_now_ns();
+    r->read_ms = (double)(t1 - t0) / 1e6;
+    r->decode_ms = (double)(t2 - t1) / 1e6;
+    r->infer_ms = (double)(t3 - t2) / 1e6;
+}
+
+static void *classifier_thread(void *arg)
+{
+    (void)arg;
+    float *input = malloc((size_t)MOBILENET_INPUT * MOBILENET_INPUT * 3 * sizeof *input);
+    float *scratch = mobilenet_scratch(&pc.net);
+    float *probs = malloc((size_t)pc.classes * sizeof *probs);
+    int i;
+    while ((i = atomic_fetch_add(&pc.next, 1)) < pc.count) {
+        struct result *r = calloc(1, sizeof *r);
+        if (!r)
+            break;
+        r->index = i;
+        r->label = -1;
+        if (input && scratch && probs)
+            classify(r, input, scratch, probs);
+        else
+            snprintf(r->reason, sizeof r->reason, "out of memory");
+        if (!app_queue_push(&pc.results, r)) {
+            free(r);
+            break;
+        }
+    }
+    free(input);
+    free(scratch);
+    free(probs);
+    return NULL;
+}
+
+static void *collector_thread(void *arg)
+{
+    int *skipped = arg;
+    struct result *r;
+    for (int got = 0; got < pc.count && (r = app_queue_pop(&pc.results)) != NULL; got++) {
+        const char *name = pc.names[r->index];
+        pc.labels[r->index] = r->label;
+        if (r->label < 0) {
+            printf("skip %s/%s: %s\n", pc.dir, name, r->reason);
+            ++*skipped;
+        } else {
+            printf("photo %s bytes=%zu size=%ux%u label=%d score=%.6f read_ms=%.1f decode_ms=%.1f infer_ms=%.1f\n", name,
+                   r->bytes, r->width, r->height, r->label, r->score, r->read_ms, r->decode_ms, r->infer_ms);
+        }
+        free(r);
+    }
+    return NULL;
+}
+
+static int parse_args(int argc, char **argv)
+{
+    pc.dir = "/dev/dmx/storage";
+    pc.threads = 2;
+    pc.alpha = 1.0f;
+    pc.classes = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            return -1;
+        if (strcmp(argv[i], "--dir") == 0)
+            pc.dir = v;
+        else if (strcmp(argv[i], "--threads") == 0)
+            pc.threads = atoi(v);
+        else if (strcmp(argv[i], "--alpha") == 0)
+            pc.alpha = strtof(v, NULL);
+        else if (strcmp(argv[i], "--classes") == 0)
+            pc.classes = atoi(v);
+        else if (strcmp(argv[i], "--limit") == 0)
+            pc.limit = atoi(v);
+        else
+            return -1;
+        i++;
+    }
+    return pc.threads >= 1 && pc.threads <= 64 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (parse_args(argc, argv) < 0) {
+        fprintf(stderr, "usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]\n");
+        return 1;
+    }
+    int rc = strncmp(pc.dir, "/dev/dmx/storage", 16) == 0 ? list_storage() : list_directory();
+    if (rc < 0)
+        return 1;
+    qsort(pc.names, (size_t)pc.count, sizeof *pc.names, by_name);
+    if (pc.limit > 0 && pc.count > pc.limit)
+        pc.count = pc.limit;
+    if (pc.count == 0) {
+        fprintf(stderr, "photo-classify: %s: no .jpg photos\n", pc.dir);
+        return 1;
+    }
+    if (mobilenet_init(&pc.net, pc.alpha, pc.classes, 0x5eed0001ULL) < 0 || app_queue_init(&pc.results, 16) < 0 ||
+        !(pc.labels = calloc((size_t)pc.count, sizeof *pc.labels))) {
+        fprintf(stderr, "photo-classify: cannot build the network (alpha %.2f, %d classes)\n", pc.alpha, pc.classes);
+        return 1;
+    }
+    uint64_t start = app_now_ns();
+    int skipped = 0;
+    pthread_t collector, workers[64];
+    pthread_create(&collector, NULL, collector_thread, &skipped);
+    for (int i = 0; i < pc.threads; i++)
+        pthread_create(&workers[i], NULL, classifier_thread, NULL);
+    for (int i = 0; i < pc.threads; i++)
+        pthread_join(workers[i], NULL);
+    app_queue_close(&pc.results);
+    pthread_join(collector, NULL);
+    double seconds = (double)(app_now_ns() - start) / 1e9;
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < pc.count; i++) {
+        for (const char *p = pc.names[i]; *p; p++)
+            hash = (hash ^ (unsigned char)*p) * 0x100000001b3ULL;
+        hash = (hash ^ (uint64_t)(uint32_t)pc.labels[i]) * 0x100000001b3ULL;
+    }
+    int classified = pc.count - skipped;
+    printf("photo-classify: photos=%d skipped=%d threads=%d alpha=%.2f macs_per_photo=%" PRIu64
+           " seconds=%.3f photos_per_s=%.3f labels=%016" PRIx64 "\n", classified, skipped, pc.threads, pc.alpha,
+           pc.net.macs, seconds, seconds > 0 ? classified / seconds : 0, hash);
+    mobilenet_free(&pc.net);
+    return classified == 0 ? 1 : skipped ? 2 : 0;
+}

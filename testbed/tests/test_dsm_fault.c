@@ -1,0 +1,176 @@
+/* The fault handler on a native mapping, with an in-memory home standing in for the master; and the
+ * whole stack (master daemon + node) in one process. */
+#include <glib.h>
+#include <string.h>
+
+#include "dsm_api.h"
+#include "dsm_diff.h"
+#include "dsm_region.h"
+#include "wire_msg.h"
+
+#define NPAGES 64
+static struct dsm_region region;
+static uint8_t home[NPAGES][DSM_PAGE_SIZE];
+static int requests, pushes;
+static uint32_t last_count, pushed_len;
+
+/* The fake home answers at once, from the requesting thread (as the receiver thread would). */
+static int fake_request(void *ctx, uint32_t page, uint32_t count)
+{
+    (void)ctx;
+    requests++;
+    last_count = count;
+    for (uint32_t i = 0; i < count; i++)
+        dsm_region_apply_page(&region, page + i, 9, home[page + i], i > 0);
+    return 0;
+}
+
+static int fake_push(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len)
+{
+    (void)ctx;
+    (void)base_version;
+    g_assert_true(dsm_diff_valid(diff, len));
+    dsm_diff_apply(home[page], diff, len);
+    pushes++;
+    pushed_len = len;
+    return 0;
+}
+
+static volatile uint32_t *word(uint32_t page, uint32_t w)
+{
+    return (volatile uint32_t *)(region.base + (size_t)page * DSM_PAGE_SIZE) + w;
+}
+
+static void setup(void)
+{
+    struct dsm_transport t = { fake_request, fake_push, NULL };
+    memset(home, 0, sizeof(home));
+    requests = pushes = 0;
+    g_unsetenv("DMX_PREFETCH");
+    g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
+    g_assert_true(region.base == (uint8_t *)(uintptr_t)DSM_DEFAULT_BASE);
+    g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
+}
+
+static void test_write_twin_flush(void)
+{
+    setup();
+    g_assert_cmpuint(*word(3, 0), ==, 0);                   /* READ at version 0: no fault */
+    g_assert_cmpuint(region.stats.read_faults + region.stats.write_faults, ==, 0);
+    *word(3, 10) = 0xabcd;                                  /* first write: twin */
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    g_assert_cmpint(region.state[3], ==, DSM_WRITE);
+    *word(3, 11) = 1;                                       /* no more faults on this page */
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpint(pushes, ==, 1);
+    g_assert_cmpuint(pushed_len, ==, 4 + 8);                /* two adjacent words: one run */
+    g_assert_cmpuint(((uint32_t *)home[3])[10], ==, 0xabcd);
+    g_assert_cmpint(region.state[3], ==, DSM_READ);
+    *word(3, 12) = 2;                                       /* write-protected again */
+    g_assert_cmpuint(region.stats.write_faults, ==, 2);
+    dsm_region_destroy(&region);
+}
+
+static void test_invalidate_fetch(void)
+{
+    setup();
+    ((uint32_t *)home[5])[7] = 77;
+    struct wire_notice n = { 5, 9 };
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(region.state[5], ==, DSM_INVALID);
+    g_assert_cmpuint(*word(5, 7), ==, 77);                  /* read fault fetches the new copy */
+    g_assert_cmpuint(region.stats.read_faults, ==, 1);
+    g_assert_cmpint(requests, ==, 1);
+    g_assert_cmpint(region.state[5], ==, DSM_READ);
+    g_assert_cmpuint(region.version[5], ==, 9);
+    /* a dirty page named by a notice is flushed first, then invalidated */
+    *word(6, 0) = 5;
+    n.page = 6;
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(pushes, ==, 1);
+    g_assert_cmpuint(((uint32_t *)home[6])[0], ==, 5);
+    g_assert_cmpint(region.state[6], ==, DSM_INVALID);
+    *word(6, 1) = 6;                                        /* fetch, then twin */
+    g_assert_cmpuint(*word(6, 0), ==, 5);
+    g_assert_cmpint(region.state[6], ==, DSM_WRITE);
+    /* replies for pages that are valid are ignored */
+    uint64_t stale = region.stats.stale_replies;
+    dsm_region_apply_page(&region, 20, 1, home[0], true);
+    g_assert_cmpuint(region.stats.stale_replies, ==, stale + 1);
+    dsm_region_destroy(&region);
+}
+
+static void test_prefetch(void)
+{
+    for (int on = 0; on < 2; on++) {
+        if (!on)
+            g_setenv("DMX_PREFETCH", "0", TRUE);
+        struct dsm_transport t = { fake_request, fake_push, NULL };
+        requests = 0;
+        g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
+        g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
+        struct wire_notice n[32];
+        for (uint32_t i = 0; i < 32; i++)
+            n[i] = (struct wire_notice){ 10 + i, 1 };
+        dsm_region_invalidate(&region, n, 32);
+        uint32_t sum = 0;
+        for (uint32_t p = 10; p < 42; p++)
+            sum += *word(p, 0);
+        g_assert_cmpuint(sum, ==, 0);
+        if (on)
+            g_assert_cmpint(requests, <, 16);               /* 1 + 1 + ceil(30/4) */
+        else
+            g_assert_cmpint(requests, ==, 32);
+        dsm_region_destroy(&region);
+        g_unsetenv("DMX_PREFETCH");
+    }
+}
+
+static void test_outside(void)
+{
+    setup();
+    int x = 0;
+    g_assert_false(dsm_region_fault(&region, &x));
+    g_assert_false(dsm_region_fault(&region, region.base + region.size));
+    g_assert_true(dsm_region_fault(&region, region.base + region.size - 1));
+    dsm_region_destroy(&region);
+}
+
+static void test_local_stack(void)
+{
+    /* One device, no environment: master daemon and node in this process, over a socketpair. */
+    g_unsetenv("DMX_DEVICES");
+    g_unsetenv("DMX_DEVICE_INDEX");
+    g_setenv("DMX_DSM_SIZE", "1048576", TRUE);
+    g_assert_cmpint(dmx_dsm_start(), ==, 0);
+    volatile uint64_t *counter = dmx_shared_base();
+    g_assert_nonnull((void *)counter);
+    g_assert_cmpuint(dmx_shared_size(), ==, 1 << 20);
+    for (int i = 0; i < 100; i++) {
+        g_assert_cmpint(dmx_lock(1), ==, 0);
+        (*counter)++;
+        g_assert_cmpint(dmx_unlock(1), ==, 0);
+    }
+    g_assert_cmpuint(*counter, ==, 100);
+    g_assert_cmpint(dmx_unlock(1), ==, -1);                 /* not held */
+    struct dmx_dsm_counters c;
+    dmx_dsm_counters(&c);
+    g_assert_cmpuint(c.lock_acquires, ==, 100);
+    g_assert_cmpuint(c.cached_acquires, >=, 90);            /* speculative grant after 3 */
+    g_assert_cmpuint(c.diffs_pushed, >=, 1);
+    g_assert_cmpuint(c.diff_bytes_pushed, <, 100);
+    dmx_dsm_stop();
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_setenv("DMX_DEVICE_NAME", "test", TRUE);
+    g_test_add_func("/dsm-fault/write-twin-flush", test_write_twin_flush);
+    g_test_add_func("/dsm-fault/invalidate-fetch", test_invalidate_fetch);
+    g_test_add_func("/dsm-fault/prefetch", test_prefetch);
+    g_test_add_func("/dsm-fault/outside", test_outside);
+    g_test_add_func("/dsm-fault/local-stack", test_local_stack);
+    return g_test_run();
+}
