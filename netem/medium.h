@@ -11,7 +11,7 @@
 
 typedef enum { MEDIUM_WIRED, MEDIUM_WIFI } MediumMode;
 
-typedef enum { SOURCE_LISTEN, SOURCE_CLIENT, SOURCE_TAP, SOURCE_TIMER, SOURCE_SIGNAL } SourceKind;
+typedef enum { SOURCE_LISTEN, SOURCE_CLIENT, SOURCE_TAP, SOURCE_SIGNAL } SourceKind;
 
 typedef struct {
   SourceKind kind;

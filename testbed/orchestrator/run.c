@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cpu_stats.h"
 #include "device.h"
 #include "exit_codes.h"
 #include "link_check.h"
@@ -400,15 +401,43 @@ static void json_string(GString *s, const char *v) {
   g_string_append_c(s, '"');
 }
 
+/* The honesty check: a run whose host could not keep up with a device model is kept, but marked invalid. */
+static char *host_lag_verdict(Run *r, GString *cpu_json) {
+  char *why = NULL;
+  for (guint i = 0; i < r->sc->devices->len; i++) {
+    const DmxDeviceSpec *d = r->sc->devices->pdata[i];
+    g_autofree char *path = g_build_filename(r->dir->path, "devices", d->name, "cpu.stats", NULL);
+    DmxCpuStats st;
+    if (!dmx_cpu_stats_read(path, &st, NULL))
+      continue;
+    g_string_append(cpu_json, cpu_json->len ? ",\n    " : "\n    ");
+    json_string(cpu_json, d->name);
+    g_string_append_printf(cpu_json,
+                           ": {\"insns\": %" G_GUINT64_FORMAT ", \"busy_s\": %.6f, \"run_s\": %.6f, \"lag_s\": %.6f, "
+                           "\"lag_fraction\": %.4f, \"threads\": %d}",
+                           st.insns, st.busy_s, st.run_s, st.lag_s, dmx_cpu_stats_lag_fraction(&st), st.threads);
+    if (!why && dmx_cpu_stats_host_lagged(&st))
+      why = g_strdup_printf("the host fell behind device %s's CPU model for %.0f%% of the CPU time it wanted "
+                            "(%.2f s); rerun with a higher --tdf",
+                            d->name, 100 * dmx_cpu_stats_lag_fraction(&st), st.lag_s);
+  }
+  return why;
+}
+
 static void write_summary(Run *r) {
+  g_autoptr(GString) cpu_json = g_string_new(NULL);
+  g_autofree char *lagged = host_lag_verdict(r, cpu_json);
+  const char *why_invalid = r->failure ? r->failure : lagged;
+  if (lagged && !r->failure)
+    g_printerr("dmx: warning: run %s is marked invalid: %s\n", r->label, lagged);
   DmxLinkSummary link;
   dmx_link_spec_summary(r->sc->link_spec, &link);
   GString *s = g_string_new("{\n  \"scenario\": ");
   json_string(s, r->sc->name);
   g_string_append(s, ",\n  \"policy\": ");
   json_string(s, r->opt->policy);
-  g_string_append_printf(s, ",\n  \"valid\": %s,\n  \"why_invalid\": ", r->failure ? "false" : "true");
-  json_string(s, r->failure);
+  g_string_append_printf(s, ",\n  \"valid\": %s,\n  \"why_invalid\": ", why_invalid ? "false" : "true");
+  json_string(s, why_invalid);
   g_string_append_printf(s, ",\n  \"exit_status\": %d,\n  \"tdf\": %g,\n  \"duration_s\": %.3f,\n", r->exit_code,
                          r->opt->tdf, emulated_s(r));
   g_string_append_printf(s, "  \"link\": {\"spec\": ");
@@ -423,7 +452,7 @@ static void write_summary(Run *r) {
     json_string(s, d->model ? d->model->name : "");
     g_string_append(s, "}");
   }
-  g_string_append(s, "\n  }\n}\n");
+  g_string_append_printf(s, "\n  },\n  \"cpu\": {%s\n  }\n}\n", cpu_json->str);
   g_autofree char *path = g_build_filename(r->dir->path, "summary.json", NULL);
   g_file_set_contents(path, s->str, -1, NULL);
   g_string_free(s, TRUE);

@@ -7,14 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define HANDSHAKE_TIMEOUT_S 10
 
+#define SEND_TIMEOUT_S 10
+
+/* A device that stops reading must not stall the directories (sends happen under srv->lock): a send that
+ * fails or times out drops the device; its connection thread then reclaims its locks. */
 static int send_buf(struct master_conn *mc, struct wire_buf *b)
 {
     int rc = wire_conn_send(&mc->conn, b);
     b->len = 0;
+    if (rc != 0) {
+        wire_log("master: sending to device %u failed: dropping it", mc->conn.peer);
+        shutdown(mc->conn.fd, SHUT_RDWR);
+    }
     return rc;
 }
 
@@ -154,6 +163,8 @@ static void *conn_main(void *arg)
 {
     struct master_conn *mc = arg;
     struct master_server *srv = mc->srv;
+    struct timeval tv = { .tv_sec = SEND_TIMEOUT_S, .tv_usec = 0 };
+    setsockopt(mc->conn.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     uint32_t dev = handshake(mc);
     if (dev) {
         struct wire_msg m;

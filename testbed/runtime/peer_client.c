@@ -40,6 +40,10 @@ int peer_client_join(struct peer_client *pc, int fd, uint32_t self, const char *
         wire_log("join: no challenge from the master: %s", rc ? wire_status_name(rc) : "rejected");
         return -1;
     }
+    if (m.h.sender != 1) {
+        wire_log("join: the challenge is not from device 1 but %u", m.h.sender);
+        return -1;
+    }
     pc->conn.peer = m.h.sender;
     memcpy(nonce_s, m.u.challenge.nonce, WIRE_NONCE_SIZE);
     wire_join_mac(secret, secret_len, 'C', nonce_c, nonce_s, self, mac);

@@ -77,10 +77,12 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
     for (;;) {
         if (l->global == SYNC_OWNED && !l->held && !l->revoke)
             break;
+        if (l->global != SYNC_OWNED && !remote) {
+            remote = true;          /* this acquire waits for a grant from the master */
+            t0 = dmx_now_ns();
+        }
         if (l->global == SYNC_NONE) {
             l->global = SYNC_PENDING;
-            remote = true;
-            t0 = dmx_now_ns();
             if (t->transport.send_lock(t->transport.ctx, WIRE_LOCK_ACQUIRE, id) != 0)
                 fatal_link(id);
         }

@@ -40,6 +40,7 @@ struct sync_transport {
 };
 
 struct sync_stats {
+    /* remote: the acquire waited for a grant; cached: the lock was already here (speculative grant) */
     atomic_ullong acquires, remote_acquires, cached_acquires, releases_sent, revokes, speculative_grants;
     atomic_ullong notices, lock_stall_ns;
 };

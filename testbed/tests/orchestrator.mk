@@ -26,7 +26,7 @@ build/tests/test_orchestrator_scenario: build/obj/orchestrator/tests/test_orches
 	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)
 
 # The end-to-end test drives build/bin/dmx as a user would; it needs the guests, qemu and the medium at run time.
-build/tests/test_orchestrator_e2e: build/obj/orchestrator/tests/test_orchestrator_e2e.o | build/bin/dmx \
+build/tests/test_orchestrator_e2e: build/obj/orchestrator/tests/test_orchestrator_e2e.o | build/bin/dmx build/guest/devmodel_spin \
     build/guest/tcp_ring build/guest/hello
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)

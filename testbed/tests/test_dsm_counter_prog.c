@@ -1,7 +1,8 @@
 /* dsm_counter: the two-device DSM check program (native for test_dsm_twoproc, aarch64 for test_dsm_qemu).
  *
- *   dsm_counter N [PAGES]
- * Every device adds 1 to a shared counter N times under global lock 1 (a sparse write: one word of page 0).
+ *   dsm_counter N [PAGES [THREADS]]
+ * Every device adds 1 to a shared counter N times under global lock 1 (a sparse write: one word of page 0),
+ * from each of THREADS threads (default 1), so the final value is N * THREADS * devices.
  * Device 1 also fills PAGES pages (default 32) under lock 2 at the start; the other devices read them all
  * sequentially after taking lock 2 (the prefetch case). Device 1 waits for every device's done flag and
  * prints final=<counter>. Each device prints its counters as one JSON line "report=...", plus
@@ -9,6 +10,7 @@
 #include "dmx.h"
 #include "dsm_api.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,18 +27,35 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static long n;
+static volatile uint64_t *counter;
+
+static void *add(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < n; i++) {
+        dmx_lock(1);
+        (*counter)++;
+        dmx_unlock(1);
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: %s N [PAGES]\n", argv[0]);
         return 2;
     }
-    long n = atol(argv[1]);
+    n = atol(argv[1]);
     unsigned pages = argc > 2 ? (unsigned)atoi(argv[2]) : 32;
+    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    if (threads < 1 || threads > 64)
+        return 2;
     if (dmx_dsm_start() != 0)
         return 3;
     uint8_t *base = dmx_shared_base();
-    volatile uint64_t *counter = (volatile uint64_t *)base;
+    counter = (volatile uint64_t *)base;
     volatile uint32_t *done = (volatile uint32_t *)(base + PAGE);           /* done[device] */
     volatile uint32_t *ready = (volatile uint32_t *)(base + 2 * PAGE);
     int self = dmx_device_index(), devices = dmx_device_count(), rc = 0;
@@ -51,11 +70,13 @@ int main(int argc, char **argv)
         *ready = 1;
         dmx_unlock(2);
     }
-    for (long i = 0; i < n; i++) {
-        dmx_lock(1);
-        (*counter)++;
-        dmx_unlock(1);
-    }
+    pthread_t tid[64];
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[t], NULL, add, NULL) != 0)
+            return 5;
+    add(NULL);
+    for (int t = 1; t < threads; t++)
+        pthread_join(tid[t], NULL);
     uint64_t seq_ns = 0;
     if (self != 1 && pages) {
         for (int ok = 0; !ok;) {
@@ -95,7 +116,7 @@ int main(int argc, char **argv)
                 usleep(1000);
         }
         printf("final=%llu\n", (unsigned long long)final);
-        if (final != (uint64_t)n * (uint64_t)devices)
+        if (final != (uint64_t)n * (uint64_t)threads * (uint64_t)devices)
             rc = 1;
     }
     printf("seq_read_ns=%llu\n", (unsigned long long)seq_ns);

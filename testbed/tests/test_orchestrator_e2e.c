@@ -514,6 +514,75 @@ static void test_host_errors(void) {
   result_clear(&r);
 }
 
+/* ---- the honesty check: a run the host could not keep up with is marked invalid ---- */
+
+/* A devices.ini whose only model is nexus5 with another instruction budget per core. */
+static char *write_models_with_ips(const char *dir, const char *ips) {
+  g_autofree char *orig_path = in_top("scenarios/devices.ini");
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_assert_true(g_key_file_load_from_file(kf, orig_path, G_KEY_FILE_KEEP_COMMENTS, NULL));
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (char **g = groups; *g; g++)
+    if (g_str_has_prefix(*g, "model ") && strcmp(*g, "model nexus5") != 0)
+      g_key_file_remove_group(kf, *g, NULL);
+  g_key_file_set_string(kf, "defaults", "model", "nexus5");
+  g_key_file_set_string(kf, "model nexus5", "cores", "1");
+  g_key_file_set_string(kf, "model nexus5", "ips", ips);
+  char *path = g_build_filename(dir, "devices.ini", NULL);
+  g_assert_true(g_key_file_save_to_file(kf, path, NULL));
+  return path;
+}
+
+static Result run_spin_with_models(const char *models, const char *out) {
+  g_autofree char *dmx = in_top("build/bin/dmx");
+  g_autofree char *app = in_top("build/guest/devmodel_spin");
+  g_autoptr(GSubprocessLauncher) l =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv(l, "DMX_DEVICES_INI", models, TRUE);
+  g_autoptr(GError) err = NULL;
+  /* One thread spinning for 1.5 s of emulated time. */
+  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(l, &err, dmx, "run", "--app", app, "--devices", "1", "--out",
+                                                         out, "--", "1", "1.5", NULL);
+  g_assert_no_error(err);
+  return finish(p);
+}
+
+static void test_host_lag_marks_run_invalid(void) {
+  g_autofree char *spin = in_top("build/guest/devmodel_spin");
+  g_autofree char *plugin = in_top("build/lib/libdevmodel.so");
+  if (!prerequisites())
+    return;
+  if (!g_file_test(spin, G_FILE_TEST_EXISTS) || !g_file_test(plugin, G_FILE_TEST_EXISTS)) {
+    g_test_skip("devmodel plugin or devmodel_spin not built");
+    return;
+  }
+  g_autofree char *tmp = make_tmp_dir();
+  g_autofree char *out_fast = g_build_filename(tmp, "impossible", NULL);
+  g_autofree char *out_slow = g_build_filename(tmp, "easy", NULL);
+
+  /* 10^12 instructions per second: no host emulates that, so the run must say it is not valid. */
+  g_autofree char *impossible = write_models_with_ips(tmp, "1e12");
+  Result r = run_spin_with_models(impossible, out_fast);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.err, "marked invalid"));
+  g_autofree char *summary = read_file(out_fast, "summary.json");
+  g_assert_nonnull(strstr(summary, "\"valid\": false"));
+  g_assert_nonnull(strstr(summary, "fell behind device dev1's CPU model"));
+  g_assert_nonnull(strstr(summary, "\"lag_s\": "));
+  result_clear(&r);
+
+  /* 20 M instructions per second is easy: the same program gives a valid run. */
+  g_autofree char *easy = write_models_with_ips(tmp, "2e7");
+  r = run_spin_with_models(easy, out_slow);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *summary2 = read_file(out_slow, "summary.json");
+  g_assert_nonnull(strstr(summary2, "\"valid\": true"));
+  result_clear(&r);
+  remove_tree(out_fast);
+  remove_tree(out_slow);
+  remove_tree(tmp);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   const char *env = g_getenv("DMX_TOP");
@@ -526,6 +595,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/orchestrator/e2e/concurrent", test_concurrent);
   g_test_add_func("/orchestrator/e2e/scenario-typo", test_scenario_typo);
   g_test_add_func("/orchestrator/e2e/host-errors", test_host_errors);
+  g_test_add_func("/orchestrator/e2e/host-lag-marks-run-invalid", test_host_lag_marks_run_invalid);
   int rc = g_test_run();
   g_free(top_dir);
   return rc;
