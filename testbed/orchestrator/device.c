@@ -75,6 +75,8 @@ G_GNUC_NORETURN static void child_main(const DmxDeviceLaunch *l, int ctl, pid_t 
   else
     child_redirect(ctl, STDERR_FILENO, l->stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
   dmx_child_close_inherited_fds();
+  if (l->run_alive_fd >= 0 && fcntl(l->run_alive_fd, F_SETFD, 0) < 0)
+    child_fail(ctl, CHILD_SETUP_FAILED, "keeping the run-alive fd: %s", g_strerror(errno));
   execve(l->argv[0], l->argv, envp);
   child_fail(ctl, CHILD_EXEC_FAILED, "exec %s: %s", l->argv[0], g_strerror(errno));
 }

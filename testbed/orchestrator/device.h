@@ -20,6 +20,7 @@ typedef struct {
   const char *stdout_path; /* else, if set: this file; else dmx's own */
   const char *stderr_path;
   gboolean null_stdin;
+  int run_alive_fd;        /* >= 0: kept open across exec (DMX_RUN_ALIVE_FD); EOF on it = the master finished */
 } DmxDeviceLaunch;
 
 typedef enum { DEVICE_PREPARED, DEVICE_RUNNING, DEVICE_EXITED } DmxDeviceState;

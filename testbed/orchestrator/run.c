@@ -7,6 +7,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ typedef struct {
   gint64 master_done_ns;
   int exit_code;
   char *failure;         /* why the run failed; NULL if it did not */
+  int run_alive[2];      /* pipe: workers hold the read end; dmx closes the write end when the master is done */
 } Run;
 
 static gint64 monotonic_ns(void) {
@@ -144,6 +146,29 @@ static char *devices_list(const DmxScenario *sc) {
   return g_string_free(s, FALSE);
 }
 
+/* Each resource the device serves, in the variables testbed/resources reads (screen.c, speaker.c, camera.c,
+ * storage.c). DMX_RESOURCES carries the same in one list for the guest stack. */
+static char **resource_env(char **env, const DmxDeviceSpec *d) {
+  for (guint i = 0; i < d->resources->len; i++) {
+    g_auto(GStrv) kv = g_strsplit(d->resources->pdata[i], "=", 2);
+    if (!kv[0] || !kv[1])
+      continue;
+    if (strcmp(kv[0], "screen") == 0) {
+      env = g_environ_setenv(env, "DMX_SCREEN_SIZE", kv[1], TRUE);
+    } else if (strcmp(kv[0], "speaker") == 0) {
+      env = g_environ_setenv(env, "DMX_AUDIO_RATE", kv[1], TRUE);
+    } else if (strcmp(kv[0], "storage") == 0) {
+      env = g_environ_setenv(env, "DMX_STORAGE_DIR", kv[1], TRUE);
+    } else if (strcmp(kv[0], "camera") == 0) {
+      g_auto(GStrv) size_fps = g_strsplit(kv[1], "@", 2);
+      env = g_environ_setenv(env, "DMX_CAMERA_SIZE", size_fps[0], TRUE);
+      if (size_fps[1])
+        env = g_environ_setenv(env, "DMX_CAMERA_FPS", size_fps[1], TRUE);
+    }
+  }
+  return env;
+}
+
 static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   char **env = g_get_environ();
   char num[64];
@@ -154,6 +179,10 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   env = g_environ_setenv(env, "DMX_SECRET", r->secret, TRUE);
   env = g_environ_setenv(env, "DMX_RUN_DIR", r->dir->path, TRUE);
   env = g_environ_setenv(env, "DMX_ROLE", d->master ? "master" : "worker", TRUE);
+  if (!d->master) {
+    g_snprintf(num, sizeof num, "%d", r->run_alive[0]);
+    env = g_environ_setenv(env, "DMX_RUN_ALIVE_FD", num, TRUE);
+  }
   env = g_environ_setenv(env, "DMX_POLICY", r->opt->policy, TRUE);
   env = g_environ_setenv(env, "DMX_SCENARIO", r->sc->name, TRUE);
   env = g_environ_setenv(env, "DMX_DEVICE_MODEL", d->model ? d->model->name : "", TRUE);
@@ -161,6 +190,7 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   env = g_environ_setenv(env, "DMX_SEED", num, TRUE);
   g_autofree char *res = dmx_device_spec_resources(d, ";");
   env = g_environ_setenv(env, "DMX_RESOURCES", res, TRUE);
+  env = resource_env(env, d);
   g_ascii_dtostr(num, sizeof num, r->opt->tdf);
   env = g_environ_setenv(env, "QEMU_TDF", num, TRUE);
   env = g_environ_unsetenv(env, "QEMU_TDF_EPOCH_NS"); /* set by the child at start */
@@ -202,6 +232,7 @@ static gboolean prepare_device(Run *r, const DmxDeviceSpec *d, const char *devic
   DmxDeviceLaunch launch = {
       .name = d->name, .index = d->index, .argv = argv, .envp = envp, .stdout_fd = -1, .stderr_fd = -1,
       .stdout_path = out, .stderr_path = err, .null_stdin = !d->master,
+      .run_alive_fd = d->master ? -1 : r->run_alive[0],
   };
   if (d->master) {
     r->relay_out = dmx_relay_new(STDOUT_FILENO, out, &launch.stdout_fd, error);
@@ -269,6 +300,14 @@ static int bring_up(Run *r) {
 
 static gboolean is_interrupt(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIGHUP; }
 
+static void close_run_alive(Run *r) {
+  for (int i = 0; i < 2; i++)
+    if (r->run_alive[i] >= 0) {
+      close(r->run_alive[i]);
+      r->run_alive[i] = -1;
+    }
+}
+
 static void device_exited(Run *r, guint i) {
   DmxDevice *dev = r->devices->pdata[i];
   g_autofree char *how = dmx_device_describe_exit(dev);
@@ -284,6 +323,7 @@ static void device_exited(Run *r, guint i) {
     return;
   }
   if (master && WIFEXITED(st)) {
+    close_run_alive(r); /* dmx-cc apps on the workers now leave on their own */
     r->master_done = TRUE;
     r->master_done_ns = monotonic_ns();
     r->exit_code = WEXITSTATUS(st);
@@ -470,6 +510,7 @@ static void run_free(Run *r) {
   dmx_run_dir_release(r->dir);
   if (r->sigfd >= 0)
     close(r->sigfd);
+  close_run_alive(r);
   g_free(r->label);
   g_free(r->secret);
   g_free(r->failure);
@@ -482,7 +523,7 @@ int dmx_run(const DmxRunOptions *opt) {
   if (!g_file_test(opt->paths->plugin, G_FILE_TEST_EXISTS))
     g_printerr("dmx: warning: %s not built yet: devices run without the devmodel CPU model (no throttling, no "
                "cpu.stats)\n", opt->paths->plugin);
-  Run run = {.opt = opt, .sc = opt->scenario, .sigfd = -1};
+  Run run = {.opt = opt, .sc = opt->scenario, .sigfd = -1, .run_alive = {-1, -1}};
   Run *r = &run;
   r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dmx_device_free);
   r->handled = g_array_new(FALSE, TRUE, sizeof(gboolean));
@@ -490,6 +531,11 @@ int dmx_run(const DmxRunOptions *opt) {
   r->secret = r->sc->secret ? g_strdup(r->sc->secret) : random_secret();
   dmx_status_init(&r->status);
   g_autoptr(GError) err = NULL;
+  if (pipe2(r->run_alive, O_CLOEXEC) < 0) {
+    g_printerr("dmx: pipe: %s\n", g_strerror(errno));
+    run_free(r);
+    return DMX_EXIT_SYSTEM;
+  }
   r->sigfd = dmx_signals_install(&err);
   if (r->sigfd < 0) {
     g_printerr("dmx: %s\n", err->message);

@@ -37,3 +37,5 @@ build/tests/test_dsm_qemu: build/guest/tests/dsm_counter
 
 UNIT_TESTS += $(DMX_CORE_UNIT)
 GUEST_BINS += build/guest/tests/dsm_counter
+# Both devices as aarch64 programs under build/bin/qemu-aarch64 (two processes on 127.0.0.1).
+E2E_TESTS += build/tests/test_dsm_qemu

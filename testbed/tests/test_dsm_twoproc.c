@@ -62,7 +62,9 @@ static GSubprocess *device(int index, int port, const char *n, const char *specu
     if (DSM_UNDER_QEMU) {
         char *qemu = g_build_filename(top(), "build/bin/qemu-aarch64", NULL);
         char *prog = g_build_filename(top(), "build/guest/tests/dsm_counter", NULL);
-        sp = g_subprocess_launcher_spawn(l, &err, qemu, "-L", "/usr/aarch64-linux-gnu", prog, n, "16", th, NULL);
+        /* no -L: the arm64 multiarch glibc (libc6:arm64) is found at /lib/ld-linux-aarch64.so.1; mixing it with
+         * the cross sysroot's loader (-L /usr/aarch64-linux-gnu) hangs in the first pthread_create */
+        sp = g_subprocess_launcher_spawn(l, &err, qemu, prog, n, "16", th, NULL);
         g_free(qemu);
         g_free(prog);
     } else {
