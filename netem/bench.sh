@@ -35,6 +35,9 @@ mpid=$!
 for i in 1 2; do
   ip netns add "$tag-$i"
   ctl attach "dev$i" "$tag-$i" >/dev/null
+  # Seen once or twice on the busy host: dmx0 not visible right after attach. Wait for it, then say why.
+  for _ in $(seq 20); do ip -n "$tag-$i" link show dmx0 >/dev/null 2>&1 && break; sleep 0.1; done
+  ip -n "$tag-$i" link show dmx0 >/dev/null 2>&1 || { echo "bench: dmx0 missing in $tag-$i"; ip -n "$tag-$i" link; cat "$dir/medium.log"; exit 1; }
   ip -n "$tag-$i" link set dmx0 address "02:dd:00:00:00:0$i"
   ip -n "$tag-$i" addr add "10.77.0.$i/24" dev dmx0
   ip -n "$tag-$i" link set dmx0 up

@@ -187,13 +187,102 @@ int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sende
     return 0;
 }
 
+static bool class_ok(const char *name, size_t len)
+{
+    return len >= 1 && len <= WIRE_IO_CLASS_MAX && name_ok(name, len);
+}
+
+int wire_put_io_request(struct wire_buf *b, uint32_t *seq, uint32_t sender, const struct wire_io_req *r,
+                        const uint8_t *data, uint32_t len)
+{
+    size_t class_len = r->class_name ? strlen(r->class_name) : 0;
+    size_t sub_len = r->subpath ? strlen(r->subpath) : 0;
+    if (!class_ok(r->class_name, class_len) || sub_len > WIRE_IO_SUBPATH_MAX || memchr(r->subpath ? r->subpath : "", 0, sub_len) ||
+        (sub_len && r->op != 0) || r->op >= WIRE_IO_OPS || r->whence > 4 || len > WIRE_IO_MAX_DATA ||
+        r->out_len > WIRE_IO_MAX_DATA || (len && !data))
+        return -1;
+    uint32_t off = 0;
+    do {
+        uint32_t chunk = len - off < WIRE_IO_CHUNK ? len - off : WIRE_IO_CHUNK;
+        uint16_t flags = off + chunk < len ? WIRE_F_MORE : 0;
+        uint8_t *p = begin(b, WIRE_IO_REQUEST, flags, (*seq)++, sender, 56 + class_len + sub_len + chunk);
+        if (!p)
+            return -1;
+        set32(p, r->req_id);
+        p[4] = r->op;
+        p[5] = (uint8_t)class_len;
+        set16(p + 6, (uint16_t)sub_len);
+        set64(p + 8, r->handle);
+        set64(p + 16, r->cmd);
+        set64(p + 24, (uint64_t)r->offset);
+        set32(p + 32, r->flags);
+        set32(p + 36, r->mode);
+        set32(p + 40, r->whence);
+        set32(p + 44, r->out_len);
+        set32(p + 48, len);
+        set32(p + 52, off);
+        memcpy(p + 56, r->class_name, class_len);
+        if (sub_len)
+            memcpy(p + 56 + class_len, r->subpath, sub_len);
+        if (chunk)
+            memcpy(p + 56 + class_len + sub_len, data + off, chunk);
+        off += chunk;
+    } while (off < len);
+    return 0;
+}
+
+int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32_t req_id, uint8_t op, int64_t result,
+                      uint64_t new_handle, const uint8_t *data, uint32_t len)
+{
+    if ((op >= WIRE_IO_OPS && op != WIRE_IO_OP_CONTROL) || result < -4095)
+        return -1;
+    if ((result < 0 && len) || len > WIRE_IO_MAX_DATA || (len && !data))
+        return -1;
+    uint32_t off = 0;
+    do {
+        uint32_t chunk = len - off < WIRE_IO_CHUNK ? len - off : WIRE_IO_CHUNK;
+        uint16_t flags = off + chunk < len ? WIRE_F_MORE : 0;
+        uint8_t *p = begin(b, WIRE_IO_REPLY, flags, (*seq)++, sender, 32 + chunk);
+        if (!p)
+            return -1;
+        set32(p, req_id);
+        p[4] = op;
+        p[5] = p[6] = p[7] = 0;
+        set64(p + 8, (uint64_t)result);
+        set64(p + 16, new_handle);
+        set32(p + 24, len);
+        set32(p + 28, off);
+        if (chunk)
+            memcpy(p + 32, data + off, chunk);
+        off += chunk;
+    } while (off < len);
+    return 0;
+}
+
+int wire_put_io_control(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t req_id, uint8_t cmd,
+                        const char *class_name, uint32_t device)
+{
+    size_t class_len = class_name ? strlen(class_name) : 0;
+    if (cmd != WIRE_IO_CTL_BIND || !class_ok(class_name, class_len) || device > WIRE_MAX_DEVICES)
+        return -1;
+    uint8_t *p = begin(b, WIRE_IO_CONTROL, 0, seq, sender, 12 + class_len);
+    if (!p)
+        return -1;
+    set32(p, req_id);
+    p[4] = cmd;
+    p[5] = (uint8_t)class_len;
+    set16(p + 6, 0);
+    set32(p + 8, device);
+    memcpy(p + 12, class_name, class_len);
+    return 0;
+}
+
 /* ---- decoder ---- */
 
 static bool reserved_type(uint8_t t)
 {
     switch (t) {
     case WIRE_COND_WAIT: case WIRE_COND_SIGNAL: case WIRE_BARRIER:
-    case WIRE_IO_REQUEST: case WIRE_IO_REPLY:
     case WIRE_HEARTBEAT: case WIRE_HEARTBEAT_ACK:
     case WIRE_MIGRATE: case WIRE_MIGRATE_ACK:
     case WIRE_CHECKPOINT: case WIRE_STATS:
@@ -206,7 +295,7 @@ static bool reserved_type(uint8_t t)
 static bool known_type(uint8_t t)
 {
     return (t >= WIRE_HELLO && t <= WIRE_REJECT) || (t >= WIRE_LOCK_ACQUIRE && t <= WIRE_LOCK_REVOKE) ||
-           (t >= WIRE_PAGE_REQUEST && t <= WIRE_DIFF_REPLY);
+           (t >= WIRE_PAGE_REQUEST && t <= WIRE_DIFF_REPLY) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL);
 }
 
 /* Flags each type may carry; any other bit set is an error. */
@@ -215,6 +304,7 @@ static uint16_t allowed_flags(uint8_t t)
     switch (t) {
     case WIRE_LOCK_GRANT: return WIRE_F_SPECULATIVE;
     case WIRE_PAGE_REPLY: case WIRE_DIFF_REPLY: return WIRE_F_PREFETCH;
+    case WIRE_IO_REQUEST: case WIRE_IO_REPLY: return WIRE_F_MORE;
     default: return 0;
     }
 }
@@ -245,6 +335,65 @@ int wire_decode_header(const uint8_t *buf, size_t len, struct wire_header *out)
     if (out->flags & ~allowed_flags(out->type))
         return WIRE_E_FIELD;
     return WIRE_OK;
+}
+
+/* The fragment rule shared by requests and replies: the data lies inside the total, and MORE says whether
+ * another fragment follows. */
+static int fragment_ok(uint32_t total, uint32_t offset, uint32_t len, uint16_t flags)
+{
+    if (total > WIRE_IO_MAX_DATA || offset > total || len > total - offset)
+        return WIRE_E_FIELD;
+    return ((flags & WIRE_F_MORE) != 0) == (offset + len < total) ? WIRE_OK : WIRE_E_FIELD;
+}
+
+static int decode_io_request(const uint8_t *p, uint32_t n, struct wire_msg *m)
+{
+    if (n < 56)
+        return WIRE_E_LENGTH;
+    m->u.io_req.req_id = get32(p);
+    m->u.io_req.op = p[4];
+    m->u.io_req.class_len = p[5];
+    m->u.io_req.subpath_len = get16(p + 6);
+    m->u.io_req.handle = get64(p + 8);
+    m->u.io_req.cmd = get64(p + 16);
+    m->u.io_req.offset = (int64_t)get64(p + 24);
+    m->u.io_req.flags = get32(p + 32);
+    m->u.io_req.mode = get32(p + 36);
+    m->u.io_req.whence = get32(p + 40);
+    m->u.io_req.out_len = get32(p + 44);
+    m->u.io_req.in_total = get32(p + 48);
+    m->u.io_req.in_offset = get32(p + 52);
+    size_t names = (size_t)m->u.io_req.class_len + m->u.io_req.subpath_len;
+    if (n < 56 + names)
+        return WIRE_E_LENGTH;
+    m->u.io_req.class_name = (const char *)p + 56;
+    m->u.io_req.subpath = (const char *)p + 56 + m->u.io_req.class_len;
+    m->u.io_req.data = p + 56 + names;
+    m->u.io_req.data_len = (uint32_t)(n - 56 - names);
+    if (m->u.io_req.op >= WIRE_IO_OPS || !class_ok(m->u.io_req.class_name, m->u.io_req.class_len) ||
+        m->u.io_req.subpath_len > WIRE_IO_SUBPATH_MAX || (m->u.io_req.subpath_len && m->u.io_req.op != 0) ||
+        memchr(m->u.io_req.subpath, 0, m->u.io_req.subpath_len) || m->u.io_req.whence > 4 ||
+        m->u.io_req.out_len > WIRE_IO_MAX_DATA)
+        return WIRE_E_FIELD;
+    return fragment_ok(m->u.io_req.in_total, m->u.io_req.in_offset, m->u.io_req.data_len, m->h.flags);
+}
+
+static int decode_io_reply(const uint8_t *p, uint32_t n, struct wire_msg *m)
+{
+    if (n < 32)
+        return WIRE_E_LENGTH;
+    m->u.io_reply.req_id = get32(p);
+    m->u.io_reply.op = p[4];
+    m->u.io_reply.result = (int64_t)get64(p + 8);
+    m->u.io_reply.new_handle = get64(p + 16);
+    m->u.io_reply.out_total = get32(p + 24);
+    m->u.io_reply.out_offset = get32(p + 28);
+    m->u.io_reply.data = p + 32;
+    m->u.io_reply.data_len = n - 32;
+    if ((m->u.io_reply.op >= WIRE_IO_OPS && m->u.io_reply.op != WIRE_IO_OP_CONTROL) || p[5] || p[6] || p[7] ||
+        m->u.io_reply.result < -4095 || (m->u.io_reply.result < 0 && m->u.io_reply.out_total))
+        return WIRE_E_FIELD;
+    return fragment_ok(m->u.io_reply.out_total, m->u.io_reply.out_offset, m->u.io_reply.data_len, m->h.flags);
 }
 
 static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
@@ -334,6 +483,24 @@ static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
         if (!dsm_diff_valid(m->u.diff.diff, m->u.diff.len))
             return WIRE_E_DIFF;
         return WIRE_OK;
+    case WIRE_IO_REQUEST:
+        return decode_io_request(p, n, m);
+    case WIRE_IO_REPLY:
+        return decode_io_reply(p, n, m);
+    case WIRE_IO_CONTROL:
+        if (n < 12)
+            return WIRE_E_LENGTH;
+        m->u.io_control.req_id = get32(p);
+        m->u.io_control.cmd = p[4];
+        m->u.io_control.class_len = p[5];
+        m->u.io_control.device = get32(p + 8);
+        m->u.io_control.class_name = (const char *)p + 12;
+        if (n != 12u + p[5])
+            return WIRE_E_LENGTH;
+        if (m->u.io_control.cmd != WIRE_IO_CTL_BIND || get16(p + 6) != 0 ||
+            !class_ok(m->u.io_control.class_name, p[5]) || m->u.io_control.device > WIRE_MAX_DEVICES)
+            return WIRE_E_FIELD;
+        return WIRE_OK;
     default:
         return WIRE_E_TYPE;
     }
@@ -373,6 +540,8 @@ bool wire_type_allowed(enum wire_conn_state state, uint8_t type)
     case WIRE_CLIENT_READY:
         return type == WIRE_LOCK_GRANT || type == WIRE_LOCK_REVOKE || type == WIRE_PAGE_REPLY ||
                type == WIRE_DIFF_REPLY;
+    case WIRE_IO_SERVER_READY: return type == WIRE_IO_REQUEST || type == WIRE_IO_CONTROL;
+    case WIRE_IO_CLIENT_READY: return type == WIRE_IO_REPLY;
     }
     return false;
 }
@@ -384,7 +553,8 @@ const char *wire_type_name(uint8_t type)
         [WIRE_WELCOME] = "welcome", [WIRE_REJECT] = "reject", [WIRE_LOCK_ACQUIRE] = "lock-acquire",
         [WIRE_LOCK_GRANT] = "lock-grant", [WIRE_LOCK_RELEASE] = "lock-release", [WIRE_LOCK_REVOKE] = "lock-revoke",
         [WIRE_PAGE_REQUEST] = "page-request", [WIRE_PAGE_REPLY] = "page-reply", [WIRE_DIFF_PUSH] = "diff-push",
-        [WIRE_DIFF_REPLY] = "diff-reply",
+        [WIRE_DIFF_REPLY] = "diff-reply", [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
+        [WIRE_IO_CONTROL] = "io-control",
     };
     return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
 }

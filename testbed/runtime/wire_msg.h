@@ -52,7 +52,10 @@ enum wire_type {
     WIRE_DIFF_REPLY = 23,       /* home -> device: diffs that bring its stale copy up to date */
     /* reserved: defined so the numbers are stable, rejected by this version's decoder */
     WIRE_COND_WAIT = 30, WIRE_COND_SIGNAL = 31, WIRE_BARRIER = 32,
-    WIRE_IO_REQUEST = 40, WIRE_IO_REPLY = 41,
+    /* I/O request forwarding (resource server, testbed/runtime/io_server.c; layouts below) */
+    WIRE_IO_REQUEST = 40,
+    WIRE_IO_REPLY = 41,
+    WIRE_IO_CONTROL = 42,       /* rebind a class on the receiving device; answered by an IO_REPLY */
     WIRE_HEARTBEAT = 50, WIRE_HEARTBEAT_ACK = 51,
     WIRE_MIGRATE = 60, WIRE_MIGRATE_ACK = 61,
     WIRE_CHECKPOINT = 70,
@@ -61,6 +64,36 @@ enum wire_type {
 
 #define WIRE_F_SPECULATIVE 0x0001   /* LOCK_GRANT: the device may keep the lock cached after release */
 #define WIRE_F_PREFETCH    0x0002   /* PAGE_REPLY/DIFF_REPLY: sent ahead of a fault */
+#define WIRE_F_MORE        0x0004   /* IO_REQUEST/IO_REPLY: the data continues in the next message */
+
+/* I/O forwarding (types 40-42). Data above one message is split into fragments of at most WIRE_IO_CHUNK bytes
+ * that repeat the fixed part and carry their offset; a request or reply carries at most WIRE_IO_MAX_DATA.
+ *
+ * IO_REQUEST payload                          IO_REPLY payload
+ *   0  u32 req_id                               0  u32 req_id (of the request)
+ *   4  u8  op (enum io_op: open..close)         4  u8  op (echo; WIRE_IO_OP_CONTROL for a control)
+ *   5  u8  class_len (1..WIRE_IO_CLASS_MAX)     5  u8[3] zero
+ *   6  u16 subpath_len (OPEN only, < 512)       8  i64 result (>= 0, or -errno, errno 1..4095)
+ *   8  u64 handle (server's file id)           16  u64 new_handle (OPEN)
+ *  16  u64 cmd (IOCTL)                         24  u32 out_total (0 when result < 0)
+ *  24  i64 offset (LSEEK)                      28  u32 out_offset
+ *  32  u32 flags (OPEN)                        32  data fragment
+ *  36  u32 mode (OPEN)
+ *  40  u32 whence (LSEEK, 0..4)               IO_CONTROL payload
+ *  44  u32 out_len (bytes the caller takes)     0  u32 req_id
+ *  48  u32 in_total (data over all fragments)   4  u8  cmd (WIRE_IO_CTL_BIND)
+ *  52  u32 in_offset (this fragment's place)    5  u8  class_len (1..WIRE_IO_CLASS_MAX)
+ *  56  class name, subpath, data fragment       6  u16 zero
+ *                                               8  u32 device (0 = the receiving device itself)
+ *                                              12  class name
+ * WIRE_F_MORE is set exactly when in_offset (out_offset) + fragment < in_total (out_total). */
+#define WIRE_IO_MAX_DATA   (16u << 20)
+#define WIRE_IO_CHUNK      (WIRE_MAX_PAYLOAD - 1024)
+#define WIRE_IO_CLASS_MAX  15
+#define WIRE_IO_SUBPATH_MAX 511
+#define WIRE_IO_OPS        7        /* enum io_op values 0..6 */
+#define WIRE_IO_OP_CONTROL 0x80
+#define WIRE_IO_CTL_BIND   1
 
 enum wire_reject_reason { WIRE_REJECT_AUTH = 1, WIRE_REJECT_DEVICE = 2, WIRE_REJECT_BUSY = 3 };
 
@@ -106,6 +139,17 @@ struct wire_msg {
         struct { uint32_t page, count; } page_request;
         struct { uint32_t page, version; const uint8_t *data; } page_reply;    /* WIRE_PAGE_SIZE bytes */
         struct { uint32_t page, version, len; const uint8_t *diff; } diff;     /* DIFF_PUSH, DIFF_REPLY */
+        struct {
+            uint32_t req_id; uint8_t op; uint8_t class_len; uint16_t subpath_len;
+            uint64_t handle, cmd; int64_t offset; uint32_t flags, mode, whence, out_len, in_total, in_offset;
+            const char *class_name, *subpath;   /* not NUL-terminated: class_len, subpath_len bytes */
+            const uint8_t *data; uint32_t data_len;
+        } io_req;
+        struct {
+            uint32_t req_id; uint8_t op; int64_t result; uint64_t new_handle; uint32_t out_total, out_offset;
+            const uint8_t *data; uint32_t data_len;
+        } io_reply;
+        struct { uint32_t req_id; uint8_t cmd; uint8_t class_len; uint32_t device; const char *class_name; } io_control;
     } u;
 };
 
@@ -139,10 +183,31 @@ int wire_put_page_reply(struct wire_buf *b, uint32_t seq, uint32_t sender, uint1
 int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint16_t flags, uint32_t page,
                   uint32_t version, const uint8_t *diff, uint32_t len);
 
+/* The fixed part of one forwarded operation; the encoder appends as many fragments as DATA needs. */
+struct wire_io_req {
+    uint32_t req_id;
+    uint8_t op;
+    const char *class_name;     /* NUL-terminated */
+    const char *subpath;        /* NULL or "" except for OPEN */
+    uint64_t handle, cmd;
+    int64_t offset;
+    uint32_t flags, mode, whence, out_len;
+};
+/* Appends IO_REQUEST fragments carrying data[0..len) (len <= WIRE_IO_MAX_DATA). */
+int wire_put_io_request(struct wire_buf *b, uint32_t *seq, uint32_t sender, const struct wire_io_req *r,
+                        const uint8_t *data, uint32_t len);
+/* Appends IO_REPLY fragments carrying data[0..len) (none when result < 0). */
+int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32_t req_id, uint8_t op, int64_t result,
+                      uint64_t new_handle, const uint8_t *data, uint32_t len);
+int wire_put_io_control(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t req_id, uint8_t cmd,
+                        const char *class_name, uint32_t device);
+
 /* Connection states: which types a peer may send in each. */
 enum wire_conn_state {
     WIRE_SERVER_AWAIT_HELLO, WIRE_SERVER_AWAIT_AUTH, WIRE_SERVER_READY,
     WIRE_CLIENT_AWAIT_CHALLENGE, WIRE_CLIENT_AWAIT_WELCOME, WIRE_CLIENT_READY,
+    WIRE_IO_SERVER_READY,       /* resource server after the join: IO_REQUEST, IO_CONTROL */
+    WIRE_IO_CLIENT_READY,       /* forwarder after the join: IO_REPLY */
 };
 bool wire_type_allowed(enum wire_conn_state state, uint8_t type);
 
