@@ -39,6 +39,14 @@ int main(int argc, char **argv)
     wire_put_page_request(&b, 6, 2, 10, 4); err |= save(d, "page-request", &b);
     wire_put_page_reply(&b, 7, 1, WIRE_F_PREFETCH, 10, 3, page); err |= save(d, "page-reply", &b);
     wire_put_diff(&b, WIRE_DIFF_PUSH, 8, 2, 0, 10, 3, diff, sizeof(diff)); err |= save(d, "diff-push", &b);
+    uint32_t seq = 9;
+    struct wire_io_req open_req = { .req_id = 1, .op = 0, .class_name = "storage", .subpath = "/movie-360p.mp4" };
+    wire_put_io_request(&b, &seq, 1, &open_req, NULL, 0); err |= save(d, "io-open", &b);
+    struct wire_io_req write_req = { .req_id = 2, .op = 2, .class_name = "screen", .handle = 1 };
+    wire_put_io_request(&b, &seq, 1, &write_req, page, 64); err |= save(d, "io-write", &b);
+    wire_put_io_reply(&b, &seq, 2, 2, 2, 64, 0, 16000000, NULL, 0); err |= save(d, "io-reply", &b);
+    wire_put_io_reply(&b, &seq, 2, 3, 1, 16, 0, 1000, page, 16); err |= save(d, "io-reply-data", &b);
+    wire_put_io_control(&b, seq++, 16, 4, WIRE_IO_CTL_BIND, "screen", 2); err |= save(d, "io-control", &b);
     /* a stream: join then lock traffic */
     wire_put_hello(&b, 1, 3, nonce, "tv");
     wire_put_auth(&b, 2, 3, mac);

@@ -18,3 +18,9 @@ void link_counters_add_queue_delay(LinkCounters *c, guint64 delay_ns)
   if (delay_ns > c->queue_delay_max_ns)
     c->queue_delay_max_ns = delay_ns;
 }
+
+void link_counters_drop(LinkCounters *c, DropReason reason, guint32 len)
+{
+  c->dropped[reason]++;
+  c->dropped_bytes += len;
+}

@@ -18,9 +18,12 @@ typedef struct {
   guint64 offered_frames, offered_bytes; /* entered the link */
   guint64 sent_frames, sent_bytes;       /* delivered to the destination */
   guint64 dropped[DROP_REASONS];
+  guint64 dropped_bytes;                 /* bytes of the dropped frames, all reasons */
   guint64 duplicated, corrupted, ecn_marked, reordered, retries;
   guint64 queue_delay_sum_ns, queue_delay_max_ns, queue_delay_samples;
 } LinkCounters;
 
 guint64 link_counters_dropped_total(const LinkCounters *c);
 void link_counters_add_queue_delay(LinkCounters *c, guint64 delay_ns);
+/* Counts one dropped frame of LEN bytes. */
+void link_counters_drop(LinkCounters *c, DropReason reason, guint32 len);

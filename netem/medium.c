@@ -313,7 +313,7 @@ static void deliver_to_tap(Medium *m, Link *l, Packet *p)
 {
   Station *dst = l->dst;
   if (dst->fd < 0) {
-    l->counters.dropped[DROP_TAP]++;
+    link_counters_drop(&l->counters, DROP_TAP, p->len);
     packet_free(p);
     return;
   }
@@ -326,7 +326,7 @@ static void deliver_to_tap(Medium *m, Link *l, Packet *p)
     if (m->pcap)
       pcap_writer_write(m->pcap, p->data, p->len);
   } else {
-    l->counters.dropped[DROP_TAP]++;
+    link_counters_drop(&l->counters, DROP_TAP, p->len);
     dst->tx_errors++;
     if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
       station_close(m, dst, g_strerror(errno));
@@ -345,7 +345,7 @@ static void channel_deliver(void *ud, Packet *p, guint64 now)
 static void channel_drop(void *ud, Packet *p, DropReason reason)
 {
   Medium *m = ud;
-  link_at(m, p->src, p->dst)->counters.dropped[reason]++;
+  link_counters_drop(&link_at(m, p->src, p->dst)->counters, reason, p->len);
   packet_free(p);
 }
 
@@ -363,7 +363,7 @@ static void link_departure(Medium *m, Link *l, Packet *p, guint64 now)
   if (m->channel) {
     /* enqueued_ns stays: the queue delay is measured end to end, through the air. */
     if (!channel_enqueue(m->channel, p, now)) {
-      l->counters.dropped[DROP_LIMIT]++;
+      link_counters_drop(&l->counters, DROP_LIMIT, p->len);
       packet_free(p);
     }
     return;
@@ -378,7 +378,7 @@ static void offer_to_link(Medium *m, Station *src, Station *dst, const guint8 *f
   if (l->cut) {
     l->counters.offered_frames++;
     l->counters.offered_bytes += len;
-    l->counters.dropped[DROP_CUT]++;
+    link_counters_drop(&l->counters, DROP_CUT, len);
     return;
   }
   qdisc_enqueue(&l->qdisc, packet_new(frame, len, src->id, dst->id), now, &l->counters);
@@ -525,9 +525,9 @@ static void append_link_json(GString *s, Link *l)
   g_string_append_printf(s,
                          "{\"src\":\"%s\",\"dst\":\"%s\",\"cut\":%s,\"offered_frames\":%" G_GUINT64_FORMAT
                          ",\"offered_bytes\":%" G_GUINT64_FORMAT ",\"sent_frames\":%" G_GUINT64_FORMAT
-                         ",\"sent_bytes\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"dropped_by\":{",
+                         ",\"sent_bytes\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"dropped_bytes\":%" G_GUINT64_FORMAT ",\"dropped_by\":{",
                          l->src->name, l->dst->name, l->cut ? "true" : "false", c->offered_frames, c->offered_bytes,
-                         c->sent_frames, c->sent_bytes, link_counters_dropped_total(c));
+                         c->sent_frames, c->sent_bytes, link_counters_dropped_total(c), c->dropped_bytes);
   for (int r = 0; r < DROP_REASONS; r++)
     g_string_append_printf(s, "%s\"%s\":%" G_GUINT64_FORMAT, r ? "," : "", drop_reason_names[r], c->dropped[r]);
   double mean_us = c->queue_delay_samples ? c->queue_delay_sum_ns / 1e3 / c->queue_delay_samples : 0;

@@ -1,15 +1,18 @@
 /* medium_main.c: dmx-medium's command line.
  *   dmx-medium --control SOCK [--pcap FILE] [--snaplen N] [--tdf F] [--seed N] [--default SPEC]
- *              [--mode wired|wifi] [--max-frame BYTES] */
+ *              [--mode wired|wifi] [--max-frame BYTES] [--uplink [--uplink-addr A]] [--final-stats FILE] */
 #include "medium.h"
+#include "uplink.h"
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
-  char *control = NULL, *pcap = NULL, *def = NULL, *mode = NULL;
+  char *control = NULL, *pcap = NULL, *def = NULL, *mode = NULL, *uplink_addr = NULL, *final_stats = NULL;
+  gboolean uplink = FALSE;
   gint snaplen = 65535, max_frame = 1518;
   gdouble tdf = 1.0;
   gint64 seed = 1;
@@ -26,6 +29,9 @@ int main(int argc, char **argv)
     {"max-frame", 0, 0, G_OPTION_ARG_INT, &max_frame, "largest frame accepted, bytes (default 1518)", "N"},
     {"spin-us", 0, 0, G_OPTION_ARG_INT, &spin_us, "wake N us early and busy-wait to the departure, within 5% of a core (default 150; 0 = off)", "N"},
     {"no-realtime", 0, 0, G_OPTION_ARG_NONE, &no_realtime, "do not ask for SCHED_FIFO", NULL},
+    {"uplink", 0, 0, G_OPTION_ARG_NONE, &uplink, "attach a libslirp NAT station 'uplink': devices reach the host's 127.0.0.1 at 10.77.0.254", NULL},
+    {"uplink-addr", 0, 0, G_OPTION_ARG_STRING, &uplink_addr, "the uplink's address in 10.77.0.0/24 (default 10.77.0.254)", "ADDR"},
+    {"final-stats", 0, 0, G_OPTION_ARG_FILENAME, &final_stats, "on exit, write the final `stats` JSON here (after the last frame, like the pcap)", "FILE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   GError *error = NULL;
@@ -65,9 +71,34 @@ int main(int argc, char **argv)
     fprintf(stderr, "dmx-medium: %s\n", error->message);
     return 1;
   }
+  Uplink *up = NULL;
+  if (uplink || uplink_addr) {
+    int fd = -1;
+    guint16 id;
+    up = uplink_start(uplink_addr ? uplink_addr : UPLINK_DEFAULT_ADDR, &fd, &error);
+    if (!up || !medium_attach(m, UPLINK_STATION_NAME, fd, &id, &error)) {
+      fprintf(stderr, "dmx-medium: %s\n", error->message);
+      if (fd >= 0)
+        close(fd);
+      uplink_stop(up);
+      medium_free(m);
+      return 1;
+    }
+  }
   g_message("serving on %s (mode %s, tdf %g, seed %" G_GINT64_FORMAT ")", control, mode ? mode : "wired", tdf, seed);
   int rc = medium_run(m);
+  if (final_stats) {
+    char *json = medium_stats_json(m);
+    if (!g_file_set_contents(final_stats, json, -1, &error)) {
+      g_warning("%s", error->message);
+      g_clear_error(&error);
+    }
+    g_free(json);
+  }
   medium_free(m);
+  uplink_stop(up);
+  g_free(uplink_addr);
+  g_free(final_stats);
   g_free(control);
   g_free(pcap);
   g_free(def);

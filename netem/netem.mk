@@ -7,7 +7,10 @@ NETEM_CFLAGS = $(HOST_CFLAGS) -Inetem -DDMX_TOP='"$(NETEM_TOP)"'
 NETEM_LIBS = $(GLIB_LIBS) -lpcap -lm
 
 NETEM_CORE := rng link_spec loss_model jitter_dist packet link_counters qdisc airtime pcap_writer
-NETEM_MEDIUM := $(NETEM_CORE) medium control medium_main
+NETEM_MEDIUM := $(NETEM_CORE) medium control uplink medium_main
+# libslirp (Debian: libslirp-dev) for the uplink station (uplink.c); configure should check for it.
+SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null)
+SLIRP_LIBS := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
 NETEM_CLIENT_SRCS := netem/medium_client.c netem/tap_device.c
 NETEM_HEADERS := $(wildcard netem/*.h)
 
@@ -20,13 +23,17 @@ $(NETEM_OBJ)/%.o: netem/%.c $(NETEM_HEADERS) netem/netem.mk
 	@mkdir -p $(@D)
 	$(CC) $(NETEM_CFLAGS) -c -o $@ $<
 
+$(NETEM_OBJ)/uplink.o: netem/uplink.c $(NETEM_HEADERS) netem/netem.mk
+	@mkdir -p $(@D)
+	$(CC) $(NETEM_CFLAGS) $(SLIRP_CFLAGS) -c -o $@ $<
+
 $(NETEM_OBJ)/tests/%.o: netem/tests/%.c $(NETEM_HEADERS) netem/netem.mk
 	@mkdir -p $(@D)
 	$(CC) $(NETEM_CFLAGS) -c -o $@ $<
 
 build/bin/dmx-medium: $(addprefix $(NETEM_OBJ)/,$(addsuffix .o,$(NETEM_MEDIUM)))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(NETEM_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(NETEM_LIBS) $(SLIRP_LIBS) -pthread
 
 build/bin/dmx-medium-ctl: $(NETEM_OBJ)/medium_ctl.o $(NETEM_OBJ)/medium_client.o $(NETEM_OBJ)/tap_device.o
 	@mkdir -p $(@D)

@@ -124,7 +124,7 @@ static void enqueue_one(Qdisc *q, Packet *p, guint64 now, LinkCounters *c, gbool
       count--;
   }
   if (count == 0) {
-    c->dropped[DROP_LOSS]++;
+    link_counters_drop(c, DROP_LOSS, p->len);
     packet_free(p);
     return;
   }
@@ -138,7 +138,7 @@ static void enqueue_one(Qdisc *q, Packet *p, guint64 now, LinkCounters *c, gbool
     c->corrupted++;
   }
   if (over_limit(q, p)) {
-    c->dropped[DROP_LIMIT]++;
+    link_counters_drop(c, DROP_LIMIT, p->len);
     packet_free(p);
     return;
   }

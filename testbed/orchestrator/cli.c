@@ -56,7 +56,8 @@ static const char run_help[] =
     "\n"
     "SYNOPSIS\n"
     "    dmx run SCENARIO.ini [--policy P] [--tdf T] [--seed N] [--out DIR] [--set SECTION.KEY=VALUE]...\n"
-    "    dmx run --app PATH --devices N [--policy P] [--tdf T] [--seed N] [--link SPEC] [--out DIR] [-- ARGS...]\n"
+    "    dmx run --app PATH --devices N [--policy P] [--tdf T] [--seed N] [--link SPEC] [--uplink] [--out DIR]\n"
+    "            [-- ARGS...]\n"
     "\n"
     "DESCRIPTION\n"
     "    Validates everything first: an unknown key, a bad value or an unknown device model stops the run\n"
@@ -82,7 +83,10 @@ static const char run_help[] =
     "    --set S.K=V       override one scenario key, e.g. --set scenario.tdf=4 --set 'device tv.screen=1920x1080'\n"
     "    --app PATH        run this aarch64 program instead of a scenario\n"
     "    --devices N       with --app: N devices dev1..devN of the default model (scenarios/devices.ini)\n"
-    "    --link SPEC       with --app: link spec in tc-netem syntax (default from devices.ini)\n"
+    "    --link SPEC       with --app: link spec in tc-netem syntax or @PROFILE of scenarios/links.ini\n"
+    "                      (default from devices.ini)\n"
+    "    --uplink          with --app: devices reach the host's 127.0.0.1 at 10.77.0.254 (libslirp NAT station;\n"
+    "                      a scenario says uplink = true in [link])\n"
     "    --no-medium       do not start dmx-medium: devices have a TAP but no network (debugging)\n"
     "    --check           validate the scenario, print what would run, and exit\n"
     "    -h, --help        this page\n"
@@ -90,14 +94,33 @@ static const char run_help[] =
     "SCENARIO FILE (GKeyFile syntax; '#' starts a comment)\n"
     "%s"
     "\n"
+    "    Per-pair links, Wi-Fi stations and events (link_topology.c):\n"
+    "      [link phone tv]        spec = rate 20mbit delay 5ms   (phone->tv; symmetric = true adds tv->phone)\n"
+    "      [link * tv]            profile = wifi-6e              (every link into tv)\n"
+    "      [device tv]            phy = 144.4mbit, per = 1%%, pos = 12 3   (mode = wifi)\n"
+    "      [event slow]           at_s = 10, action = link * * rate 10mbit    (or cut A B, restore A B,\n"
+    "                             station NAME pos X Y)\n"
+    "      [event walk]           at_s = 0, trace = traces/walk.csv (time_s,station,rate,delay,loss, or\n"
+    "                             time_s,station,x,y in wifi mode; times relative to at_s)\n"
+    "    Profiles (scenarios/links.ini): spec = @NAME or profile = NAME; e.g. wifi-ac-100, wifi-typical, wifi-6e,\n"
+    "    5g-first-hop, clonecloud-wifi, clonecloud-3g, wifi-n-144 (phy only, mode = wifi).\n"
+    "    backend = kernel builds the same links from veth pairs, a bridge and tc (tbf for rate; netem for\n"
+    "    delay, jitter and loss, which needs the kernel module sch_netem: see dmx doctor).\n"
+    "\n"
     "DEVICE ENVIRONMENT\n"
     "    DMX_DEVICE_NAME, DMX_DEVICE_INDEX, DMX_DEVICES (name=ip,... master first), DMX_SECRET, DMX_RUN_DIR,\n"
     "    DMX_ROLE (master|worker), DMX_POLICY, DMX_SCENARIO, DMX_SEED, DMX_DEVICE_MODEL,\n"
-    "    DMX_RESOURCES (screen=WxH;storage=DIR;...), QEMU_TDF, QEMU_TDF_EPOCH_NS.\n"
+    "    DMX_RESOURCES (screen=WxH;storage=DIR;...), QEMU_TDF, QEMU_TDF_EPOCH_NS; DMX_UPLINK=10.77.0.254 with\n"
+    "    an uplink.\n"
     "\n"
     "FILES\n"
-    "    RUN/events.log          what happened, stamped with emulated seconds\n"
-    "    RUN/summary.json        scenario, policy, valid, exit status, tdf, duration, link, devices, and cpu\n"
+    "    RUN/events.log          what happened, stamped with emulated seconds (each [event] and the medium's\n"
+    "                            reply, too)\n"
+    "    RUN/traffic.csv         the traffic matrix: per directed pair src,dst,sent_frames,sent_bytes,\n"
+    "                            dropped_frames,dropped_bytes,offered_frames,offered_bytes\n"
+    "    RUN/summary.json        scenario, policy, valid, exit status, tdf, duration, link, traffic_bytes_total\n"
+    "                            (and traffic: frames, drops, medium.pcap's bytes and the difference), devices,\n"
+    "                            and cpu\n"
     "                            (per device: instructions, busy and lag seconds). valid is false, with the\n"
     "                            reason in why_invalid, when the run failed or when the host fell behind a\n"
     "                            device's CPU model by more than 5%% of the CPU time it wanted (and 0.25 s).\n"
@@ -111,7 +134,9 @@ static const char run_help[] =
     "EXAMPLES\n"
     "    dmx run scenarios/hello.ini\n"
     "    dmx run --app build/guest/tcp_ring --devices 3\n"
-    "    dmx run --app build/guest/hello --devices 2 --link 'rate 10mbit delay 20ms' -- --exit 3\n";
+    "    dmx run --app build/guest/hello --devices 2 --link 'rate 10mbit delay 20ms' -- --exit 3\n"
+    "    dmx run --app build/guest/tcp_ring --devices 3 --link @clonecloud-wifi\n"
+    "    dmx run scenarios/mobility.ini\n";
 
 static const char doctor_help[] =
     "NAME\n"
@@ -156,12 +181,13 @@ typedef struct {
   int devices;
   gboolean no_medium;
   gboolean check_only;
+  gboolean uplink;
   GPtrArray *sets;     /* --set values, NULL-terminated at use */
   GPtrArray *positional;
   char **app_args;     /* after "--" */
 } RunArgs;
 
-enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK };
+enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK, OPT_UPLINK };
 
 static int parse_run_args(int argc, char **argv, RunArgs *a) {
   static const struct option opts[] = {
@@ -170,6 +196,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
       {"set", required_argument, NULL, OPT_SET},       {"app", required_argument, NULL, OPT_APP},
       {"devices", required_argument, NULL, OPT_DEVICES}, {"link", required_argument, NULL, OPT_LINK},
       {"no-medium", no_argument, NULL, OPT_NO_MEDIUM}, {"check", no_argument, NULL, OPT_CHECK},
+      {"uplink", no_argument, NULL, OPT_UPLINK},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
   /* Everything after "--" belongs to the app, untouched by getopt's permutation. */
@@ -195,6 +222,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
       case OPT_LINK: a->link = optarg; break;
       case OPT_NO_MEDIUM: a->no_medium = TRUE; break;
       case OPT_CHECK: a->check_only = TRUE; break;
+      case OPT_UPLINK: a->uplink = TRUE; break;
       case OPT_DEVICES:
         if (!g_ascii_string_to_unsigned(optarg, 10, 1, 250, &n, NULL))
           return usage_error("run ", "--devices %s: expected a number from 1 to 250", optarg);
@@ -217,8 +245,8 @@ static int check_run_args(const RunArgs *a) {
     return usage_error("run ", a->positional->len ? "expected one scenario file" : "missing SCENARIO.ini (or --app PATH)");
   if (a->app && !a->devices)
     return usage_error("run ", "--app needs --devices N");
-  if (!a->app && (a->devices || a->link || a->app_args))
-    return usage_error("run ", "--devices, --link and '-- ARGS' go with --app; a scenario sets them in its file "
+  if (!a->app && (a->devices || a->link || a->app_args || a->uplink))
+    return usage_error("run ", "--devices, --link, --uplink and '-- ARGS' go with --app; a scenario sets them in its file "
                                "(or use --set)");
   if (a->app && a->sets->len > 0)
     return usage_error("run ", "--set applies to scenario files only");
@@ -254,6 +282,14 @@ static void print_plan(const DmxScenario *sc, double tdf, guint64 seed) {
   printf("scenario %s (%s)\n  app      %s %s\n  policies %s\n  tdf %g, seed %" G_GUINT64_FORMAT
          ", duration %g s\n  link     %s (%s)\n",
          sc->name, sc->path, sc->app, args, policies, tdf, seed, sc->duration_s, sc->link_spec, sc->link_mode);
+  if (strcmp(sc->link_backend, "userspace") != 0 || sc->uplink)
+    printf("  backend  %s%s\n", sc->link_backend, sc->uplink ? ", uplink 10.77.0.254 -> host 127.0.0.1" : "");
+  for (guint i = 0; i < sc->link_setup->len; i++)
+    printf("  setup    %s\n", (const char *)sc->link_setup->pdata[i]);
+  for (guint i = 0; i < sc->events->len; i++) {
+    const DmxScenarioEvent *e = sc->events->pdata[i];
+    printf("  %8.3f s %s: %s\n", e->at_s, e->label, e->command);
+  }
   for (guint i = 0; i < sc->devices->len; i++) {
     const DmxDeviceSpec *d = sc->devices->pdata[i];
     g_autofree char *res = dmx_device_spec_resources(d, " ");
@@ -272,6 +308,8 @@ static DmxScenario *load_scenario(const RunArgs *a, const DmxPaths *paths, const
   if (!sc) {
     g_printerr("%s\n", err->message);
     *code = a->app ? DMX_EXIT_USAGE : DMX_EXIT_SCENARIO;
+  } else if (a->uplink) {
+    sc->uplink = TRUE;
   }
   return sc;
 }

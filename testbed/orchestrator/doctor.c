@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "device_model.h"
 #include "exit_codes.h"
+#include "kernel_backend.h"
 #include "netns.h"
 
 typedef enum { CHECK_OK, CHECK_WARN, CHECK_FAIL } Verdict;
@@ -133,6 +134,26 @@ static void check_kernel(Tally *t) {
            "userspace; only the optional kernel backend needs it");
 }
 
+/* Which link backends this host has: `[link] backend = userspace|kernel`, and the uplink. */
+static void check_backends(Tally *t, const DmxPaths *p) {
+  if (g_file_test(p->medium, G_FILE_TEST_IS_EXECUTABLE))
+    report(t, CHECK_OK, "backend userspace", "dmx-medium: every link feature, Wi-Fi mode, events, pcap, uplink");
+  else
+    report(t, CHECK_FAIL, "backend userspace", "%s missing: run `make` (netem/)", p->medium);
+  DmxKernelCaps c;
+  dmx_kernel_caps_probe(&c);
+  if (!c.root || !c.tools || !c.veth_bridge || !c.htb || !c.tbf || !c.u32)
+    report(t, CHECK_WARN, "backend kernel", "not available: %s (optional)",
+           !c.root ? "needs root" : !c.tools ? "needs ip, tc, nsenter (iproute2, util-linux)"
+           : !c.veth_bridge ? "no veth or bridge" : !c.htb ? "no sch_htb" : !c.tbf ? "no sch_tbf" : "no cls_u32");
+  else if (c.netem)
+    report(t, CHECK_OK, "backend kernel", "veth + bridge + htb/u32 + tbf + netem: every spec");
+  else
+    report(t, CHECK_WARN, "backend kernel", "rate-only specs (veth + bridge + htb/u32 + tbf); no sch_netem, so "
+           "delay, jitter and loss need backend = userspace");
+  dmx_kernel_caps_clear(&c);
+}
+
 static void check_toolchain(Tally *t) {
   if (g_file_test("/lib/ld-linux-aarch64.so.1", G_FILE_TEST_EXISTS) ||
       g_file_test("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1", G_FILE_TEST_EXISTS))
@@ -167,6 +188,7 @@ int dmx_doctor(const DmxPaths *paths) {
   printf("dmx doctor: can this host run dmx scenarios? (tree: %s)\n", paths->top);
   check_tree(&t, paths);
   check_kernel(&t);
+  check_backends(&t, paths);
   check_toolchain(&t);
   if (t.failed)
     printf("NOT READY: %d problem%s (FAIL lines above say what fixes each)\n", t.failed, t.failed == 1 ? "" : "s");

@@ -177,6 +177,39 @@ const IniKind *ini_kind_find(const IniKind *kinds, const char *kind) {
   return NULL;
 }
 
+const IniKind *ini_kind_find_for(const IniKind *kinds, const char *kind, gboolean named) {
+  for (const IniKind *k = kinds; k->kind; k++)
+    if (strcmp(k->kind, kind) == 0 && (k->arity == INI_SINGLE) == !named)
+      return k;
+  return ini_kind_find(kinds, kind);
+}
+
+gboolean ini_pair_split(const char *name, char **a, char **b) {
+  g_auto(GStrv) words = g_strsplit_set(name, " \t", -1);
+  GPtrArray *w = g_ptr_array_new();
+  for (int i = 0; words[i]; i++)
+    if (words[i][0])
+      g_ptr_array_add(w, words[i]);
+  gboolean ok = w->len == 2;
+  if (ok) {
+    *a = g_strdup(w->pdata[0]);
+    *b = g_strdup(w->pdata[1]);
+  }
+  g_ptr_array_free(w, TRUE);
+  return ok;
+}
+
+static gboolean check_pair_name(const char *name, GString *why) {
+  g_autofree char *a = NULL, *b = NULL;
+  if (!ini_pair_split(name, &a, &b)) {
+    g_string_append(why, "expected two device names (or '*'), e.g. [link phone tv]");
+    return FALSE;
+  }
+  if ((strcmp(a, "*") != 0 && !ini_check_identifier(a, why)) || (strcmp(b, "*") != 0 && !ini_check_identifier(b, why)))
+    return FALSE;
+  return TRUE;
+}
+
 static const IniKey *key_find(const IniKind *kind, const char *key) {
   for (const IniKey *k = kind->keys; k->key; k++)
     if (strcmp(k->key, key) == 0)
@@ -225,14 +258,15 @@ static char *unknown_key_hint(const IniKind *kind, const char *key) {
 static char *known_kinds(const IniKind *kinds) {
   GString *s = g_string_new(NULL);
   for (const IniKind *k = kinds; k->kind; k++)
-    g_string_append_printf(s, "%s%s", s->len ? ", " : "", k->kind);
+    if (ini_kind_find(kinds, k->kind) == k) /* a kind with [kind] and [kind A B] entries is listed once */
+      g_string_append_printf(s, "%s%s", s->len ? ", " : "", k->kind);
   return g_string_free(s, FALSE);
 }
 
 static void validate_group(IniFile *ini, const IniKind *kinds, const char *group, GString *errors) {
   g_autofree char *kind_name = NULL, *name = NULL;
   ini_group_split(group, &kind_name, &name);
-  const IniKind *kind = ini_kind_find(kinds, kind_name);
+  const IniKind *kind = ini_kind_find_for(kinds, kind_name, name != NULL);
   if (!kind) {
     g_autofree char *known = known_kinds(kinds);
     ini_file_add_error(ini, errors, group, NULL, "unknown section kind '%s' (known: %s)", kind_name, known);
@@ -242,11 +276,16 @@ static void validate_group(IniFile *ini, const IniKind *kinds, const char *group
     ini_file_add_error(ini, errors, group, NULL, "[%s] takes no name", kind->kind);
     return;
   }
-  if (kind->arity == INI_NAMED && !name) {
-    ini_file_add_error(ini, errors, group, NULL, "needs a name: [%s NAME]", kind->kind);
+  if (kind->arity != INI_SINGLE && !name) {
+    ini_file_add_error(ini, errors, group, NULL, kind->arity == INI_PAIR ? "needs two names: [%s A B]"
+                                                                         : "needs a name: [%s NAME]", kind->kind);
     return;
   }
-  if (name) {
+  if (name && kind->arity == INI_PAIR) {
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (!check_pair_name(name, why))
+      ini_file_add_error(ini, errors, group, NULL, "bad pair '%s': %s", name, why->str);
+  } else if (name) {
     g_autoptr(GString) why = g_string_new(NULL);
     if (!ini_check_identifier(name, why))
       ini_file_add_error(ini, errors, group, NULL, "bad name '%s': %s", name, why->str);

@@ -19,6 +19,7 @@ typedef struct {
 typedef enum {
   INI_SINGLE,          /* [kind]        at most once */
   INI_NAMED,           /* [kind NAME]   any number, NAME unique */
+  INI_PAIR,            /* [kind A B]    any number; A and B identifiers or '*' (a directed pair) */
 } IniArity;
 
 typedef struct {
@@ -57,8 +58,12 @@ void ini_file_add_error(IniFile *ini, GString *errors, const char *group, const 
  * ERRORS and returns FALSE if there was any. */
 gboolean ini_file_validate(IniFile *ini, const IniKind *kinds, GString *errors);
 
-/* Finds the kind entry for KIND, or NULL. */
+/* Finds the kind entry for KIND, or NULL. A kind may have two entries, one INI_SINGLE ([link]) and one
+ * INI_PAIR ([link A B]); ini_kind_find_for picks the one that fits whether the header has a NAME. */
 const IniKind *ini_kind_find(const IniKind *kinds, const char *kind);
+const IniKind *ini_kind_find_for(const IniKind *kinds, const char *kind, gboolean named);
+/* Splits a pair name "phone tv" into its two words; FALSE unless there are exactly two. */
+gboolean ini_pair_split(const char *name, char **a, char **b);
 
 /* Shared value checks. */
 gboolean ini_check_bool(const char *value, GString *why);

@@ -45,11 +45,12 @@ G_GNUC_NORETURN static void medium_child(const DmxMediumOptions *opt, DmxMedium 
   if (null >= 0)
     dup2(null, STDIN_FILENO);
   g_autofree char *pcap = g_build_filename(opt->run_dir, "medium.pcap", NULL);
+  g_autofree char *final_stats = g_build_filename(opt->run_dir, "medium-stats.json", NULL);
   char tdf[32], seed[32];
   g_ascii_dtostr(tdf, sizeof tdf, opt->tdf);
   g_snprintf(seed, sizeof seed, "%" G_GUINT64_FORMAT, opt->seed);
   char *argv[] = {(char *)opt->binary, "--control", m->sock_path, "--pcap", pcap, "--default", (char *)opt->link_spec,
-                  "--mode", (char *)opt->mode, "--tdf", tdf, "--seed", seed, NULL};
+                  "--mode", (char *)opt->mode, "--tdf", tdf, "--seed", seed, "--final-stats", final_stats, opt->uplink ? "--uplink" : NULL, NULL};
   dmx_child_close_inherited_fds();
   execv(opt->binary, argv);
   dprintf(STDERR_FILENO, "dmx: exec %s: %s\n", opt->binary, g_strerror(errno));
@@ -130,6 +131,14 @@ gboolean dmx_medium_attach(DmxMedium *m, const char *name, int tap_fd, GError **
   g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "dmx-medium: attach %s: %s (see %s)", name, err->message,
               m->log_path);
   return FALSE;
+}
+
+char *dmx_medium_command(DmxMedium *m, const char *command, GError **error) {
+  if (!m->client) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "dmx-medium is not connected");
+    return NULL;
+  }
+  return dmx_medium_client_command(m->client, command, error);
 }
 
 pid_t dmx_medium_pid(const DmxMedium *m) { return m->pid; }

@@ -21,13 +21,16 @@
 #include "cleanup.h"
 #include "cpu_stats.h"
 #include "device.h"
+#include "events.h"
 #include "exit_codes.h"
+#include "kernel_backend.h"
 #include "link_check.h"
 #include "medium_link.h"
 #include "netns.h"
 #include "output_relay.h"
 #include "run_dir.h"
 #include "status.h"
+#include "traffic.h"
 
 #define STOP_GRACE_MS 2000      /* SIGTERM to SIGKILL */
 #define WORKER_GRACE_MS 5000    /* after the master's app exits, for the workers to finish on their own */
@@ -38,6 +41,7 @@ typedef struct {
   const DmxScenario *sc;
   DmxRunDir *dir;
   DmxMedium *medium;
+  DmxKernelNet *knet;    /* backend = kernel: the bridge and veths instead of the medium */
   GPtrArray *devices;    /* DmxDevice*, index order (master first) */
   GArray *handled;       /* gboolean per device: its exit was already acted on */
   DmxRelay *relay_out;   /* the master's stdout and stderr, relayed to dmx's */
@@ -55,6 +59,11 @@ typedef struct {
   int exit_code;
   char *failure;         /* why the run failed; NULL if it did not */
   int run_alive[2];      /* pipe: workers hold the read end; dmx closes the write end when the master is done */
+  DmxTimeline timeline;  /* the scenario's [event]s */
+  gboolean have_traffic; /* traffic.csv was written */
+  DmxTraffic traffic;
+  gboolean have_pcap;
+  guint64 pcap_frames, pcap_bytes;
 } Run;
 
 static gint64 monotonic_ns(void) {
@@ -134,6 +143,57 @@ static char *random_secret(void) {
   return g_string_free(s, FALSE);
 }
 
+/* ---- the network: setup commands, events, traffic matrix ---- */
+
+static char *medium_send(void *ud, const char *command, GError **error) {
+  return dmx_medium_command(((Run *)ud)->medium, command, error);
+}
+
+static void medium_log(void *ud, const char *line) { event(ud, "%s", line); }
+
+static gboolean network_setup(Run *r, GError **error) {
+  dmx_timeline_init(&r->timeline, r->sc->events);
+  if (!r->medium)
+    return TRUE;
+  return dmx_send_commands(r->sc->link_setup, "link setup", medium_send, medium_log, r, error);
+}
+
+static void network_events(Run *r) {
+  if (r->medium && r->epoch_ns && !r->finished)
+    dmx_timeline_run_due(&r->timeline, emulated_s(r), medium_send, medium_log, r);
+}
+
+/* Before the medium quits: its live counters, in case it cannot write its final ones. */
+static char *network_live_stats(Run *r) {
+  return dmx_medium_alive(r->medium) ? dmx_medium_command(r->medium, "stats", NULL) : NULL;
+}
+
+/* After it quit: its final counters (RUN/medium-stats.json, written after the last frame, as the pcap) into
+ * traffic.csv, and medium.pcap's own count to cross-check them. */
+static void network_collect(Run *r, const char *live_stats) {
+  g_autoptr(GError) err = NULL;
+  g_autofree char *final_path = g_build_filename(r->dir->path, "medium-stats.json", NULL);
+  g_autofree char *final = NULL;
+  g_file_get_contents(final_path, &final, NULL, NULL);
+  const char *stats = final ? final : live_stats;
+  g_autofree char *csv = g_build_filename(r->dir->path, "traffic.csv", NULL);
+  if (stats && dmx_traffic_write_csv(stats, csv, &r->traffic, &err))
+    r->have_traffic = TRUE;
+  else
+    event(r, "traffic matrix: %s", err ? err->message : "the medium left no counters");
+  if (!final && r->have_traffic)
+    event(r, "traffic matrix: from the medium's live counters (no %s): frames delivered after them are missing",
+          final_path);
+  g_clear_error(&err);
+  g_autofree char *pcap = g_build_filename(r->dir->path, "medium.pcap", NULL);
+  r->have_pcap = dmx_pcap_count(pcap, &r->pcap_frames, &r->pcap_bytes, &err);
+  if (r->have_traffic && r->have_pcap)
+    event(r, "traffic: %" G_GUINT64_FORMAT " bytes in %" G_GUINT64_FORMAT " frames over %u links; medium.pcap %"
+          G_GUINT64_FORMAT " bytes in %" G_GUINT64_FORMAT " frames (difference %" G_GINT64_FORMAT " bytes)",
+          r->traffic.sent_bytes, r->traffic.sent_frames, r->traffic.links, r->pcap_bytes, r->pcap_frames,
+          (gint64)r->traffic.sent_bytes - (gint64)r->pcap_bytes);
+}
+
 /* ---- device launch ---- */
 
 static char *devices_list(const DmxScenario *sc) {
@@ -184,6 +244,8 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
     env = g_environ_setenv(env, "DMX_RUN_ALIVE_FD", num, TRUE);
   }
   env = g_environ_setenv(env, "DMX_POLICY", r->opt->policy, TRUE);
+  if (r->sc->bind)
+    env = g_environ_setenv(env, "DMX_BIND", r->sc->bind, TRUE); /* testbed/runtime/worker_role.c */
   env = g_environ_setenv(env, "DMX_SCENARIO", r->sc->name, TRUE);
   env = g_environ_setenv(env, "DMX_DEVICE_MODEL", d->model ? d->model->name : "", TRUE);
   g_snprintf(num, sizeof num, "%" G_GUINT64_FORMAT, r->opt->seed);
@@ -194,6 +256,8 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   g_ascii_dtostr(num, sizeof num, r->opt->tdf);
   env = g_environ_setenv(env, "QEMU_TDF", num, TRUE);
   env = g_environ_unsetenv(env, "QEMU_TDF_EPOCH_NS"); /* set by the child at start */
+  if (r->sc->uplink)
+    env = g_environ_setenv(env, "DMX_UPLINK", "10.77.0.254", TRUE);
   return env;
 }
 
@@ -260,15 +324,30 @@ static gboolean prepare_device(Run *r, const DmxDeviceSpec *d, const char *devic
     close(dev->tap_fd); /* the medium holds it now */
     dev->tap_fd = -1;
   }
+  if (r->knet) {
+    close(dev->tap_fd); /* the TAP goes; a veth named dmx0 takes its place */
+    dev->tap_fd = -1;
+    return dmx_kernel_net_attach(r->knet, d->name, d->index, dev->pid, error);
+  }
   return TRUE;
+}
+
+static gboolean use_kernel_backend(const Run *r) {
+  return !r->opt->no_medium && strcmp(r->sc->link_backend, "kernel") == 0;
 }
 
 static int bring_up(Run *r) {
   g_autoptr(GError) err = NULL;
-  if (!r->opt->no_medium) {
+  if (use_kernel_backend(r)) {
+    r->knet = dmx_kernel_net_new(medium_log, r, &err);
+    if (!r->knet) {
+      fail(r, DMX_EXIT_HOST, "%s", err->message);
+      return r->exit_code;
+    }
+  } else if (!r->opt->no_medium) {
     DmxMediumOptions mo = {.binary = r->opt->paths->medium, .run_dir = r->dir->path,
                            .link_spec = r->sc->link_spec, .mode = r->sc->link_mode,
-                           .tdf = r->opt->tdf, .seed = r->opt->seed};
+                           .tdf = r->opt->tdf, .seed = r->opt->seed, .uplink = r->sc->uplink};
     r->medium = dmx_medium_start(&mo, &err);
     if (!r->medium) {
       fail(r, DMX_EXIT_HOST, "%s", err->message);
@@ -283,6 +362,14 @@ static int bring_up(Run *r) {
       fail(r, DMX_EXIT_SYSTEM, "%s", err->message);
       return r->exit_code;
     }
+  if (r->knet && !dmx_kernel_net_shape(r->knet, r->sc, r->opt->tdf, &err)) {
+    fail(r, DMX_EXIT_HOST, "%s", err->message);
+    return r->exit_code;
+  }
+  if (!network_setup(r, &err)) {
+    fail(r, DMX_EXIT_RUN_FAILED, "%s", err->message);
+    return r->exit_code;
+  }
   r->epoch_ns = monotonic_ns();
   /* Workers first, so that the master's app finds its peers' servers soon after it starts. */
   for (guint n = 0; n < r->devices->len; n++) {
@@ -397,7 +484,8 @@ static void run_loop(Run *r) {
     struct pollfd p[3] = {{.fd = r->sigfd, .events = POLLIN},
                           {.fd = r->relay_out ? r->relay_out->pipe_fd : -1, .events = POLLIN},
                           {.fd = r->relay_err ? r->relay_err->pipe_fd : -1, .events = POLLIN}};
-    int n = poll(p, 3, LOOP_TICK_MS);
+    int n = poll(p, 3, dmx_timeline_wait_ms(&r->timeline, emulated_s(r), r->opt->tdf, LOOP_TICK_MS));
+    network_events(r);
     pump_relays(r);
     if (n > 0 && (p[0].revents & POLLIN))
       read_signals(r);
@@ -422,8 +510,15 @@ static void teardown(Run *r) {
   if (r->relay_err)
     dmx_relay_drain(r->relay_err, NULL, 1000);
   if (r->medium) {
+    g_autofree char *live_stats = network_live_stats(r);
     dmx_medium_stop(r->medium);
     event(r, "medium stopped");
+    network_collect(r, live_stats);
+  }
+  if (r->knet) {
+    dmx_kernel_net_free(r->knet);
+    r->knet = NULL;
+    event(r, "kernel backend: holder namespace removed");
   }
   g_ptr_array_set_size(r->devices, 0); /* closes every control socket and TAP still open */
 }
@@ -482,8 +577,23 @@ static void write_summary(Run *r) {
                          r->opt->tdf, emulated_s(r));
   g_string_append_printf(s, "  \"link\": {\"spec\": ");
   json_string(s, r->sc->link_spec);
-  g_string_append_printf(s, ", \"rate_mbit\": %g, \"delay_ms\": %g, \"loss_pct\": %g},\n  \"devices\": {", link.rate_mbit,
+  g_string_append_printf(s, ", \"rate_mbit\": %g, \"delay_ms\": %g, \"loss_pct\": %g},\n", link.rate_mbit,
                          link.delay_ms, link.loss_pct);
+  if (r->have_traffic) {
+    g_string_append_printf(s, "  \"traffic_bytes_total\": %" G_GUINT64_FORMAT ",\n  \"traffic\": {\"frames\": %"
+                           G_GUINT64_FORMAT ", \"dropped_frames\": %" G_GUINT64_FORMAT ", \"dropped_bytes\": %"
+                           G_GUINT64_FORMAT ", \"links\": %u", r->traffic.sent_bytes, r->traffic.sent_frames,
+                           r->traffic.dropped_frames, r->traffic.dropped_bytes, r->traffic.links);
+    if (r->have_pcap)
+      g_string_append_printf(s, ", \"pcap_bytes\": %" G_GUINT64_FORMAT ", \"pcap_frames\": %" G_GUINT64_FORMAT
+                             ", \"pcap_diff_bytes\": %" G_GINT64_FORMAT, r->pcap_bytes, r->pcap_frames,
+                             (gint64)r->traffic.sent_bytes - (gint64)r->pcap_bytes);
+    g_string_append(s, "},\n");
+  }
+  if (r->timeline.events && r->timeline.events->len)
+    g_string_append_printf(s, "  \"events\": {\"scheduled\": %u, \"sent\": %u, \"refused\": %u},\n",
+                           r->timeline.events->len, r->timeline.sent, r->timeline.failed);
+  g_string_append(s, "  \"devices\": {");
   for (guint i = 0; i < r->sc->devices->len; i++) {
     const DmxDeviceSpec *d = r->sc->devices->pdata[i];
     g_string_append(s, i ? ",\n    " : "\n    ");
@@ -520,6 +630,13 @@ int dmx_run(const DmxRunOptions *opt) {
   int pre = preflight(opt);
   if (pre != DMX_EXIT_OK)
     return pre;
+  if (!opt->no_medium && strcmp(opt->scenario->link_backend, "kernel") == 0) {
+    g_autoptr(GError) kerr = NULL;
+    if (!dmx_kernel_backend_check(opt->scenario, &kerr)) {
+      g_printerr("dmx: %s\n", kerr->message);
+      return DMX_EXIT_HOST;
+    }
+  }
   if (!g_file_test(opt->paths->plugin, G_FILE_TEST_EXISTS))
     g_printerr("dmx: warning: %s not built yet: devices run without the devmodel CPU model (no throttling, no "
                "cpu.stats)\n", opt->paths->plugin);

@@ -9,6 +9,7 @@
 
 #include "ini_schema.h"
 #include "link_check.h"
+#include "link_topology.h"
 #include "paths.h"
 
 const char *const dmx_known_policies[] = {"local", "rf", "dynamix", "offload", NULL};
@@ -79,13 +80,6 @@ static gboolean check_speaker(const char *value, GString *why) {
   return FALSE;
 }
 
-static gboolean check_mode(const char *value, GString *why) {
-  if (strcmp(value, "wired") == 0 || strcmp(value, "wifi") == 0)
-    return TRUE;
-  g_string_append(why, "expected wired or wifi");
-  return FALSE;
-}
-
 static const IniKey scenario_keys[] = {
     {"name", ini_check_identifier, FALSE, "scenario name (default: the file name)"},
     {"app", ini_check_nonempty, TRUE, "guest program, relative to the tree top, e.g. build/guest/tcp_ring"},
@@ -95,6 +89,8 @@ static const IniKey scenario_keys[] = {
     {"tdf", check_tdf, FALSE, "time dilation factor >= 1, or auto (default 1)"},
     {"seed", ini_check_u64, FALSE, "random seed for the medium (default 1)"},
     {"secret", check_secret, FALSE, "hex secret peers present to join (default: random per run)"},
+    {"bind", ini_check_nonempty, FALSE, "CLASS=DEVICE,... virtual devices bound to other devices' resources at start, "
+                                        "e.g. screen=tv,audio=speaker (DMX_BIND; not under policy local)"},
     {NULL, NULL, FALSE, NULL},
 };
 
@@ -106,19 +102,18 @@ static const IniKey device_keys[] = {
     {"camera", check_camera, FALSE, "camera preview WIDTHxHEIGHT[@FPS]"},
     {"speaker", check_speaker, FALSE, "speaker sample rate in Hz"},
     {"storage", ini_check_nonempty, FALSE, "directory of this device's files (relative to the scenario file)"},
-    {NULL, NULL, FALSE, NULL},
-};
-
-static const IniKey link_keys[] = {
-    {"spec", dmx_link_spec_check, FALSE, "default link of every pair, tc-netem syntax, e.g. rate 100mbit delay 2ms"},
-    {"mode", check_mode, FALSE, "wired (independent links) or wifi (shared airtime)"},
+    {"phy", dmx_check_station_phy, FALSE, "Wi-Fi PHY rate of this station (mode = wifi), e.g. 144.4mbit"},
+    {"per", dmx_check_station_per, FALSE, "Wi-Fi packet-error rate (mode = wifi), e.g. 1%"},
+    {"pos", dmx_check_station_pos, FALSE, "Wi-Fi position X Y in metres from the AP (mode = wifi; sets phy and per)"},
     {NULL, NULL, FALSE, NULL},
 };
 
 static const IniKind scenario_kinds[] = {
     {"scenario", INI_SINGLE, scenario_keys, FALSE},
     {"device", INI_NAMED, device_keys, FALSE},
-    {"link", INI_SINGLE, link_keys, FALSE},
+    {"link", INI_SINGLE, dmx_link_keys, FALSE},
+    {"link", INI_PAIR, dmx_link_pair_keys, FALSE},
+    {"event", INI_NAMED, dmx_event_keys, FALSE},
     {NULL, 0, NULL, FALSE},
 };
 
@@ -131,10 +126,19 @@ static void device_spec_free(gpointer p) {
   g_free(d);
 }
 
+static void scenario_event_free(gpointer p) {
+  DmxScenarioEvent *e = p;
+  g_free(e->label);
+  g_free(e->command);
+  g_free(e);
+}
+
 static DmxScenario *scenario_new(const char *path) {
   DmxScenario *sc = g_new0(DmxScenario, 1);
   sc->path = g_strdup(path);
   sc->devices = g_ptr_array_new_with_free_func(device_spec_free);
+  sc->link_setup = g_ptr_array_new_with_free_func(g_free);
+  sc->events = g_ptr_array_new_with_free_func(scenario_event_free);
   sc->tdf = 1;
   sc->seed = 1;
   return sc;
@@ -149,8 +153,12 @@ void dmx_scenario_free(DmxScenario *sc) {
   g_strfreev(sc->args);
   g_strfreev(sc->policies);
   g_free(sc->secret);
+  g_free(sc->bind);
   g_free(sc->link_spec);
   g_free(sc->link_mode);
+  g_free(sc->link_backend);
+  g_ptr_array_unref(sc->link_setup);
+  g_ptr_array_unref(sc->events);
   g_ptr_array_unref(sc->devices);
   g_free(sc);
 }
@@ -215,6 +223,7 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
   if (s)
     sc->seed = g_ascii_strtoull(s, NULL, 10);
   sc->secret = g_key_file_get_string(kf, "scenario", "secret", NULL);
+  sc->bind = g_key_file_get_string(kf, "scenario", "bind", NULL);
 }
 
 static DmxDeviceSpec *read_device(IniFile *ini, const char *group, const char *name, const DmxScenarioLoadOptions *opt,
@@ -291,16 +300,6 @@ static void read_devices(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOpt
   order_devices(ini, sc, errors);
 }
 
-static void read_link(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOptions *opt) {
-  GKeyFile *kf = ini_file_keyfile(ini);
-  sc->link_spec = g_key_file_get_string(kf, "link", "spec", NULL);
-  if (!sc->link_spec)
-    sc->link_spec = g_strdup(opt->models->default_link);
-  sc->link_mode = g_key_file_get_string(kf, "link", "mode", NULL);
-  if (!sc->link_mode)
-    sc->link_mode = g_strdup(opt->models->default_mode);
-}
-
 DmxScenario *dmx_scenario_load(const char *path, const DmxScenarioLoadOptions *opt, GError **error) {
   g_autoptr(IniFile) ini = ini_file_load(path, error);
   if (!ini)
@@ -318,7 +317,7 @@ DmxScenario *dmx_scenario_load(const char *path, const DmxScenarioLoadOptions *o
   g_autoptr(DmxScenario) sc = scenario_new(path);
   read_scenario_section(ini, sc, opt, errors);
   read_devices(ini, sc, opt, errors);
-  read_link(ini, sc, opt);
+  dmx_topology_read(ini, sc, opt, errors);
   if (errors->len) {
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s", errors->str);
     return NULL;
@@ -333,7 +332,8 @@ DmxScenario *dmx_scenario_for_app(const char *app, char **args, int n_devices, c
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--devices %d: expected 1 to 250", n_devices);
     return NULL;
   }
-  if (link_spec && !dmx_link_spec_check(link_spec, why)) {
+  g_autofree char *resolved = link_spec ? dmx_topology_resolve_cli_spec(link_spec, opt, why) : NULL;
+  if (link_spec && !resolved) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--link '%s': %s", link_spec, why->str);
     return NULL;
   }
@@ -343,8 +343,9 @@ DmxScenario *dmx_scenario_for_app(const char *app, char **args, int n_devices, c
   sc->app = g_path_is_absolute(app) ? g_strdup(app) : g_canonicalize_filename(app, NULL);
   sc->args = args ? g_strdupv(args) : g_new0(char *, 1);
   sc->policies = g_strsplit("local", ",", -1);
-  sc->link_spec = g_strdup(link_spec ? link_spec : opt->models->default_link);
+  sc->link_spec = g_strdup(resolved ? resolved : opt->models->default_link);
   sc->link_mode = g_strdup(opt->models->default_mode);
+  sc->link_backend = g_strdup("userspace");
   const DmxDeviceModel *model = dmx_model_db_find(opt->models, opt->models->default_model);
   for (int i = 1; i <= n_devices; i++) {
     DmxDeviceSpec *d = g_new0(DmxDeviceSpec, 1);
@@ -359,7 +360,8 @@ DmxScenario *dmx_scenario_for_app(const char *app, char **args, int n_devices, c
 }
 
 static void append_kind_help(GString *s, const IniKind *kind) {
-  g_string_append_printf(s, "  [%s%s]\n", kind->kind, kind->arity == INI_NAMED ? " NAME" : "");
+  g_string_append_printf(s, "  [%s%s]\n", kind->kind,
+                         kind->arity == INI_NAMED ? " NAME" : kind->arity == INI_PAIR ? " A B" : "");
   for (const IniKey *k = kind->keys; k->key; k++)
     g_string_append_printf(s, "      %-11s %s%s\n", k->key, k->doc, k->required ? " (required)" : "");
 }

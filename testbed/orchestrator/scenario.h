@@ -1,8 +1,11 @@
 /* scenario: a run description from scenarios/NAME.ini, validated completely before anything starts.
  *
- *   [scenario]      name, app, args, duration_s, policies, tdf, seed, secret
+ *   [scenario]      name, app, args, duration_s, policies, tdf, seed, secret, bind
  *   [device NAME]   model, master, screen, camera, speaker, storage
- *   [link]          spec (tc-netem syntax), mode (wired|wifi)
+ *   [link]          spec (tc-netem syntax or @PROFILE), profile, mode (wired|wifi), backend, uplink
+ *   [link A B]      spec/profile of the directed pair A->B, symmetric
+ *   [event NAME]    at_s and action (link/cut/restore/station) or trace = FILE
+ *   (the network part is read by link_topology.c)
  *
  * New section kinds (e.g. [event NAME]) are one entry in scenario.c's kind table plus their reader. */
 #pragma once
@@ -18,6 +21,13 @@ typedef struct {
   GPtrArray *resources;    /* "screen=1280x720", "storage=/abs/dir", ... in file order */
 } DmxDeviceSpec;
 
+/* A change of the network at an emulated time: one dmx-medium control command. */
+typedef struct {
+  double at_s;             /* emulated seconds from the epoch */
+  char *label;             /* "event NAME" or "event NAME (trace.csv:LINE)" */
+  char *command;           /* "link A B SPEC", "cut A B", "restore A B", "station NAME ..." */
+} DmxScenarioEvent;
+
 typedef struct {
   char *path;              /* the .ini, or "(command line)" for dmx run --app */
   char *name;
@@ -28,8 +38,13 @@ typedef struct {
   double tdf;              /* >= 1; 0 = auto */
   guint64 seed;
   char *secret;            /* hex; NULL = a fresh random secret per run */
+  char *bind;              /* "screen=tv,audio=speaker": exported as DMX_BIND (libdmx ignores it under local) */
   char *link_spec;
   char *link_mode;
+  char *link_backend;      /* "userspace" (dmx-medium) or "kernel" (veth + bridge + tc) */
+  gboolean uplink;         /* a libslirp NAT station at 10.77.0.254 (the host's 127.0.0.1) */
+  GPtrArray *link_setup;   /* char*: medium commands sent once every device is attached ([link A B], stations) */
+  GPtrArray *events;       /* DmxScenarioEvent*, by time (ties in file order) */
   GPtrArray *devices;      /* DmxDeviceSpec*, master first */
 } DmxScenario;
 

@@ -234,7 +234,7 @@ static const struct io_class_ops camera_ops = {
     .ioctl_is_setup = camera_ioctl_is_setup,
 };
 
-__attribute__((constructor)) static void camera_register(void)
+__attribute__((constructor(200))) static void camera_register(void)
 {
     io_register_class(&camera_ops);
 }

@@ -214,7 +214,7 @@ void screen_reset_for_test(void)
     pthread_mutex_unlock(&screen.lock);
 }
 
-__attribute__((constructor)) static void screen_register(void)
+__attribute__((constructor(200))) static void screen_register(void)
 {
     io_register_class(&screen_ops);
 }

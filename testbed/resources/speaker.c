@@ -185,7 +185,7 @@ static const struct io_class_ops speaker_ops = {
     .ioctl_is_setup = speaker_ioctl_is_setup,
 };
 
-__attribute__((constructor)) static void speaker_register(void)
+__attribute__((constructor(200))) static void speaker_register(void)
 {
     io_register_class(&speaker_ops);
 }

@@ -230,7 +230,7 @@ static const struct io_class_ops storage_ops = {
     .close = storage_close,
 };
 
-__attribute__((constructor)) static void storage_register(void)
+__attribute__((constructor(200))) static void storage_register(void)
 {
     io_register_class(&storage_ops);
 }

@@ -18,7 +18,26 @@
 static struct dsm_region *active_region;
 static struct sigaction previous_segv;
 
-static uint8_t *app_page(const struct dsm_region *r, uint32_t p) { return r->base + (size_t)p * DSM_PAGE_SIZE; }
+static uint8_t *app_page(const struct dsm_region *r, uint32_t p)
+{
+    if (r->alias && p - r->alias_first < r->alias_count)
+        return r->alias + (size_t)(p - r->alias_first) * DSM_PAGE_SIZE;
+    return r->base + (size_t)p * DSM_PAGE_SIZE;
+}
+
+/* The page the app address a belongs to, in the base window or the alias window. */
+static bool page_of(const struct dsm_region *r, uintptr_t a, uint32_t *p)
+{
+    uintptr_t b = (uintptr_t)r->base, al = (uintptr_t)r->alias;
+    if (r->alias && a >= al && a - al < (uintptr_t)r->alias_count * DSM_PAGE_SIZE) {
+        *p = r->alias_first + (uint32_t)((a - al) / DSM_PAGE_SIZE);
+        return true;
+    }
+    if (!r->base || a < b || a - b >= r->size)
+        return false;
+    *p = (uint32_t)((a - b) / DSM_PAGE_SIZE);
+    return !(r->alias && *p - r->alias_first < r->alias_count);   /* that part of base is not the app's */
+}
 static uint8_t *sys_page(const struct dsm_region *r, uint32_t p) { return r->sys + (size_t)p * DSM_PAGE_SIZE; }
 static uint8_t *twin_page(const struct dsm_region *r, uint32_t p) { return r->twins + (size_t)p * DSM_PAGE_SIZE; }
 
@@ -139,6 +158,56 @@ int dsm_region_install_handler(struct dsm_region *r)
     return sigaction(SIGSEGV, &sa, &previous_segv);
 }
 
+static int state_prot(enum dsm_page_state s)
+{
+    return s == DSM_READ ? PROT_READ : s == DSM_WRITE ? PROT_READ | PROT_WRITE : PROT_NONE;
+}
+
+int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t count, bool adopt)
+{
+    if (r->alias || count == 0 || first >= r->npages || count > r->npages - first ||
+        (uintptr_t)addr % DSM_PAGE_SIZE) {
+        errno = EINVAL;
+        return -1;
+    }
+    size_t len = (size_t)count * DSM_PAGE_SIZE;
+    pthread_mutex_lock(&r->lock);
+    if (adopt)
+        for (uint32_t i = 0; i < count; i++) {
+            if (r->state[first + i] != DSM_READ || r->version[first + i] != 0) {
+                pthread_mutex_unlock(&r->lock);
+                errno = EBUSY;      /* someone else wrote there first: the zero twin would be wrong */
+                return -1;
+            }
+            memcpy(sys_page(r, first + i), (uint8_t *)addr + (size_t)i * DSM_PAGE_SIZE, DSM_PAGE_SIZE);
+        }
+    /* The content is in the memfd now; mapping it over addr changes nothing the app can see. */
+    void *m = mmap(addr, len, adopt ? PROT_READ | PROT_WRITE : PROT_NONE, MAP_SHARED | MAP_FIXED, r->memfd,
+                   (off_t)first * DSM_PAGE_SIZE);
+    if (m == MAP_FAILED) {
+        int saved = errno;
+        pthread_mutex_unlock(&r->lock);
+        errno = saved;
+        return -1;
+    }
+    mprotect(r->base + (size_t)first * DSM_PAGE_SIZE, len, PROT_NONE);   /* the old window is retired */
+    r->alias = addr;
+    r->alias_first = first;
+    r->alias_count = count;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t p = first + i;
+        if (adopt) {
+            memset(twin_page(r, p), 0, DSM_PAGE_SIZE);
+            r->state[p] = DSM_WRITE;
+            r->dirty[r->ndirty++] = p;
+        } else {
+            protect(r, p, state_prot(r->state[p]));
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
 /* Called with r->lock held: diff page p against its twin, push the diff, make the page READ. */
 static int flush_page(struct dsm_region *r, uint32_t p)
 {
@@ -231,10 +300,9 @@ static void fetch(struct dsm_region *r, uint32_t p)
 
 bool dsm_region_fault(struct dsm_region *r, const void *addr)
 {
-    uintptr_t a = (uintptr_t)addr, b = (uintptr_t)r->base;
-    if (!r->base || a < b || a - b >= r->size)
+    uint32_t p;
+    if (!page_of(r, (uintptr_t)addr, &p))
         return false;
-    uint32_t p = (uint32_t)((a - b) / DSM_PAGE_SIZE);
     struct dmx_thread *t = dmx_thread_self();
     if (t)
         t->faults++;

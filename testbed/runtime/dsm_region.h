@@ -55,6 +55,8 @@ struct dsm_region {
     size_t size;
     uint32_t npages;
     int memfd;
+    uint8_t *alias;                 /* optional second app window (the executable's globals, see below) */
+    uint32_t alias_first, alias_count;
     uint8_t *state;
     uint32_t *version;
     uint32_t *dirty, ndirty;
@@ -71,6 +73,13 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
 void dsm_region_destroy(struct dsm_region *r);
 /* Install the process-wide SIGSEGV handler for r (one region per process). 0 or -1. */
 int dsm_region_install_handler(struct dsm_region *r);
+/* Show region pages [first, first + count) to the app at addr (page aligned) instead of at base + first
+ * pages: the memfd is mapped MAP_FIXED over whatever is there (the executable's .data/.bss), so the same
+ * page machinery (states, twins, diffs, fetches) serves it. adopt: the bytes now at addr become this
+ * device's writes over the zero home copy (the pages go WRITE, dirty, with zero twins; the next flush
+ * publishes them); otherwise the current page states decide (INVALID pages fetch on first access).
+ * One alias per region. 0 or -1 (errno). */
+int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t count, bool adopt);
 /* Resolve a fault at addr. Returns false if addr is not in the region. */
 bool dsm_region_fault(struct dsm_region *r, const void *addr);
 

@@ -5,6 +5,7 @@
 #include "master_server.h"
 #include "peer_client.h"
 #include "sync_thread.h"
+#include "thread_takeover.h"
 #include "wire_auth.h"
 
 #include <errno.h>
@@ -201,4 +202,14 @@ void dmx_dsm_report(FILE *f)
                 (unsigned long long)t->lock_stall_ns, (unsigned long long)t->lock_acquires);
     }
     fprintf(f, "]}\n");
+}
+
+struct sync_table *dmx_dsm_lock_table(void)
+{
+    return node ? &node->locks : NULL;
+}
+
+struct dsm_region *dmx_dsm_region(void)
+{
+    return node ? &node->region : NULL;
 }

@@ -216,6 +216,15 @@ static int open_virtual(const char *path, int flags, mode_t mode)
     pthread_mutex_init(&f->move_lock, NULL);
     struct io_request req = { .cls = cls, .op = IO_OP_OPEN, .subpath = f->subpath, .flags = flags, .mode = mode };
     io_dispatch(f->device, &req);
+    if (req.result == -ENOENT && *subpath) {
+        /* Not where the class is bound: the file directory may know which device holds it (storage). */
+        int owner = io_locate(cls, f->subpath);
+        if (owner > 0 && owner != f->device) {
+            f->device = owner;
+            req = (struct io_request){ .cls = cls, .op = IO_OP_OPEN, .subpath = f->subpath, .flags = flags, .mode = mode };
+            io_dispatch(f->device, &req);
+        }
+    }
     if (req.result < 0) {
         REAL(close)(fd);
         pthread_mutex_destroy(&f->move_lock);

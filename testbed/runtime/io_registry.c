@@ -18,11 +18,15 @@ struct io_class_slot {
     const struct io_class_ops *ops;
     _Atomic int device; /* 0 = local */
     _Atomic uint64_t requests, bytes_in, bytes_out, errors;
+    /* forwarded to another device: operations, wire bytes both ways, and the time the callers waited on the
+     * network (round trip minus the remote resource's own service time), emulated ns */
+    _Atomic uint64_t fwd_requests, fwd_bytes_sent, fwd_bytes_received, stall_ns;
 };
 
 static struct io_class_slot classes[IO_MAX_CLASSES];
 static _Atomic int class_count;
 static _Atomic(io_forwarder_fn) forwarder;
+static _Atomic(io_locator_fn) locator;
 
 int io_register_class(const struct io_class_ops *ops)
 {
@@ -68,6 +72,42 @@ int io_class_device(const struct io_class_ops *ops)
 void io_set_forwarder(io_forwarder_fn fn)
 {
     atomic_store(&forwarder, fn);
+}
+
+void io_set_locator(io_locator_fn fn)
+{
+    atomic_store(&locator, fn);
+}
+
+int io_locate(const struct io_class_ops *cls, const char *subpath)
+{
+    io_locator_fn fn = atomic_load(&locator);
+    return fn ? fn(cls, subpath) : 0;
+}
+
+void io_count_forward(const struct io_class_ops *cls, uint64_t sent, uint64_t received, uint64_t stall_ns)
+{
+    struct io_class_slot *slot = slot_of(cls);
+    if (!slot)
+        return;
+    atomic_fetch_add_explicit(&slot->fwd_requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&slot->fwd_bytes_sent, sent, memory_order_relaxed);
+    atomic_fetch_add_explicit(&slot->fwd_bytes_received, received, memory_order_relaxed);
+    atomic_fetch_add_explicit(&slot->stall_ns, stall_ns, memory_order_relaxed);
+}
+
+int dmx_io_get_forward_counters(const char *name, struct dmx_io_forward_counters *out)
+{
+    struct io_class_slot *slot = name ? slot_named(name, strlen(name)) : NULL;
+    if (!slot || !out) {
+        errno = ENOENT;
+        return -1;
+    }
+    out->forwarded = atomic_load(&slot->fwd_requests);
+    out->bytes_sent = atomic_load(&slot->fwd_bytes_sent);
+    out->bytes_received = atomic_load(&slot->fwd_bytes_received);
+    out->stall_ns = atomic_load(&slot->stall_ns);
+    return 0;
 }
 
 int dmx_io_bind(const char *name, int device)
@@ -188,13 +228,18 @@ static void write_counters_file(void)
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    fprintf(f, "class,device,requests,bytes_in,bytes_out,errors\n");
+    fprintf(f, "class,device,requests,bytes_in,bytes_out,errors,fwd_requests,fwd_bytes_sent,fwd_bytes_received,"
+               "stall_ns\n");
     for (int i = 0; i < n; i++)
-        fprintf(f, "%s,%d,%llu,%llu,%llu,%llu\n", classes[i].ops->name, atomic_load(&classes[i].device),
-                (unsigned long long)atomic_load(&classes[i].requests),
+        fprintf(f, "%s,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", classes[i].ops->name,
+                atomic_load(&classes[i].device), (unsigned long long)atomic_load(&classes[i].requests),
                 (unsigned long long)atomic_load(&classes[i].bytes_in),
                 (unsigned long long)atomic_load(&classes[i].bytes_out),
-                (unsigned long long)atomic_load(&classes[i].errors));
+                (unsigned long long)atomic_load(&classes[i].errors),
+                (unsigned long long)atomic_load(&classes[i].fwd_requests),
+                (unsigned long long)atomic_load(&classes[i].fwd_bytes_sent),
+                (unsigned long long)atomic_load(&classes[i].fwd_bytes_received),
+                (unsigned long long)atomic_load(&classes[i].stall_ns));
     fclose(f);
 }
 
@@ -218,7 +263,7 @@ int io_mkdirs(const char *dir)
     return 0;
 }
 
-__attribute__((constructor)) static void io_registry_init(void)
+__attribute__((constructor(150))) static void io_registry_init(void)
 {
     atexit(write_counters_file);
 }

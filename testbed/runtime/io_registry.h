@@ -9,6 +9,9 @@
 /* The device CLS is bound to now (0 = this device). */
 int io_class_device(const struct io_class_ops *cls);
 
+/* Counts one operation the forwarder carried to another device (wire bytes both ways, network stall). */
+void io_count_forward(const struct io_class_ops *cls, uint64_t sent, uint64_t received, uint64_t stall_ns);
+
 /* mkdir -p; 0 or -errno. */
 int io_mkdirs(const char *dir);
 

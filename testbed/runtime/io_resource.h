@@ -57,6 +57,12 @@ const struct io_class_ops *io_find_class(const char *name, size_t len);
 typedef int (*io_forwarder_fn)(int device, struct io_request *req);
 void io_set_forwarder(io_forwarder_fn fn);
 
+/* Where a file that does not exist on the device its class is bound to lives: the device index, or 0 if nowhere
+ * else (the I/O engine's file directory, io_filedir.c, for storage). */
+typedef int (*io_locator_fn)(const struct io_class_ops *cls, const char *subpath);
+void io_set_locator(io_locator_fn fn);
+int io_locate(const struct io_class_ops *cls, const char *subpath);
+
 /* Runs REQ on DEVICE (0 = here): the class's local ops, or the forwarder. Sets req->result. */
 void io_dispatch(int device, struct io_request *req);
 

@@ -106,6 +106,15 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
     return 0;
 }
 
+int sync_mutex_trylock(struct sync_table *t, uint64_t id)
+{
+    pthread_mutex_lock(&t->lock);
+    struct sync_lock *l = find(t, id, false);
+    bool busy = l && l->held;
+    pthread_mutex_unlock(&t->lock);
+    return busy ? 1 : sync_mutex_lock(t, id);
+}
+
 int sync_mutex_unlock(struct sync_table *t, uint64_t id)
 {
     pthread_mutex_lock(&t->lock);

@@ -57,6 +57,10 @@ void sync_table_init(struct sync_table *t, struct dsm_region *region, const stru
 void sync_table_destroy(struct sync_table *t);
 int sync_mutex_lock(struct sync_table *t, uint64_t lock);
 int sync_mutex_unlock(struct sync_table *t, uint64_t lock);
+/* 1 (busy) when a thread of this device holds the lock, else as sync_mutex_lock: a lock held by another
+ * device is waited for (there is no "try" message), which is enough for trylock loops but not for code
+ * that relies on trylock never blocking. */
+int sync_mutex_trylock(struct sync_table *t, uint64_t lock);
 /* From the receiver thread. */
 void sync_on_grant(struct sync_table *t, const struct wire_msg *grant);
 void sync_on_revoke(struct sync_table *t, uint64_t lock);

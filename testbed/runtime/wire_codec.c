@@ -232,7 +232,7 @@ int wire_put_io_request(struct wire_buf *b, uint32_t *seq, uint32_t sender, cons
 }
 
 int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32_t req_id, uint8_t op, int64_t result,
-                      uint64_t new_handle, const uint8_t *data, uint32_t len)
+                      uint64_t new_handle, uint64_t service_ns, const uint8_t *data, uint32_t len)
 {
     if ((op >= WIRE_IO_OPS && op != WIRE_IO_OP_CONTROL) || result < -4095)
         return -1;
@@ -242,7 +242,7 @@ int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32
     do {
         uint32_t chunk = len - off < WIRE_IO_CHUNK ? len - off : WIRE_IO_CHUNK;
         uint16_t flags = off + chunk < len ? WIRE_F_MORE : 0;
-        uint8_t *p = begin(b, WIRE_IO_REPLY, flags, (*seq)++, sender, 32 + chunk);
+        uint8_t *p = begin(b, WIRE_IO_REPLY, flags, (*seq)++, sender, 40 + chunk);
         if (!p)
             return -1;
         set32(p, req_id);
@@ -252,8 +252,9 @@ int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32
         set64(p + 16, new_handle);
         set32(p + 24, len);
         set32(p + 28, off);
+        set64(p + 32, service_ns);
         if (chunk)
-            memcpy(p + 32, data + off, chunk);
+            memcpy(p + 40, data + off, chunk);
         off += chunk;
     } while (off < len);
     return 0;
@@ -380,7 +381,7 @@ static int decode_io_request(const uint8_t *p, uint32_t n, struct wire_msg *m)
 
 static int decode_io_reply(const uint8_t *p, uint32_t n, struct wire_msg *m)
 {
-    if (n < 32)
+    if (n < 40)
         return WIRE_E_LENGTH;
     m->u.io_reply.req_id = get32(p);
     m->u.io_reply.op = p[4];
@@ -388,8 +389,9 @@ static int decode_io_reply(const uint8_t *p, uint32_t n, struct wire_msg *m)
     m->u.io_reply.new_handle = get64(p + 16);
     m->u.io_reply.out_total = get32(p + 24);
     m->u.io_reply.out_offset = get32(p + 28);
-    m->u.io_reply.data = p + 32;
-    m->u.io_reply.data_len = n - 32;
+    m->u.io_reply.service_ns = get64(p + 32);
+    m->u.io_reply.data = p + 40;
+    m->u.io_reply.data_len = n - 40;
     if ((m->u.io_reply.op >= WIRE_IO_OPS && m->u.io_reply.op != WIRE_IO_OP_CONTROL) || p[5] || p[6] || p[7] ||
         m->u.io_reply.result < -4095 || (m->u.io_reply.result < 0 && m->u.io_reply.out_total))
         return WIRE_E_FIELD;

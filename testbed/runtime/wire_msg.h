@@ -77,8 +77,8 @@ enum wire_type {
  *   8  u64 handle (server's file id)           16  u64 new_handle (OPEN)
  *  16  u64 cmd (IOCTL)                         24  u32 out_total (0 when result < 0)
  *  24  i64 offset (LSEEK)                      28  u32 out_offset
- *  32  u32 flags (OPEN)                        32  data fragment
- *  36  u32 mode (OPEN)
+ *  32  u32 flags (OPEN)                        32  u64 service_ns (time the resource took, emulated)
+ *  36  u32 mode (OPEN)                         40  data fragment
  *  40  u32 whence (LSEEK, 0..4)               IO_CONTROL payload
  *  44  u32 out_len (bytes the caller takes)     0  u32 req_id
  *  48  u32 in_total (data over all fragments)   4  u8  cmd (WIRE_IO_CTL_BIND)
@@ -147,7 +147,7 @@ struct wire_msg {
         } io_req;
         struct {
             uint32_t req_id; uint8_t op; int64_t result; uint64_t new_handle; uint32_t out_total, out_offset;
-            const uint8_t *data; uint32_t data_len;
+            uint64_t service_ns; const uint8_t *data; uint32_t data_len;
         } io_reply;
         struct { uint32_t req_id; uint8_t cmd; uint8_t class_len; uint32_t device; const char *class_name; } io_control;
     } u;
@@ -198,7 +198,7 @@ int wire_put_io_request(struct wire_buf *b, uint32_t *seq, uint32_t sender, cons
                         const uint8_t *data, uint32_t len);
 /* Appends IO_REPLY fragments carrying data[0..len) (none when result < 0). */
 int wire_put_io_reply(struct wire_buf *b, uint32_t *seq, uint32_t sender, uint32_t req_id, uint8_t op, int64_t result,
-                      uint64_t new_handle, const uint8_t *data, uint32_t len);
+                      uint64_t new_handle, uint64_t service_ns, const uint8_t *data, uint32_t len);
 int wire_put_io_control(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t req_id, uint8_t cmd,
                         const char *class_name, uint32_t device);
 

@@ -1,10 +1,22 @@
-/* worker_role: what a dmx-cc app does on a worker device.
+/* worker_role: what a dmx-cc app does on each device before main().
  *
- * The orchestrator starts the same binary on every device. Only the master (DMX_ROLE=master, or no testbed at all)
- * runs main(); on a worker, libdmx takes over before main() and serves the run: this device's resources, and the
- * app threads that migrate here. It leaves when the master's app has finished, which the orchestrator signals by
- * closing the write end of a pipe whose read end it hands to every worker (DMX_RUN_ALIVE_FD). Programs that are not
- * built with dmx-cc (the orchestrator's own tests) don't have this constructor and run main() everywhere. */
+ * The orchestrator starts the same binary on every device. Every device serves its resources to its peers
+ * (io_server.h, TCP port 7702) and forwards operations on classes bound elsewhere (io_forward.h). Only the
+ * master (DMX_ROLE=master, or no testbed at all) runs main(); on a worker, libdmx takes over before main() and
+ * serves the run: this device's resources, and the app threads that migrate here. It leaves when the master's
+ * app has finished, which the orchestrator signals by closing the write end of a pipe whose read end it hands to
+ * every worker (DMX_RUN_ALIVE_FD). Programs that are not built with dmx-cc (the orchestrator's own tests) don't
+ * have this constructor and run main() everywhere.
+ *
+ * Bindings at start (the master): DMX_BIND="screen=tv,audio=speaker" binds each named class to a device, by name
+ * from DMX_DEVICES or by index; ignored under DMX_POLICY=local, the ideal-network reference where the master
+ * uses its own resources. Classes not named stay local. */
+#include "dmx.h"
+#include "io_devices.h"
+#include "io_forward.h"
+#include "io_link.h"
+#include "io_server.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +33,43 @@ static int run_alive_fd(void)
     return *end || fd < 0 || fd > 65535 ? -1 : (int)fd;
 }
 
-/* Runs after libdmx's other constructors (the I/O layer and the resources must be up to serve). */
+/* DMX_BIND: comma list of CLASS=DEVICE. A malformed entry is logged and skipped. */
+static void apply_bindings(void)
+{
+    const char *bind = getenv("DMX_BIND");
+    const char *policy = getenv("DMX_POLICY");
+    if (!bind || !*bind)
+        return;
+    if (policy && strcmp(policy, "local") == 0) {
+        wire_log("io: policy local: DMX_BIND=%s ignored (the master uses its own resources)", bind);
+        return;
+    }
+    char *copy = strdup(bind), *save = NULL;
+    for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        int device = eq ? io_device_index(eq + 1) : 0;
+        if (eq)
+            *eq = '\0';
+        if (!device || dmx_io_bind(item, device) != 0) {
+            wire_log("io: DMX_BIND: cannot bind '%s' to '%s'", item, eq ? eq + 1 : "?");
+            continue;
+        }
+        wire_log("io: %s bound to device %d", item, device);
+    }
+    free(copy);
+}
+
+/* Runs after the I/O layer's and the resources' constructors (priorities 101..200), before unprioritized ones. */
 __attribute__((constructor(65000))) static void worker_role_serve(void)
 {
+    io_forward_install();
+    if (io_server_start() < 0)
+        wire_log("io: the resource server did not start: peers cannot use this device's resources");
     int fd = run_alive_fd();
-    if (fd < 0)
+    if (fd < 0) {
+        apply_bindings();
         return;
+    }
     char byte;
     ssize_t n;
     do

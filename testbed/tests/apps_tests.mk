@@ -10,7 +10,9 @@ build/tests/test_resources: testbed/tests/test_resources.c $(RES_TEST_SRCS) test
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
 # Unit (native): the libc interposition itself (the test's own open/read/write go through it).
+# (io_*.c includes the I/O engine's server and forwarder, which speak the wire protocol.)
 build/tests/test_resources_io: testbed/tests/test_resources_io.c $(RES_TEST_SRCS) $(wildcard testbed/runtime/io_*.c) \
+                               $(wildcard testbed/runtime/wire_*.c) testbed/runtime/dsm_diff.c \
                                testbed/runtime/device_identity.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread

@@ -173,11 +173,13 @@ static void test_unknown_model(Fixture *f, gconstpointer data) {
 
 static void test_unknown_section_kind(Fixture *f, gconstpointer data) {
   (void)data;
-  g_autofree char *t = g_strconcat(base_scenario, "\n[event switch-screen]\nat_s = 8\n", NULL);
-  expect_error(f, t, NULL, "7: section [event switch-screen]: unknown section kind 'event' (known: scenario, device, link)");
+  g_autofree char *t = g_strconcat(base_scenario, "\n[migration switch-screen]\nat_s = 8\n", NULL);
+  expect_error(f, t, NULL,
+               "7: section [migration switch-screen]: unknown section kind 'migration' (known: scenario, device, link, "
+               "event)");
   expect_error(f, "[scenario]\napp = x\n[device]\nmodel = nexus5\n", NULL, "3: section [device]: needs a name");
   expect_error(f, "[scenario]\napp = x\n[device a]\nmodel = nexus5\n[link wifi]\n", NULL,
-               "5: section [link wifi]: [link] takes no name");
+               "5: section [link wifi]: bad pair 'wifi': expected two device names (or '*'), e.g. [link phone tv]");
 }
 
 static void test_missing(Fixture *f, gconstpointer data) {

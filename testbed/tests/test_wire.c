@@ -1,4 +1,5 @@
 /* Wire protocol: encode/decode round trips, every rejection path, the join handshake. */
+#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -235,7 +236,7 @@ static void test_header_rejections(void)
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
     n = raw(buf, WIRE_MAGIC, 1, 0, 0, 2, 8, pl, 8);
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
-    uint8_t reserved[] = { WIRE_COND_WAIT, WIRE_IO_REQUEST, WIRE_IO_REPLY, WIRE_HEARTBEAT, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
+    uint8_t reserved[] = { WIRE_COND_WAIT, WIRE_HEARTBEAT, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
     for (unsigned i = 0; i < sizeof(reserved); i++) {
         n = raw(buf, WIRE_MAGIC, 1, reserved[i], 0, 2, 8, pl, 8);
         g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_UNSUPPORTED);
@@ -439,6 +440,152 @@ static void test_hostile_peers(void)
     wire_buf_free(&b);
 }
 
+/* I/O forwarding messages: fragments of a large write reassemble to the same bytes, and replies and controls
+ * round-trip every field. */
+static void test_io_round_trips(void)
+{
+    uint32_t len = WIRE_IO_CHUNK * 2 + 1234;
+    uint8_t *data = g_malloc(len);
+    for (uint32_t i = 0; i < len; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    struct wire_buf b = { 0 };
+    struct wire_io_req r = { .req_id = 42, .op = 2, .class_name = "screen", .handle = 9, .out_len = 0 };
+    uint32_t seq = 1;
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 2, &r, data, len), ==, 0);
+    g_assert_cmpuint(seq, ==, 4);               /* three fragments */
+    uint8_t *joined = g_malloc0(len);
+    size_t off = 0;
+    uint32_t got = 0;
+    for (int i = 0; i < 3; i++) {
+        struct wire_msg m;
+        size_t used;
+        g_assert_cmpint(wire_decode(b.data + off, b.len - off, &m, &used), ==, WIRE_OK);
+        g_assert_cmpint(m.h.type, ==, WIRE_IO_REQUEST);
+        g_assert_cmpuint(m.u.io_req.req_id, ==, 42);
+        g_assert_cmpuint(m.u.io_req.handle, ==, 9);
+        g_assert_cmpuint(m.u.io_req.in_total, ==, len);
+        g_assert_cmpuint(m.u.io_req.in_offset, ==, got);
+        g_assert_cmpint(!!(m.h.flags & WIRE_F_MORE), ==, i < 2);
+        g_assert_cmpmem(m.u.io_req.class_name, m.u.io_req.class_len, "screen", 6);
+        memcpy(joined + got, m.u.io_req.data, m.u.io_req.data_len);
+        got += m.u.io_req.data_len;
+        off += used;
+    }
+    g_assert_cmpuint(off, ==, b.len);
+    g_assert_cmpmem(joined, len, data, len);
+    b.len = 0;
+    struct wire_io_req o = { .req_id = 1, .op = 0, .class_name = "storage", .subpath = "/movie.mp4", .flags = 0,
+                             .mode = 0644 };
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 1, &o, NULL, 0), ==, 0);
+    struct wire_msg m;
+    size_t used;
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpmem(m.u.io_req.subpath, m.u.io_req.subpath_len, "/movie.mp4", 10);
+    g_assert_cmpuint(m.u.io_req.mode, ==, 0644);
+    b.len = 0;
+    g_assert_cmpint(wire_put_io_reply(&b, &seq, 3, 7, 1, 5, 0, 12345, data, 5), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpint(m.u.io_reply.result, ==, 5);
+    g_assert_cmpuint(m.u.io_reply.service_ns, ==, 12345);
+    g_assert_cmpmem(m.u.io_reply.data, m.u.io_reply.data_len, data, 5);
+    b.len = 0;
+    g_assert_cmpint(wire_put_io_reply(&b, &seq, 3, 8, 0, -ENOENT, 0, 0, NULL, 0), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpint(m.u.io_reply.result, ==, -ENOENT);
+    b.len = 0;
+    g_assert_cmpint(wire_put_io_control(&b, 1, 16, 3, WIRE_IO_CTL_BIND, "screen", 2), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpuint(m.u.io_control.device, ==, 2);
+    g_assert_cmpmem(m.u.io_control.class_name, m.u.io_control.class_len, "screen", 6);
+    /* the encoder refuses what the decoder would */
+    struct wire_io_req bad = r;
+    bad.class_name = "";
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 1, &bad, NULL, 0), ==, -1);
+    bad = r;
+    bad.op = WIRE_IO_OPS;
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 1, &bad, NULL, 0), ==, -1);
+    bad = r;
+    bad.subpath = "/x";                         /* subpath only on OPEN */
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 1, &bad, NULL, 0), ==, -1);
+    g_assert_cmpint(wire_put_io_request(&b, &seq, 1, &r, data, WIRE_IO_MAX_DATA + 1), ==, -1);
+    g_assert_cmpint(wire_put_io_reply(&b, &seq, 1, 1, 1, -5000, 0, 0, NULL, 0), ==, -1);
+    g_assert_cmpint(wire_put_io_control(&b, 1, 1, 1, 9, "screen", 1), ==, -1);
+    g_assert_cmpint(wire_put_io_control(&b, 1, 1, 1, WIRE_IO_CTL_BIND, "screen", WIRE_MAX_DEVICES + 1), ==, -1);
+    wire_buf_free(&b);
+    g_free(joined);
+    g_free(data);
+}
+
+static void put32be(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v; }
+
+/* Hand-made IO payloads with one field wrong each. */
+static void test_io_rejections(void)
+{
+    uint8_t p[128];
+    memset(p, 0, sizeof p);
+    p[4] = 2; p[5] = 6; memcpy(p + 56, "screen", 6);
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_OK);
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 55), ==, WIRE_E_LENGTH);
+    p[4] = 7;                                   /* op out of range */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
+    p[4] = 2; p[5] = 0;                         /* empty class */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
+    p[5] = 60;                                  /* class longer than the payload */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_LENGTH);
+    p[5] = 6; p[57] = 0x01;                     /* unprintable class */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
+    p[57] = 'c';
+    p[7] = 1;                                   /* a subpath on a write */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 63), ==, WIRE_E_FIELD);
+    p[7] = 0;
+    put32be(p + 48, 10);                        /* 10 bytes announced, 2 carried, no MORE */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 64), ==, WIRE_E_FIELD);
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, WIRE_F_MORE, 2, p, 64), ==, WIRE_OK);
+    put32be(p + 52, 9);                         /* fragment runs past the total */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, WIRE_F_MORE, 2, p, 64), ==, WIRE_E_FIELD);
+    put32be(p + 48, WIRE_IO_MAX_DATA + 1); put32be(p + 52, 0);
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, WIRE_F_MORE, 2, p, 64), ==, WIRE_E_FIELD);
+    put32be(p + 48, 0);
+    put32be(p + 44, WIRE_IO_MAX_DATA + 1);      /* asks for too much back */
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
+    put32be(p + 44, 0);
+    g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, WIRE_F_SPECULATIVE, 2, p, 62), ==, WIRE_E_FIELD);
+    /* replies */
+    uint8_t q[64] = { 0 };
+    q[4] = 1;
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 40), ==, WIRE_OK);
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 39), ==, WIRE_E_LENGTH);
+    q[6] = 1;                                   /* reserved bytes */
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 40), ==, WIRE_E_FIELD);
+    q[6] = 0;
+    memset(q + 8, 0xff, 8); q[15] = 0xfe;       /* result -2 with data announced */
+    put32be(q + 24, 4);
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 44), ==, WIRE_E_FIELD);
+    put32be(q + 24, 0);
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 40), ==, WIRE_OK);
+    memset(q + 8, 0x80, 1);                     /* result far below -4095 */
+    g_assert_cmpint(decode_raw(WIRE_IO_REPLY, 0, 2, q, 40), ==, WIRE_E_FIELD);
+    /* control */
+    uint8_t c[32] = { 0 };
+    c[4] = WIRE_IO_CTL_BIND; c[5] = 6; memcpy(c + 12, "screen", 6); put32be(c + 8, 3);
+    g_assert_cmpint(decode_raw(WIRE_IO_CONTROL, 0, 2, c, 18), ==, WIRE_OK);
+    g_assert_cmpint(decode_raw(WIRE_IO_CONTROL, 0, 2, c, 19), ==, WIRE_E_LENGTH);
+    c[4] = 2;
+    g_assert_cmpint(decode_raw(WIRE_IO_CONTROL, 0, 2, c, 18), ==, WIRE_E_FIELD);
+    c[4] = WIRE_IO_CTL_BIND; put32be(c + 8, WIRE_MAX_DEVICES + 1);
+    g_assert_cmpint(decode_raw(WIRE_IO_CONTROL, 0, 2, c, 18), ==, WIRE_E_FIELD);
+    g_assert_cmpint(decode_raw(WIRE_IO_CONTROL, WIRE_F_MORE, 2, c, 18), ==, WIRE_E_FIELD);
+    /* states: only the resource server takes requests and controls, only the forwarder takes replies */
+    g_assert_true(wire_type_allowed(WIRE_IO_SERVER_READY, WIRE_IO_REQUEST));
+    g_assert_true(wire_type_allowed(WIRE_IO_SERVER_READY, WIRE_IO_CONTROL));
+    g_assert_false(wire_type_allowed(WIRE_IO_SERVER_READY, WIRE_IO_REPLY));
+    g_assert_false(wire_type_allowed(WIRE_IO_SERVER_READY, WIRE_LOCK_ACQUIRE));
+    g_assert_false(wire_type_allowed(WIRE_SERVER_READY, WIRE_IO_REQUEST));
+    g_assert_false(wire_type_allowed(WIRE_SERVER_AWAIT_HELLO, WIRE_IO_CONTROL));
+    g_assert_true(wire_type_allowed(WIRE_IO_CLIENT_READY, WIRE_IO_REPLY));
+    g_assert_false(wire_type_allowed(WIRE_IO_CLIENT_READY, WIRE_IO_REQUEST));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -452,5 +599,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wire/states", test_states);
     g_test_add_func("/wire/join", test_join);
     g_test_add_func("/wire/hostile-peers", test_hostile_peers);
+    g_test_add_func("/wire/io-round-trips", test_io_round_trips);
+    g_test_add_func("/wire/io-rejections", test_io_rejections);
     return g_test_run();
 }

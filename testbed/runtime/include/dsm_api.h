@@ -21,6 +21,15 @@ size_t dmx_shared_size(void);
 int dmx_lock(uint64_t lock);
 int dmx_unlock(uint64_t lock);
 
+/* Multi-device runs of unmodified pthread programs (libdmx's takeover, active when the orchestrator runs the
+ * app on more than one device; DMX_TAKEOVER=0 turns it off): the app's heap (malloc & co. called by the app
+ * itself) and its globals (.data/.bss) are shared, pthread mutexes, condition variables and barriers in them
+ * are global. Until threads migrate, a thread is started on another device by DMX_PLACE (on the device that
+ * runs main: a comma list of device indices for its 1st, 2nd, ... pthread_create, or "rr" for round robin)
+ * or, taking precedence, by dmx_thread_hint(device) for the calling thread's next pthread_create. The start
+ * routine's argument must point into the heap or the globals. On one device both do nothing. */
+void dmx_thread_hint(int device);
+
 struct dmx_dsm_counters {
     uint64_t read_faults, write_faults;
     uint64_t page_bytes_received, diff_bytes_received, diff_bytes_pushed;

@@ -3,8 +3,10 @@
  *   /dev/dmx/screen          write one whole frame per write(); presented at the next vsync
  *   /dev/dmx/audio           write interleaved s16le PCM; consumed at the sample rate
  *   /dev/dmx/camera          read one whole preview frame per read(); the newest frame, older ones drop
- *   /dev/dmx/storage/NAME    this device's storage directory (DMX_STORAGE_DIR); opening /dev/dmx/storage
- *                            itself reads a listing, one "NAME<TAB>SIZE\n" per regular file
+ *   /dev/dmx/storage/NAME    this device's storage directory (DMX_STORAGE_DIR); a NAME it does not hold is
+ *                            looked up in the other devices' storage (file directory) and read there;
+ *                            opening /dev/dmx/storage itself reads a listing of this device's storage, one
+ *                            "NAME<TAB>SIZE\n" per regular file
  *
  * Apps use ordinary open/read/write/ioctl/lseek/close; libdmx (linked by dmx-cc) routes these paths to the
  * resource the path is bound to. Every other path and fd is passed to libc untouched. */
@@ -106,6 +108,15 @@ struct dmx_io_counters {
 };
 /* Fills *out for class NAME ("screen", "audio", "camera", "storage"); -1 and errno ENOENT if unknown. */
 int dmx_io_get_counters(const char *name, struct dmx_io_counters *out);
+/* Operations of class NAME forwarded to other devices (I/O request forwarding): their number, the bytes on the
+ * wire both ways (headers included), and the time the calling threads waited on the network (round trip minus
+ * the remote resource's own time; emulated ns). Also in $DMX_RUN_DIR/devices/NAME/io-counters.PID.csv. */
+struct dmx_io_forward_counters {
+    uint64_t forwarded, bytes_sent, bytes_received, stall_ns;
+};
+int dmx_io_get_forward_counters(const char *name, struct dmx_io_forward_counters *out);
+/* The same for the calling thread, over every class. Always 0 (fills *out). */
+int dmx_io_get_thread_forward_counters(struct dmx_io_forward_counters *out);
 /* Binds class NAME to device DEVICE (0 or this device's index = local). Open files follow at their next
  * operation: they are reopened there and their mode-setting ioctls replayed. -1 and errno on error. */
 int dmx_io_bind(const char *name, int device);

@@ -1,0 +1,304 @@
+/* The app's heap in the shared region: malloc and friends (see thread_takeover.h).
+ *
+ * Who gets shared memory: only the app's own calls (the return address is in the executable's text outside
+ * libdmx's .dmx_text, see dsm_layout.ld), and only on an active multi-device run. libc's internal
+ * allocations (stdio buffers, strdup, ...) and libdmx's stay in libc's heap: they are per-device state.
+ * free/realloc/malloc_usable_size go by address, so a pointer from either heap is handled by its owner.
+ *
+ * Allocator: one arena per device (the heap pages split evenly), so no device ever writes another's
+ * allocator state and no global lock is needed: the bump pointer and the free lists are private to the
+ * device (in libdmx's own memory), only the 16-byte block headers and the free-list links live in the
+ * blocks themselves. Blocks are powers of two from 16 bytes to 1 MiB (free lists per size), larger ones
+ * are 64 KiB multiples (first-fit list). Fresh memory is zero on every device (the region starts zero), so
+ * calloc clears only recycled blocks. A block freed on a device that does not own it is leaked (counted):
+ * returning it would mean writing the owner's free list. */
+#include "thread_takeover.h"
+#include "wire_conn.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HDR           16u
+#define MIN_SHIFT     4
+#define MAX_SHIFT     20
+#define NCLASSES      (MAX_SHIFT - MIN_SHIFT + 1)
+#define BIG_UNIT      (64u << 10)
+#define MAGIC_BLOCK   0xD5A110C8u
+#define MAGIC_ALIGNED 0xD5A1A119u
+
+struct hdr {
+    uint64_t size;              /* usable bytes (block) or offset back to the block (aligned alias) */
+    uint32_t magic, owner;
+};
+
+struct big {                    /* a free large block's first bytes */
+    struct big *next;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    uintptr_t lo, hi, bump;     /* this device's arena */
+    uintptr_t all_lo, all_hi;   /* every arena */
+    uint32_t self;
+    void *free[NCLASSES];
+    struct big *bigs;
+    atomic_ullong leaked, allocs;
+} heap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+extern char __dmx_text_end[] __attribute__((weak));
+extern char etext[] __attribute__((weak));
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev)
+{
+    uintptr_t span = (hi - lo) / ndev & ~(uintptr_t)(BIG_UNIT - 1);
+    heap.all_lo = lo;
+    heap.all_hi = lo + span * ndev;
+    heap.lo = heap.bump = lo + span * (self - 1);
+    heap.hi = heap.lo + span;
+    heap.self = self;
+    dmx_takeover.heap_lo = heap.all_lo;
+    dmx_takeover.heap_hi = heap.all_hi;
+}
+
+static bool mine(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return dmx_takeover.active && a >= heap.all_lo && a < heap.all_hi;
+}
+
+/* Did the app's own code call us (ra: our return address)? */
+static bool app_caller(const void *ra)
+{
+    return dmx_takeover.active && __dmx_text_end && etext && (const char *)ra >= __dmx_text_end &&
+           (const char *)ra < etext;
+}
+
+static unsigned class_of(size_t n)
+{
+    unsigned k = MIN_SHIFT;
+    while (((size_t)1 << k) < n)
+        k++;
+    return k - MIN_SHIFT;
+}
+
+static struct hdr *hdr_of(void *p) { return (struct hdr *)((char *)p - HDR); }
+
+/* With heap.lock held: a block of at least n usable bytes; *fresh when it was never used (zero). */
+static void *carve(size_t n, bool *fresh)
+{
+    size_t usable;
+    *fresh = false;
+    if (n <= ((size_t)1 << MAX_SHIFT)) {
+        unsigned c = class_of(n ? n : 1);
+        usable = (size_t)1 << (c + MIN_SHIFT);
+        if (heap.free[c]) {
+            void *p = heap.free[c];
+            heap.free[c] = *(void **)p;
+            return p;
+        }
+    } else {
+        if (n > SIZE_MAX - 2 * BIG_UNIT)
+            return NULL;
+        usable = (n + HDR + BIG_UNIT - 1) / BIG_UNIT * BIG_UNIT - HDR;
+        for (struct big **pp = &heap.bigs; *pp; pp = &(*pp)->next)
+            if (hdr_of(*pp)->size >= usable) {
+                struct big *b = *pp;
+                *pp = b->next;
+                return b;
+            }
+    }
+    if (heap.hi - heap.bump < usable + HDR)
+        return NULL;
+    struct hdr *h = (struct hdr *)heap.bump;
+    heap.bump += usable + HDR;
+    h->size = usable;
+    h->magic = MAGIC_BLOCK;
+    h->owner = heap.self;
+    *fresh = true;
+    return (char *)h + HDR;
+}
+
+static void *shared_alloc(size_t n, size_t align, bool zero)
+{
+    bool fresh;
+    if (align > HDR) {
+        if (n > SIZE_MAX - align - HDR) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        pthread_mutex_lock(&heap.lock);
+        char *raw = carve(n + align + HDR, &fresh);
+        pthread_mutex_unlock(&heap.lock);
+        if (!raw) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        if ((uintptr_t)raw % align == 0)
+            return raw;
+        char *user = (char *)(((uintptr_t)raw + HDR + align - 1) / align * align);
+        struct hdr *a = hdr_of(user);
+        a->size = (uint64_t)(user - raw);
+        a->magic = MAGIC_ALIGNED;
+        a->owner = heap.self;
+        return user;
+    }
+    pthread_mutex_lock(&heap.lock);
+    void *p = carve(n, &fresh);
+    heap.allocs++;
+    pthread_mutex_unlock(&heap.lock);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (zero && !fresh)
+        memset(p, 0, n);
+    return p;
+}
+
+/* The block p belongs to (an aligned alias points back to it). */
+static void *block_of(void *p)
+{
+    struct hdr *h = hdr_of(p);
+    return h->magic == MAGIC_ALIGNED ? (char *)p - h->size : p;
+}
+
+static size_t shared_usable(void *p)
+{
+    void *b = block_of(p);
+    return hdr_of(b)->size - (size_t)((char *)p - (char *)b);
+}
+
+static void shared_free(void *p)
+{
+    void *b = block_of(p);
+    struct hdr *h = hdr_of(b);
+    if (h->magic != MAGIC_BLOCK) {
+        wire_log("heap: free(%p): not a block of the shared heap (corrupted header?)", p);
+        abort();
+    }
+    if (h->owner != heap.self) {
+        heap.leaked++;
+        return;
+    }
+    pthread_mutex_lock(&heap.lock);
+    if (h->size <= ((size_t)1 << MAX_SHIFT)) {
+        unsigned c = class_of(h->size);
+        *(void **)b = heap.free[c];
+        heap.free[c] = b;
+    } else {
+        struct big *g = b;
+        g->next = heap.bigs;
+        heap.bigs = g;
+    }
+    pthread_mutex_unlock(&heap.lock);
+}
+
+__attribute__((noinline)) void *malloc(size_t n)
+{
+    if (app_caller(__builtin_return_address(0)))
+        return shared_alloc(n, HDR, false);
+    return __libc_malloc(n);
+}
+
+__attribute__((noinline)) void *calloc(size_t n, size_t size)
+{
+    if (app_caller(__builtin_return_address(0))) {
+        if (size && n > SIZE_MAX / size) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return shared_alloc(n * size, HDR, true);
+    }
+    return __libc_calloc(n, size);
+}
+
+void free(void *p)
+{
+    if (!p)
+        return;
+    if (mine(p))
+        shared_free(p);
+    else
+        __libc_free(p);
+}
+
+__attribute__((noinline)) void *realloc(void *p, size_t n)
+{
+    if (!p) {
+        if (app_caller(__builtin_return_address(0)))
+            return shared_alloc(n, HDR, false);
+        return __libc_realloc(NULL, n);
+    }
+    if (!mine(p))
+        return __libc_realloc(p, n);
+    if (n == 0) {
+        shared_free(p);
+        return NULL;
+    }
+    size_t have = shared_usable(p);
+    if (n <= have)
+        return p;
+    void *q = shared_alloc(n, HDR, false);
+    if (q) {
+        memcpy(q, p, have);
+        shared_free(p);
+    }
+    return q;
+}
+
+__attribute__((noinline)) int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (align < sizeof(void *) || (align & (align - 1)))
+        return EINVAL;
+    void *p = app_caller(__builtin_return_address(0)) ? shared_alloc(n, align, false) : __libc_memalign(align, n);
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+__attribute__((noinline)) void *aligned_alloc(size_t align, size_t n)
+{
+    if (align == 0 || (align & (align - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (app_caller(__builtin_return_address(0)))
+        return shared_alloc(n, align, false);
+    return __libc_memalign(align, n);
+}
+
+__attribute__((noinline)) void *memalign(size_t align, size_t n)
+{
+    if (align == 0 || (align & (align - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (app_caller(__builtin_return_address(0)))
+        return shared_alloc(n, align, false);
+    return __libc_memalign(align, n);
+}
+
+size_t malloc_usable_size(void *p)
+{
+    static size_t (*real)(void *);
+    if (!p)
+        return 0;
+    if (mine(p))
+        return shared_usable(p);
+    if (!real)
+        real = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+    return real ? real(p) : 0;
+}

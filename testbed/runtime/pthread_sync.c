@@ -1,0 +1,291 @@
+/* pthread mutexes, condition variables and barriers of shared objects go global (see thread_takeover.h).
+ *
+ * An object is shared when it lies in the shared heap or the app's globals on an active run; everything else
+ * (stack objects, libdmx's and libc's own locks, any object on a one-device run) goes to libc unchanged.
+ *
+ * Mutex: the global lock whose id is the mutex's address (sync_mutex.c): release flushes this device's
+ *   diffs home, acquire applies the write notices (LRC); a lock cached by a speculative grant is taken with
+ *   no message. The pthread_mutex_t bytes are never touched, so static initialisers just work.
+ * Condition variable: the first 8 bytes of the pthread_cond_t hold a sequence number, read and bumped only
+ *   under the global lock of the cond's own address. wait reads it (the mutex is still held, so no signal
+ *   can slip in between), releases the mutex and waits until the number changes; signal and broadcast bump
+ *   it. A waiter is woken at once by a signal from its own device (a private wake bucket per address hash)
+ *   and polls the number with exponential backoff (1 ms .. 32 ms) for signals from other devices. Every
+ *   signal wakes all waiters of that cond (POSIX allows spurious wake-ups; callers re-check).
+ * Barrier: the pthread_barrier_t holds {count, arrived, generation} under the global lock of its address;
+ *   the last arrival bumps the generation, the others wait for it as a cond waiter does. */
+#include "sync_mutex.h"
+#include "thread_takeover.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#define WAKE_BUCKETS   64
+#define POLL_FIRST_NS  1000000ull
+#define POLL_MAX_NS    32000000ull
+
+#define REAL(fn) \
+    static __typeof__(fn) *real_##fn; \
+    if (!real_##fn) \
+        real_##fn = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn)
+
+struct wake {                   /* local wake-ups for shared conds and barriers that hash here */
+    pthread_mutex_t mu;         /* private: these go to libc */
+    pthread_cond_t cv;
+    uint64_t gen;
+};
+static struct wake wakes[WAKE_BUCKETS];     /* all zero = statically initialised (glibc) */
+
+struct shared_cond { uint64_t seq; };
+struct shared_barrier { uint32_t count, arrived; uint64_t gen; };
+
+_Static_assert(sizeof(struct shared_cond) <= sizeof(pthread_cond_t), "cond state must fit pthread_cond_t");
+_Static_assert(sizeof(struct shared_barrier) <= sizeof(pthread_barrier_t), "barrier state must fit");
+
+static uint64_t gid(const void *p) { return (uint64_t)(uintptr_t)p; }
+
+static struct wake *wake_of(const void *p)
+{
+    return &wakes[((uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull >> 58];
+}
+
+static void wake_all(const void *p)
+{
+    struct wake *w = wake_of(p);
+    pthread_mutex_lock(&w->mu);
+    w->gen++;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static uint64_t wake_gen(const void *p)
+{
+    struct wake *w = wake_of(p);
+    pthread_mutex_lock(&w->mu);
+    uint64_t g = w->gen;
+    pthread_mutex_unlock(&w->mu);
+    return g;
+}
+
+static bool passed(const struct timespec *abstime)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec > abstime->tv_sec || (now.tv_sec == abstime->tv_sec && now.tv_nsec >= abstime->tv_nsec);
+}
+
+/* Wait until a local wake-up of p's bucket after generation *g, or nap_ns, or abstime; updates *g. */
+static void wait_local(const void *p, uint64_t *g, uint64_t nap_ns, const struct timespec *abstime)
+{
+    struct wake *w = wake_of(p);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)nap_ns;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    if (abstime && (abstime->tv_sec < until.tv_sec || (abstime->tv_sec == until.tv_sec && abstime->tv_nsec < until.tv_nsec)))
+        until = *abstime;
+    pthread_mutex_lock(&w->mu);
+    if (w->gen == *g)
+        pthread_cond_timedwait(&w->cv, &w->mu, &until);
+    *g = w->gen;
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- mutexes ---- */
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_lock);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_lock(m);
+    dmx_glock(gid(m));
+    return 0;
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_unlock);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_unlock(m);
+    return sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_trylock);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_trylock(m);
+    int rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
+    return rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+    REAL(pthread_mutex_timedlock);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_timedlock(m, abstime);
+    dmx_glock(gid(m));          /* no timeout on a global lock yet */
+    return 0;
+}
+
+int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    REAL(pthread_mutex_init);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_init(m, attr);
+    return 0;                   /* the global lock needs no state in the object */
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_destroy);
+    if (!dmx_is_shared(m))
+        return real_pthread_mutex_destroy(m);
+    return 0;
+}
+
+/* ---- condition variables ---- */
+
+static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+    volatile struct shared_cond *sc = (volatile struct shared_cond *)c;
+    dmx_glock(gid(c));
+    uint64_t seq0 = sc->seq;
+    dmx_gunlock(gid(c));
+    uint64_t g = wake_gen(c);
+    int rc = pthread_mutex_unlock(m);
+    if (rc != 0)
+        return rc;
+    for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
+        wait_local(c, &g, nap, abstime);
+        dmx_glock(gid(c));
+        uint64_t seq = sc->seq;
+        dmx_gunlock(gid(c));
+        if (seq != seq0)
+            break;
+        if (abstime && passed(abstime)) {
+            rc = ETIMEDOUT;
+            break;
+        }
+    }
+    pthread_mutex_lock(m);
+    return rc;
+}
+
+static void shared_cond_bump(pthread_cond_t *c)
+{
+    volatile struct shared_cond *sc = (volatile struct shared_cond *)c;
+    dmx_glock(gid(c));
+    sc->seq++;
+    dmx_gunlock(gid(c));
+    wake_all(c);
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    REAL(pthread_cond_wait);
+    if (!dmx_is_shared(c) && !dmx_is_shared(m))
+        return real_pthread_cond_wait(c, m);
+    return shared_cond_wait(c, m, NULL);
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+    REAL(pthread_cond_timedwait);
+    if (!dmx_is_shared(c) && !dmx_is_shared(m))
+        return real_pthread_cond_timedwait(c, m, abstime);
+    if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L)
+        return EINVAL;
+    return shared_cond_wait(c, m, abstime);
+}
+
+int pthread_cond_signal(pthread_cond_t *c)
+{
+    REAL(pthread_cond_signal);
+    if (!dmx_is_shared(c))
+        return real_pthread_cond_signal(c);
+    shared_cond_bump(c);
+    return 0;
+}
+
+int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    REAL(pthread_cond_broadcast);
+    if (!dmx_is_shared(c))
+        return real_pthread_cond_broadcast(c);
+    shared_cond_bump(c);
+    return 0;
+}
+
+int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+    REAL(pthread_cond_init);
+    if (!dmx_is_shared(c))
+        return real_pthread_cond_init(c, attr);
+    return 0;                   /* any sequence number will do */
+}
+
+int pthread_cond_destroy(pthread_cond_t *c)
+{
+    REAL(pthread_cond_destroy);
+    if (!dmx_is_shared(c))
+        return real_pthread_cond_destroy(c);
+    return 0;
+}
+
+/* ---- barriers ---- */
+
+int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *attr, unsigned count)
+{
+    REAL(pthread_barrier_init);
+    if (!dmx_is_shared(b))
+        return real_pthread_barrier_init(b, attr, count);
+    if (count == 0)
+        return EINVAL;
+    volatile struct shared_barrier *sb = (volatile struct shared_barrier *)b;
+    dmx_glock(gid(b));
+    sb->count = count;
+    sb->arrived = 0;
+    dmx_gunlock(gid(b));
+    return 0;
+}
+
+int pthread_barrier_destroy(pthread_barrier_t *b)
+{
+    REAL(pthread_barrier_destroy);
+    if (!dmx_is_shared(b))
+        return real_pthread_barrier_destroy(b);
+    return 0;
+}
+
+int pthread_barrier_wait(pthread_barrier_t *b)
+{
+    REAL(pthread_barrier_wait);
+    if (!dmx_is_shared(b))
+        return real_pthread_barrier_wait(b);
+    volatile struct shared_barrier *sb = (volatile struct shared_barrier *)b;
+    uint64_t g = wake_gen(b);
+    dmx_glock(gid(b));
+    if (++sb->arrived >= sb->count) {
+        sb->arrived = 0;
+        sb->gen++;
+        dmx_gunlock(gid(b));
+        wake_all(b);
+        return PTHREAD_BARRIER_SERIAL_THREAD;
+    }
+    uint64_t gen0 = sb->gen;
+    dmx_gunlock(gid(b));
+    for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
+        wait_local(b, &g, nap, NULL);
+        dmx_glock(gid(b));
+        uint64_t gen = sb->gen;
+        dmx_gunlock(gid(b));
+        if (gen != gen0)
+            return 0;
+    }
+}

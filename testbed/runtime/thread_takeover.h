@@ -1,0 +1,82 @@
+/* thread_takeover.h: libdmx taking over an unmodified pthread program on a multi-device run.
+ *
+ * Active only when the orchestrator started us (DMX_ROLE set) on a run of more than one device
+ * (DMX_DEVICES), unless DMX_TAKEOVER=0; on one device every interposer falls through to libc. When active,
+ * the DSM region (DSM_DEFAULT_BASE, DMX_DSM_SIZE) is laid out as
+ *
+ *   pages [0, CTL_PAGES)            the control block (struct dmx_control): start-up handshake, shutdown,
+ *                                   and the spawn table that starts threads on other devices
+ *   pages [CTL_PAGES, glob_first)   the heap: one arena per device (heap_dsm.c)
+ *   pages [glob_first, npages)      the executable's .data/.bss, shown to the app at their link address
+ *                                   (dsm_region_alias); the master's values are published at start
+ *
+ * and every object in the heap or the globals is "shared": its pthread mutex, condition variable and barrier
+ * operations go through the master's lock directory (pthread_sync.c) with lazy release consistency. The
+ * control block is guarded by the global lock DMX_LOCK_CONTROL (not an address, so no app object has it). */
+#ifndef THREAD_TAKEOVER_H
+#define THREAD_TAKEOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wire_msg.h"
+
+#define DMX_LOCK_CONTROL   1ull
+#define DMX_CTL_PAGES      4u
+#define DMX_SPAWN_SLOTS    128u
+#define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
+
+enum spawn_state { SPAWN_FREE = 0, SPAWN_POSTED, SPAWN_RUNNING, SPAWN_DONE };
+
+struct spawn_slot {             /* one thread started on another device; guarded by DMX_LOCK_CONTROL */
+    uint32_t state, device;     /* enum spawn_state; the device that runs it */
+    uint64_t fn, arg, ret;      /* start routine, its argument, its result (all valid on every device) */
+    uint32_t detached, from;    /* detached: nobody joins, the slot frees itself; from: the poster */
+};
+
+struct dmx_control {
+    uint64_t ready;             /* DMX_READY_MAGIC once the master published its globals */
+    uint64_t shutdown;          /* the master's app has finished: leave */
+    uint32_t joined[WIRE_MAX_DEVICES + 1];
+    struct spawn_slot slot[DMX_SPAWN_SLOTS];
+};
+
+struct sync_table;
+struct dsm_region;
+
+struct dmx_takeover {
+    bool active;
+    bool runs_main;             /* DMX_ROLE=master: the device whose main() runs */
+    uint32_t self, ndev;
+    uintptr_t heap_lo, heap_hi; /* every device's arena */
+    uintptr_t glob_lo, glob_hi; /* the app's globals (page aligned) */
+    struct dmx_control *ctl;
+    struct sync_table *locks;
+};
+
+extern struct dmx_takeover dmx_takeover;
+
+/* Is p in memory every device sees (heap or globals) on an active run? */
+static inline bool dmx_is_shared(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return dmx_takeover.active && ((a >= dmx_takeover.heap_lo && a < dmx_takeover.heap_hi) ||
+                                   (a >= dmx_takeover.glob_lo && a < dmx_takeover.glob_hi));
+}
+
+/* Global lock / unlock of an id (an object's address, or DMX_LOCK_CONTROL); abort if the master is gone. */
+void dmx_glock(uint64_t id);
+void dmx_gunlock(uint64_t id);
+/* Sleep ns nanoseconds of emulated time. */
+void dmx_nap(uint64_t ns);
+
+/* heap_dsm.c: set the arena of this device inside [lo, hi). */
+void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev);
+/* pthread_spawn.c: the loop that runs threads posted for this device (on a libdmx thread). */
+int dmx_spawn_server_start(void);
+
+/* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
+struct sync_table *dmx_dsm_lock_table(void);
+struct dsm_region *dmx_dsm_region(void);
+
+#endif

@@ -1,0 +1,486 @@
+/* test_orchestrator_events: the network part of scenarios (testbed/orchestrator/link_topology.c, events.c,
+ * traffic.c, kernel_backend.c) and netem's uplink.
+ *
+ * Unit (native, nothing started):
+ *   syntax/pairs       [link A B] (directed, symmetric, '*'), spec = @PROFILE and profile = NAME
+ *   syntax/events      [event NAME] actions in time order; a wired trace becomes link commands at at_s + time
+ *   syntax/wifi        phy/per/pos per device, a Wi-Fi trace, profile with a PHY rate
+ *   syntax/errors      file:line: key 'k' in [section]: message for every new key, naming netem's bad token
+ *   profiles           scenarios/links.ini loads, every profile has a source and a spec netem accepts
+ * End to end (real devices; skipped when qemu, dmx-medium or the guests are not built):
+ *   run/churn          scenarios/churn.ini: events applied at their emulated time (events.log), traffic.csv,
+ *                      traffic_bytes_total equals medium.pcap's byte count
+ *   run/mobility       scenarios/mobility.ini: the Wi-Fi trace's station moves are all applied
+ *   run/uplink         a device reaches a TCP echo server on the host's 127.0.0.1 through --uplink
+ *   run/kernel-rate    backend = kernel, rate-only: the TCP ring runs over veth + bridge + tbf (root only)
+ *   run/kernel-netem   backend = kernel with a delay: refused before starting, naming sch_netem (where missing) */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "device_model.h"
+#include "kernel_backend.h"
+#include "link_profiles.h"
+#include "scenario.h"
+
+#ifndef DMX_TOP
+#define DMX_TOP "."
+#endif
+
+#define RUN_TIMEOUT_S 240
+
+static const char *top(void) {
+  const char *env = g_getenv("DMX_TOP");
+  return env && *env ? env : DMX_TOP;
+}
+
+static char *in_top(const char *rel) { return g_build_filename(top(), rel, NULL); }
+
+/* ---- unit: scenario syntax ---- */
+
+typedef struct {
+  char *dir;
+  DmxModelDb *models;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data) {
+  (void)data;
+  f->dir = g_dir_make_tmp("dmx-events-XXXXXX", NULL);
+  g_autofree char *ini = in_top("scenarios/devices.ini");
+  g_autoptr(GError) err = NULL;
+  f->models = dmx_model_db_load(ini, &err);
+  g_assert_no_error(err);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *p = g_build_filename(f->dir, name, NULL);
+    g_remove(p);
+  }
+  g_rmdir(f->dir);
+  g_free(f->dir);
+  dmx_model_db_free(f->models);
+}
+
+static void write_file(Fixture *f, const char *name, const char *text) {
+  g_autofree char *path = g_build_filename(f->dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static DmxScenario *load(Fixture *f, const char *text, char **message) {
+  write_file(f, "s.ini", text);
+  g_autofree char *path = g_build_filename(f->dir, "s.ini", NULL);
+  DmxScenarioLoadOptions opt = {.top = top(), .models = f->models};
+  g_autoptr(GError) err = NULL;
+  DmxScenario *sc = dmx_scenario_load(path, &opt, &err);
+  if (message)
+    *message = err ? g_strdup(err->message) : NULL;
+  return sc;
+}
+
+static void expect_error(Fixture *f, const char *text, const char *fragment) {
+  g_autofree char *msg = NULL;
+  g_autoptr(DmxScenario) sc = load(f, text, &msg);
+  if (sc)
+    g_error("expected an error containing\n  %s\nbut this loaded:\n%s", fragment, text);
+  if (!strstr(msg, fragment))
+    g_error("expected an error containing\n  %s\ngot\n  %s", fragment, msg);
+}
+
+static const char *const three =
+    "[scenario]\napp = x\n[device phone]\nmodel = nexus5\n[device tablet]\nmodel = nexus7\n[device tv]\n"
+    "model = shieldtv\n";
+
+static char *with(const char *more) { return g_strconcat(three, more, NULL); }
+
+static void assert_commands(GPtrArray *got, const char *const *want) {
+  guint n = g_strv_length((char **)want);
+  for (guint i = 0; i < got->len && i < n; i++)
+    g_assert_cmpstr(got->pdata[i], ==, want[i]);
+  g_assert_cmpuint(got->len, ==, n);
+}
+
+static void test_pairs(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = with("[link]\nspec = @wifi-ac-100\n[link phone tv]\nspec = rate 20mbit delay 5ms\n"
+                            "symmetric = true\n[link * tablet]\nprofile = clonecloud-3g\n");
+  g_autofree char *msg = NULL;
+  g_autoptr(DmxScenario) sc = load(f, t, &msg);
+  g_assert_no_error(NULL);
+  g_assert_nonnull(sc);
+  g_assert_cmpstr(sc->link_spec, ==, "rate 100mbit");
+  g_assert_cmpstr(sc->link_backend, ==, "userspace");
+  const char *want[] = {"link phone tv rate 20mbit delay 5ms", "link tv phone rate 20mbit delay 5ms",
+                        "link * tablet rate 400kbit delay 340ms", NULL};
+  assert_commands(sc->link_setup, want);
+  g_assert_cmpuint(sc->events->len, ==, 0);
+}
+
+static void test_events(Fixture *f, gconstpointer data) {
+  (void)data;
+  write_file(f, "steps.csv", "time_s,station,rate,delay,loss\n0,tablet,100mbit,2ms,0%\n# a comment\n"
+                             "1.5,tablet,400kbit,,1%\n");
+  g_autofree char *t = with("[event late]\nat_s = 3\naction = restore phone tv\n"
+                            "[event early]\nat_s = 1\naction = cut phone tv\n"
+                            "[event steps]\nat_s = 0.5\ntrace = steps.csv\n"
+                            "[event slow]\nat_s = 1\naction = link * * @wifi-6e loss 1%\n");
+  g_autofree char *msg = NULL;
+  g_autoptr(DmxScenario) sc = load(f, t, &msg);
+  g_assert_cmpstr(msg, ==, NULL);
+  const char *want[] = {"link tablet * rate 100mbit delay 2ms loss 0%", "link * tablet rate 100mbit delay 2ms loss 0%",
+                        "cut phone tv", "link * * delay 2ms loss 1%", "link tablet * rate 400kbit loss 1%",
+                        "link * tablet rate 400kbit loss 1%", "restore phone tv", NULL};
+  g_assert_cmpuint(sc->events->len, ==, g_strv_length((char **)want));
+  const double at[] = {0.5, 0.5, 1, 1, 2, 2, 3};
+  for (guint i = 0; i < sc->events->len; i++) {
+    const DmxScenarioEvent *e = sc->events->pdata[i];
+    g_assert_cmpstr(e->command, ==, want[i]);
+    g_assert_cmpfloat_with_epsilon(e->at_s, at[i], 1e-9);
+  }
+  g_assert_cmpstr(((DmxScenarioEvent *)sc->events->pdata[0])->label, ==, "event steps (steps.csv:2)");
+  g_assert_cmpstr(((DmxScenarioEvent *)sc->events->pdata[2])->label, ==, "event early");
+}
+
+static void test_wifi(Fixture *f, gconstpointer data) {
+  (void)data;
+  write_file(f, "walk.csv", "0,phone,2,0\n1,phone,40.5,-3\n");
+  g_autofree char *t = g_strconcat(
+      "[scenario]\napp = x\n[device phone]\nmodel = nexus5\npos = 3 4\n[device tv]\nmodel = shieldtv\nphy = 144.4mbit\n"
+      "per = 2%\n[link]\nmode = wifi\nprofile = wifi-n-144\n[event walk]\ntrace = walk.csv\n"
+      "[event tv-moves]\nat_s = 2\naction = station tv pos 10 10\n", NULL);
+  g_autofree char *msg = NULL;
+  g_autoptr(DmxScenario) sc = load(f, t, &msg);
+  g_assert_cmpstr(msg, ==, NULL);
+  const char *want[] = {"station phone phy 144.4mbit", "station tv phy 144.4mbit", "station phone pos 3 4",
+                        "station tv phy 144.4mbit per 2%", NULL};
+  assert_commands(sc->link_setup, want);
+  g_assert_cmpuint(sc->events->len, ==, 3);
+  g_assert_cmpstr(((DmxScenarioEvent *)sc->events->pdata[1])->command, ==, "station phone pos 40.5 -3");
+  g_assert_cmpstr(((DmxScenarioEvent *)sc->events->pdata[2])->command, ==, "station tv pos 10 10");
+}
+
+static void test_errors(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t1 = with("[link phone tv]\nspec = rate 20mbit dealy 5ms\n");
+  expect_error(f, t1, "s.ini:10: key 'spec' in [link phone tv]: bad value 'rate 20mbit dealy 5ms': unknown token "
+                      "'dealy' in link spec");
+  g_autofree char *t2 = with("[link phone fridge]\nspec = rate 1mbit\n");
+  expect_error(f, t2, "s.ini:9: section [link phone fridge]: unknown device 'fridge' (devices: phone, tablet, tv, or '*')");
+  g_autofree char *t3 = with("[link phone tv]\nsymetric = true\nspec = rate 1mbit\n");
+  expect_error(f, t3, "s.ini:10: key 'symetric' in [link phone tv]: unknown key; did you mean 'symmetric'?");
+  g_autofree char *t4 = with("[link phone tv]\nsymmetric = true\n");
+  expect_error(f, t4, "s.ini:9: section [link phone tv]: missing key 'spec' (or 'profile')");
+  g_autofree char *t5 = with("[link]\nspec = @wifi-7\n");
+  expect_error(f, t5, "s.ini:10: key 'spec' in [link]: bad value '@wifi-7': unknown link profile 'wifi-7' (known: "
+                      "wifi-ac-100, ");
+  g_autofree char *t6 = with("[event x]\nat_s = 2\naction = cut phone\n");
+  expect_error(f, t6, "s.ini:11: key 'action' in [event x]: bad value 'cut phone': expected cut A B");
+  g_autofree char *t7 = with("[event x]\nat_s = soon\naction = cut phone tv\n");
+  expect_error(f, t7, "s.ini:10: key 'at_s' in [event x]: bad value 'soon'");
+  g_autofree char *t8 = with("[event x]\naction = link phone tv rate 10mbps loss lots\n");
+  expect_error(f, t8, "s.ini:10: key 'action' in [event x]: bad value 'link phone tv rate 10mbps loss lots':");
+  g_autofree char *t9 = with("[event x]\nat_s = 1\n");
+  expect_error(f, t9, "s.ini:9: section [event x]: set exactly one of action = ... or trace = FILE");
+  write_file(f, "bad.csv", "0,tv,10mbit,2ms,0%\n1,tv,10mbit,2parsecs,0%\n");
+  g_autofree char *t10 = with("[event x]\ntrace = bad.csv\n");
+  expect_error(f, t10, "s.ini:10: key 'trace' in [event x]: ");
+  expect_error(f, t10, "bad.csv:2: ");
+  write_file(f, "back.csv", "2,tv,10mbit,2ms,0%\n1,tv,10mbit,2ms,0%\n");
+  g_autofree char *t11 = with("[event x]\ntrace = back.csv\n");
+  expect_error(f, t11, "back.csv:2: time 1 goes back (previous row: 2)");
+  g_autofree char *t12 = with("[device phone2]\nmodel = nexus5\npos = 1 2\n");
+  expect_error(f, t12, "s.ini:11: key 'pos' in [device phone2]: a Wi-Fi station key: it needs mode = wifi in [link]");
+  g_autofree char *t13 = with("[link]\nprofile = wifi-n-144\n");
+  expect_error(f, t13, "key 'profile' in [link]: profile 'wifi-n-144' sets a Wi-Fi PHY rate (phy = 144.4mbit): it "
+                       "needs mode = wifi in [link]");
+  g_autofree char *t14 = with("[link]\nbackend = kernel\n[event x]\naction = cut phone tv\n");
+  expect_error(f, t14, "key 'backend' in [link]: [event] sections need backend = userspace");
+  g_autofree char *t15 = with("[link]\nbackend = tc\n");
+  expect_error(f, t15, "s.ini:10: key 'backend' in [link]: bad value 'tc': expected userspace");
+  g_autofree char *t16 = with("[link a]\nspec = rate 1mbit\n");
+  expect_error(f, t16, "s.ini:9: section [link a]: bad pair 'a': expected two device names");
+}
+
+static void test_profiles(void) {
+  g_autofree char *devices = in_top("scenarios/devices.ini");
+  g_autoptr(GError) err = NULL;
+  g_autoptr(DmxLinkProfiles) db = dmx_link_profiles_load_beside(devices, &err);
+  g_assert_no_error(err);
+  const char *names[] = {"wifi-ac-100", "wifi-typical", "wifi-6e", "5g-first-hop", "clonecloud-wifi", "clonecloud-3g",
+                         "wifi-n-144"};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    const DmxLinkProfile *p = dmx_link_profiles_find(db, names[i]);
+    g_assert_nonnull(p);
+    g_assert_true(p->source && strlen(p->source) > 20);
+    if (*p->spec) {
+      g_autofree char *text = g_strdup_printf("@%s", names[i]);
+      g_autoptr(GString) why = g_string_new(NULL);
+      g_autofree char *spec = dmx_link_spec_resolve(db, text, why);
+      g_assert_cmpstr(why->str, ==, "");
+      g_assert_cmpstr(spec, ==, p->spec);
+    } else {
+      g_assert_nonnull(p->phy);
+    }
+  }
+}
+
+/* ---- end to end ---- */
+
+static gboolean prerequisites(const char *const *extra) {
+  const char *need[] = {"build/bin/dmx", "build/bin/qemu-aarch64", "build/bin/dmx-medium", "build/guest/tcp_ring"};
+  for (guint i = 0; i < G_N_ELEMENTS(need) + (extra ? g_strv_length((char **)extra) : 0); i++) {
+    const char *rel = i < G_N_ELEMENTS(need) ? need[i] : extra[i - G_N_ELEMENTS(need)];
+    g_autofree char *p = in_top(rel);
+    if (!g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
+      g_autofree char *msg = g_strdup_printf("%s is not built", rel);
+      g_test_skip(msg);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+typedef struct {
+  int status;
+  char *out, *err;
+} Result;
+
+static void result_clear(Result *r) {
+  g_free(r->out);
+  g_free(r->err);
+}
+
+static Result run_dmx(const char *const *argv) {
+  g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(a, in_top("build/bin/dmx"));
+  for (int i = 1; argv[i]; i++)
+    g_ptr_array_add(a, g_strdup(argv[i]));
+  g_ptr_array_add(a, NULL);
+  g_autoptr(GError) err = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)a->pdata,
+                                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &err);
+  g_assert_no_error(err);
+  Result r = {0};
+  alarm(RUN_TIMEOUT_S);
+  g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err));
+  alarm(0);
+  r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : 128 + g_subprocess_get_term_sig(p);
+  g_test_message("dmx exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  return r;
+}
+
+static char *read_run_file(const char *dir, const char *name) {
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  return text;
+}
+
+static guint64 json_u64(const char *json, const char *key) {
+  g_autofree char *pat = g_strdup_printf("\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  g_assert_nonnull(p);
+  return g_ascii_strtoull(p + strlen(pat), NULL, 10);
+}
+
+static void remove_tree(const char *dir) {
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  g_assert_cmpint(system(cmd), ==, 0);
+}
+
+/* The emulated time stamped on the events.log line containing WHAT. */
+static double logged_at(const char *log, const char *what) {
+  const char *p = strstr(log, what);
+  g_assert_nonnull(p);
+  while (p > log && p[-1] != '\n')
+    p--;
+  return g_ascii_strtod(p, NULL);
+}
+
+static void test_run_churn(void) {
+  if (!prerequisites(NULL))
+    return;
+  g_autofree char *dir = g_dir_make_tmp("dmx-churn-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename(dir, "run", NULL);
+  g_autofree char *ini = in_top("scenarios/churn.ini");
+  const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "tcp_ring: OK"));
+  g_autofree char *log = read_run_file(out, "events.log");
+  g_assert_nonnull(strstr(log, "link setup: link phone tv rate 20mbit delay 5ms -> ok"));
+  const char *events[] = {"event slow-down (due 0.500 s): link * * rate 10mbit delay 2ms -> ok",
+                          "event tablet-leaves (due 1.000 s): cut tablet tv -> ok",
+                          "event tablet-back (due 1.500 s): restore tablet tv -> ok",
+                          "event speed-up (due 2.000 s): link * * rate 100mbit -> ok"};
+  const double due[] = {0.5, 1.0, 1.5, 2.0};
+  for (guint i = 0; i < G_N_ELEMENTS(events); i++) {
+    double t = logged_at(log, events[i]);
+    g_assert_cmpfloat(t, >=, due[i]);
+    g_assert_cmpfloat(t, <, due[i] + 0.5); /* generous: the host is shared */
+  }
+  g_autofree char *csv = read_run_file(out, "traffic.csv");
+  g_auto(GStrv) rows = g_strsplit(g_strstrip(csv), "\n", -1);
+  g_assert_cmpuint(g_strv_length(rows), ==, 7); /* header + 3 x 2 directed pairs */
+  g_assert_cmpstr(rows[0], ==, "src,dst,sent_frames,sent_bytes,dropped_frames,dropped_bytes,offered_frames,offered_bytes");
+  g_autofree char *summary = read_run_file(out, "summary.json");
+  guint64 total = json_u64(summary, "traffic_bytes_total");
+  g_assert_cmpuint(total, >, 40 * 3 * 20000); /* 40 rounds of 20 kB on 3 hops, plus headers */
+  g_assert_cmpuint(total, ==, json_u64(summary, "pcap_bytes"));
+  g_assert_nonnull(strstr(summary, "\"pcap_diff_bytes\": 0"));
+  g_assert_nonnull(strstr(summary, "\"events\": {\"scheduled\": 4, \"sent\": 4, \"refused\": 0}"));
+  result_clear(&r);
+  remove_tree(dir);
+}
+
+static void test_run_mobility(void) {
+  if (!prerequisites(NULL))
+    return;
+  g_autofree char *dir = g_dir_make_tmp("dmx-mobility-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename(dir, "run", NULL);
+  g_autofree char *ini = in_top("scenarios/mobility.ini");
+  /* Fewer rounds than the scenario's: a short run still crosses the first moves. */
+  const char *argv[] = {"dmx", "run", ini, "--out", out, "--set", "scenario.args=--rounds 60 --payload 20000", NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *log = read_run_file(out, "events.log");
+  g_assert_nonnull(strstr(log, "link setup: station phone pos 2 0 -> ok"));
+  g_assert_nonnull(strstr(log, "link setup: station tablet phy 144.4mbit -> ok"));
+  g_assert_nonnull(strstr(log, "event walk (traces/walk.csv:3) (due 0.000 s): station phone pos 2 0 -> ok"));
+  g_assert_null(strstr(log, "-> err"));
+  result_clear(&r);
+  remove_tree(dir);
+}
+
+/* A TCP echo server on 127.0.0.1, in a thread of this test. */
+typedef struct {
+  int listen_fd;
+  int served;
+} Echo;
+
+static gpointer echo_thread(gpointer data) {
+  Echo *e = data;
+  int c = accept(e->listen_fd, NULL, NULL);
+  if (c < 0)
+    return NULL;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(c, buf, sizeof buf)) > 0)
+    if (write(c, buf, n) != n)
+      break;
+  close(c);
+  e->served = 1;
+  return NULL;
+}
+
+static void test_run_uplink(void) {
+  const char *extra[] = {"build/guest/uplink_echo", NULL};
+  if (!prerequisites(extra))
+    return;
+  Echo e = {.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof sa;
+  g_assert_cmpint(bind(e.listen_fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+  g_assert_cmpint(listen(e.listen_fd, 4), ==, 0);
+  g_assert_cmpint(getsockname(e.listen_fd, (struct sockaddr *)&sa, &len), ==, 0);
+  GThread *t = g_thread_new("echo", echo_thread, &e);
+  g_autofree char *port = g_strdup_printf("%u", ntohs(sa.sin_port));
+  g_autofree char *dir = g_dir_make_tmp("dmx-uplink-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename(dir, "run", NULL);
+  g_autofree char *app = in_top("build/guest/uplink_echo");
+  const char *argv[] = {"dmx", "run", "--app", app, "--devices", "2", "--uplink", "--out", out, "--", port,
+                        "dmx uplink test", NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "uplink_echo: OK bytes=15"));
+  shutdown(e.listen_fd, SHUT_RDWR); /* wakes accept() if the device never came */
+  g_thread_join(t);
+  close(e.listen_fd);
+  g_assert_cmpint(e.served, ==, 1);
+  g_autofree char *csv = read_run_file(out, "traffic.csv");
+  g_assert_nonnull(strstr(csv, "dev1,uplink,"));
+  g_assert_nonnull(strstr(csv, "uplink,dev1,"));
+  result_clear(&r);
+  remove_tree(dir);
+}
+
+static gboolean kernel_backend_usable(gboolean need_netem) {
+  DmxKernelCaps c;
+  dmx_kernel_caps_probe(&c);
+  gboolean ok = c.root && c.tools && c.veth_bridge && c.htb && c.tbf && c.u32 && (!need_netem || !c.netem);
+  if (!ok)
+    g_test_skip(need_netem ? "this host has sch_netem (or no kernel backend at all): nothing to refuse"
+                           : "no kernel backend here (needs root, ip/tc/nsenter, veth, bridge, htb, tbf, u32)");
+  dmx_kernel_caps_clear(&c);
+  return ok;
+}
+
+static char *kernel_scenario(const char *dir, const char *spec) {
+  g_autofree char *app = in_top("build/guest/tcp_ring");
+  g_autofree char *text = g_strdup_printf(
+      "[scenario]\nname = kernel\napp = %s\nargs = --rounds 10 --payload 50000 --timeout 60\n[device a]\nmodel = nexus5\n"
+      "[device b]\nmodel = nexus7\n[device c]\nmodel = shieldtv\n[link]\nspec = %s\nbackend = kernel\n"
+      "[link a b]\nspec = rate 5mbit\n", app, spec);
+  char *path = g_build_filename(dir, "kernel.ini", NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void test_run_kernel_rate(void) {
+  if (!prerequisites(NULL) || !kernel_backend_usable(FALSE))
+    return;
+  g_autofree char *dir = g_dir_make_tmp("dmx-kernel-XXXXXX", NULL);
+  g_autofree char *ini = kernel_scenario(dir, "rate 20mbit");
+  g_autofree char *out = g_build_filename(dir, "run", NULL);
+  const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "tcp_ring: OK rounds=10"));
+  /* 10 rounds of 50 kB: a->b alone at 5 Mbit/s takes 80 ms a round (b->c, c->a at 20 Mbit/s 20 ms each). */
+  const char *ms = strstr(r.out, "time_ms=");
+  g_assert_nonnull(ms);
+  g_assert_cmpfloat(g_ascii_strtod(ms + 8, NULL), >, 700);
+  g_autofree char *log = read_run_file(out, "events.log");
+  g_assert_nonnull(strstr(log, "tbf rate 5000000bit"));
+  g_assert_nonnull(strstr(log, "kernel backend: holder namespace removed"));
+  result_clear(&r);
+  remove_tree(dir);
+}
+
+static void test_run_kernel_netem(void) {
+  if (!prerequisites(NULL) || !kernel_backend_usable(TRUE))
+    return;
+  g_autofree char *dir = g_dir_make_tmp("dmx-kernel-XXXXXX", NULL);
+  g_autofree char *ini = kernel_scenario(dir, "rate 20mbit delay 2ms");
+  g_autofree char *out = g_build_filename(dir, "run", NULL);
+  const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 69);
+  g_assert_nonnull(strstr(r.err, "backend = kernel: the default link ([link] spec) ('rate 20mbit delay 2ms') needs "
+                                 "the kernel module sch_netem"));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS)); /* refused before anything started */
+  result_clear(&r);
+  remove_tree(dir);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add("/orchestrator/events/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD("syntax/pairs", test_pairs);
+  ADD("syntax/events", test_events);
+  ADD("syntax/wifi", test_wifi);
+  ADD("syntax/errors", test_errors);
+  g_test_add_func("/orchestrator/events/profiles", test_profiles);
+  g_test_add_func("/orchestrator/events/run/churn", test_run_churn);
+  g_test_add_func("/orchestrator/events/run/mobility", test_run_mobility);
+  g_test_add_func("/orchestrator/events/run/uplink", test_run_uplink);
+  g_test_add_func("/orchestrator/events/run/kernel-rate", test_run_kernel_rate);
+  g_test_add_func("/orchestrator/events/run/kernel-netem", test_run_kernel_netem);
+  return g_test_run();
+}
