@@ -2,6 +2,7 @@
  * under one statically initialised mutex, ITERS times each. On any number of devices (libdmx shares the
  * globals, the heap and the mutex; DMX_PLACE or dmx_thread_hint put threads on other devices) it prints
  *   counter=<NTHREADS*ITERS> heap=<NTHREADS*ITERS> ok
+ * and, on stderr, the device each thread ran on.
  * Usage: pt_counter [NTHREADS [ITERS]] */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,12 +13,14 @@ static long counter;
 static long *heap_counter;
 static long iters = 200;
 
-struct job { int id; long done; };
+struct job { int id, device; long done; };
 static struct job jobs[64];
 
 static void *work(void *arg)
 {
     struct job *j = arg;
+    const char *dev = getenv("DMX_DEVICE_INDEX");     /* where this thread runs (reported on stderr) */
+    j->device = dev ? atoi(dev) : 1;
     for (long i = 0; i < iters; i++) {
         pthread_mutex_lock(&lock);
         counter++;
@@ -47,6 +50,7 @@ int main(int argc, char **argv)
         void *ret;
         pthread_join(th[i], &ret);
         done += ((struct job *)ret)->done;
+        fprintf(stderr, "pt_counter: thread %d ran on device %d\n", i, jobs[i].device);
     }
     pthread_mutex_lock(&lock);
     long expect = n * iters;

@@ -71,7 +71,8 @@ const IniKey dmx_link_pair_keys[] = {
 const IniKey dmx_event_keys[] = {
     {"at_s", ini_check_nonnegative_number, FALSE, "emulated time of the event, seconds (default 0)"},
     {"action", ini_check_nonempty, FALSE,
-     "link A B SPEC | cut A B | restore A B | station NAME [phy R] [per P] [pos X Y] (A, B: names or '*')"},
+     "link A B SPEC | cut A B | restore A B | station NAME [phy R] [per P] [pos X Y] (A, B: names or '*') | "
+     "bind CLASS DEVICE (move /dev/dmx/CLASS to DEVICE's resource while the app runs)"},
     {"trace", ini_check_nonempty, FALSE,
      "CSV time_s,station,rate,delay,loss (or time_s,station,x,y in wifi mode), times relative to at_s"},
     {NULL, NULL, FALSE, NULL},
@@ -261,8 +262,17 @@ static char *check_action(Reader *rd, const char *action, GString *why) {
       g_string_append(why, "expected station NAME [phy RATE] [per P%] [pos X Y], NAME a device");
     else
       out = g_strjoinv(" ", argv);
+  } else if (strcmp(verb, "bind") == 0) {
+    static const char *const classes[] = {"screen", "audio", "camera", "storage", NULL};
+    if (argc != 3 || !g_strv_contains(classes, argv[1]))
+      g_string_append(why, "expected bind CLASS DEVICE, CLASS one of screen, audio, camera, storage");
+    else if (!is_device(rd->sc, argv[2])) {
+      g_autofree char *names = device_names(rd->sc);
+      g_string_append_printf(why, "unknown device '%s' (devices: %s)", argv[2], names);
+    } else
+      out = g_strjoinv(" ", argv);
   } else {
-    g_string_append_printf(why, "unknown action '%s' (expected link, cut, restore or station)", verb);
+    g_string_append_printf(why, "unknown action '%s' (expected link, cut, restore, station or bind)", verb);
   }
   g_ptr_array_free(w, TRUE);
   return out;

@@ -23,6 +23,7 @@
 #include "device.h"
 #include "events.h"
 #include "exit_codes.h"
+#include "guest_control.h"
 #include "kernel_backend.h"
 #include "link_check.h"
 #include "medium_link.h"
@@ -146,7 +147,10 @@ static char *random_secret(void) {
 /* ---- the network: setup commands, events, traffic matrix ---- */
 
 static char *medium_send(void *ud, const char *command, GError **error) {
-  return dmx_medium_command(((Run *)ud)->medium, command, error);
+  Run *r = ud;
+  if (dmx_guest_command_is_ours(command))
+    return dmx_guest_command(r->sc, r->opt->policy, r->dir->path, r->secret, command, error);
+  return dmx_medium_command(r->medium, command, error);
 }
 
 static void medium_log(void *ud, const char *line) { event(ud, "%s", line); }

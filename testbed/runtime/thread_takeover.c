@@ -87,12 +87,13 @@ static void master_at_exit(void)
     dmx_dsm_stop();             /* waits (bounded) for the workers to leave */
 }
 
+/* count may be 0: an app without globals of its own. */
 static int publish_globals(struct dsm_region *r, uint32_t first, uint32_t count)
 {
     struct dmx_takeover *t = &dmx_takeover;
     if (t->runs_main) {
         dmx_glock(DMX_LOCK_CONTROL);
-        if (dsm_region_alias(r, (void *)t->glob_lo, first, count, true) != 0) {
+        if (count && dsm_region_alias(r, (void *)t->glob_lo, first, count, true) != 0) {
             wire_log("takeover: cannot share the globals at %#lx: %s", (unsigned long)t->glob_lo, strerror(errno));
             dmx_gunlock(DMX_LOCK_CONTROL);
             return -1;
@@ -108,7 +109,7 @@ static int publish_globals(struct dsm_region *r, uint32_t first, uint32_t count)
         dmx_gunlock(DMX_LOCK_CONTROL);
         dmx_nap(nap);
     }
-    int rc = dsm_region_alias(r, (void *)t->glob_lo, first, count, false);
+    int rc = count ? dsm_region_alias(r, (void *)t->glob_lo, first, count, false) : 0;
     if (rc != 0)
         wire_log("takeover: cannot map the shared globals at %#lx: %s", (unsigned long)t->glob_lo, strerror(errno));
     else
@@ -133,7 +134,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
     struct dsm_region *r = dmx_dsm_region();
     uintptr_t glo = (uintptr_t)__dmx_private_end, ghi = ((uintptr_t)_end + DSM_PAGE_SIZE - 1) & ~(uintptr_t)(DSM_PAGE_SIZE - 1);
     uint32_t gpages = (uint32_t)((ghi - glo) / DSM_PAGE_SIZE);
-    if (glo % DSM_PAGE_SIZE || gpages == 0 || gpages > r->npages / 2 ||
+    if (glo % DSM_PAGE_SIZE || gpages > r->npages / 2 ||
         sizeof(struct dmx_control) > DMX_CTL_PAGES * DSM_PAGE_SIZE) {
         wire_log("takeover: %u pages of globals do not fit a region of %u pages", gpages, r->npages);
         abort();

@@ -39,3 +39,22 @@ UNIT_TESTS += $(DMX_CORE_UNIT)
 GUEST_BINS += build/guest/tests/dsm_counter
 # Both devices as aarch64 programs under build/bin/qemu-aarch64 (two processes on 127.0.0.1).
 E2E_TESTS += build/tests/test_dsm_qemu
+
+# The pthread takeover (thread_takeover.c, heap_dsm.c, pthread_sync.c, pthread_spawn.c): unmodified pthread
+# programs built by dmx-cc, run by test_pthread_e2e under `dmx run --app` on 1, 2 and 3 devices.
+PT_GUEST_PROGS := pt_counter pt_prodcons pt_matmul pt_bank
+PT_GUEST_BINS := $(addprefix build/guest/tests/,$(PT_GUEST_PROGS)) build/guest/tests/dsm_latency
+
+$(PT_GUEST_BINS): build/guest/tests/%: testbed/guest-tests/%.c build/guest/lib/libdmx.a build/bin/dmx-cc \
+                  testbed/runtime/dsm_layout.ld
+	@mkdir -p $(@D)
+	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
+
+build/tests/test_pthread_e2e: testbed/tests/test_pthread_e2e.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
+
+build/tests/test_pthread_e2e: | $(PT_GUEST_BINS) build/bin/dmx
+
+GUEST_BINS += $(PT_GUEST_BINS)
+E2E_TESTS += build/tests/test_pthread_e2e

@@ -1,0 +1,112 @@
+/* test_pthread_e2e: unmodified pthread programs (testbed/guest-tests/pt_*.c, built by dmx-cc) under
+ * `dmx run --app` on 1 device and on 2 and 3 devices with DMX_PLACE=rr (their threads spread round robin over
+ * the devices): libdmx shares the heap and the globals and makes mutexes, condition variables and barriers
+ * global. Each program must exit 0 and print the same line on every device count, and on more than one device
+ * some thread must have run on a device other than the master (the programs say where, on stderr).
+ *
+ *   counter    mutex-protected global and heap counters (static mutex initialiser)
+ *   prodcons   bounded ring in the heap with two condition variables
+ *   matmul     integer matrix product, rows split, barrier, checksum by the serial thread
+ *   bank       random transfers under per-account global mutexes; audits see a constant total
+ *
+ * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
+#include <gio/gio.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 240
+
+static const char *top(void)
+{
+    const char *t = g_getenv("DMX_TOP");
+    return t && *t ? t : DMX_TOP;
+}
+
+static char *in_top(const char *rel) { return g_build_filename(top(), rel, NULL); }
+
+static gboolean have(const char *rel)
+{
+    g_autofree char *p = in_top(rel);
+    return g_file_test(p, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+struct result { int status; char *out, *err; };
+
+static struct result run(const char *prog, int devices, const char *const *args)
+{
+    g_autofree char *dmx = in_top("build/bin/dmx"), *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
+    g_autofree char *out = g_dir_make_tmp("dmx-pt-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
+    GPtrArray *a = g_ptr_array_new();
+    const char *head[] = { dmx, "run", "--app", app, "--devices", n, "--out", out, "--tdf", "2", "--" };
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(a, (char *)head[i]);
+    for (; *args; args++)
+        g_ptr_array_add(a, (char *)*args);
+    g_ptr_array_add(a, NULL);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_setenv(l, "DMX_PLACE", "rr", TRUE);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv(l, (const char *const *)a->pdata, &err);
+    g_ptr_array_free(a, TRUE);
+    g_assert_no_error(err);
+    struct result r = { 0 };
+    alarm(RUN_TIMEOUT_S);
+    g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err);
+    alarm(0);
+    g_assert_no_error(err);
+    r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
+    g_test_message("%s on %d device(s): exit %d\nstdout: %s\nstderr: %s", prog, devices, r.status, r.out, r.err);
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", out);
+    if (system(rm) != 0)
+        g_test_message("could not remove %s", out);
+    return r;
+}
+
+static gboolean ran_elsewhere(const char *err)
+{
+    return strstr(err, "on device 2") || strstr(err, "on device 3");
+}
+
+struct prog { const char *name; const char *args[4]; };
+
+static void check_program(gconstpointer data)
+{
+    const struct prog *p = data;
+    g_autofree char *rel = g_strdup_printf("build/guest/tests/%s", p->name);
+    if (!have("build/bin/dmx") || !have("build/bin/qemu-aarch64") || !have("build/bin/dmx-medium") || !have(rel)) {
+        g_test_skip("dmx, qemu-aarch64, dmx-medium or the program is not built");
+        return;
+    }
+    struct result one = run(p->name, 1, p->args);
+    g_assert_cmpint(one.status, ==, 0);
+    g_assert_nonnull(strstr(one.out, " ok\n"));
+    for (int n = 2; n <= 3; n++) {
+        struct result many = run(p->name, n, p->args);
+        g_assert_cmpint(many.status, ==, 0);
+        g_assert_cmpstr(many.out, ==, one.out);
+        g_assert_true(ran_elsewhere(many.err));
+        g_free(many.out);
+        g_free(many.err);
+    }
+    g_free(one.out);
+    g_free(one.err);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    static const struct prog progs[] = {
+        { "pt_counter", { "4", "100", NULL } },
+        { "pt_prodcons", { "2", "2", "60", NULL } },
+        { "pt_matmul", { "48", "4", NULL } },
+        { "pt_bank", { "4", "60", NULL } },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
+        g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);
+        g_test_add_data_func(path, &progs[i], check_program);
+    }
+    return g_test_run();
+}
