@@ -11,6 +11,7 @@ build/guest/uplink_echo: testbed/guest-tests/uplink_echo.c
 	$(CROSS_CC) $(GUEST_CFLAGS) -o $@ $<
 
 build/tests/test_orchestrator_events: build/obj/orchestrator/tests/test_orchestrator_events.o $(ORCH_LIB_OBJS) \
-    $(ORCH_NETEM_OBJS) | build/bin/dmx build/bin/dmx-medium build/guest/tcp_ring build/guest/uplink_echo
+    $(ORCH_NETEM_OBJS) | build/bin/dmx build/bin/dmx-medium build/guest/tcp_ring build/guest/uplink_echo \
+    build/guest/tests/io_forward_prog
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)

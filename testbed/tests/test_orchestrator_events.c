@@ -469,6 +469,62 @@ static void test_run_kernel_netem(void) {
   remove_tree(dir);
 }
 
+/* ---- a guest event: "bind screen b" moves presentation to b's screen while the app runs ---- */
+
+static char *bind_scenario(const char *dir) {
+  g_autofree char *path = g_build_filename(dir, "bind.ini", NULL);
+  const char *text = "[scenario]\nname = bind\napp = build/guest/tests/io_forward_prog\n"
+                     "args = until-rebound 10\npolicies = rf\n"
+                     "[device a]\nmodel = nexus5\nmaster = true\nscreen = 64x48\n"
+                     "[device b]\nmodel = shieldtv\nscreen = 64x48\n"
+                     "[link]\nspec = rate 100mbit delay 2ms\n"
+                     "[event switch]\nat_s = 0.3\naction = bind screen b\n";
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return g_strdup(path);
+}
+
+static guint csv_rows(const char *path) {
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return 0;
+  g_auto(GStrv) rows = g_strsplit(g_strstrip(text), "\n", -1);
+  return g_strv_length(rows) - 1; /* minus the header */
+}
+
+static void test_run_bind_event(void) {
+  const char *extra[] = {"build/guest/tests/io_forward_prog", NULL};
+  if (!prerequisites(extra))
+    return;
+  g_autofree char *dir = g_dir_make_tmp("dmx-bind-XXXXXX", NULL);
+  g_autofree char *ini = bind_scenario(dir);
+  g_autofree char *out = g_build_filename(dir, "rf", NULL);
+  const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
+  Result r = run_dmx(argv);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *log = read_run_file(out, "events.log");
+  g_assert_nonnull(strstr(log, "event switch (due 0.300 s): bind screen b -> ok screen now on b (device 2)"));
+  /* Frames were presented on a's own screen before the switch and on b's after it. */
+  g_autofree char *on_a = g_build_filename(out, "devices", "a", "screen-frames.csv", NULL);
+  g_autofree char *on_b = g_build_filename(out, "devices", "b", "screen-frames.csv", NULL);
+  g_assert_cmpuint(csv_rows(on_a), >=, 1);
+  g_assert_cmpuint(csv_rows(on_b), >=, 10);
+  result_clear(&r);
+
+  /* Under local the master keeps its own screen: the event is logged as ignored, nothing lands on b. */
+  g_autofree char *out_local = g_build_filename(dir, "local", NULL);
+  const char *argv_local[] = {"dmx", "run", ini, "--policy", "local", "--set", "scenario.args=frames 20",
+                              "--out", out_local, NULL};
+  r = run_dmx(argv_local);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *log_local = read_run_file(out_local, "events.log");
+  if (strstr(log_local, "event switch"))
+    g_assert_nonnull(strstr(log_local, "ignored under the local policy"));
+  g_autofree char *local_b = g_build_filename(out_local, "devices", "b", "screen-frames.csv", NULL);
+  g_assert_cmpuint(csv_rows(local_b), ==, 0);
+  result_clear(&r);
+  remove_tree(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/orchestrator/events/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -480,6 +536,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/orchestrator/events/run/churn", test_run_churn);
   g_test_add_func("/orchestrator/events/run/mobility", test_run_mobility);
   g_test_add_func("/orchestrator/events/run/uplink", test_run_uplink);
+  g_test_add_func("/orchestrator/events/run/bind", test_run_bind_event);
   g_test_add_func("/orchestrator/events/run/kernel-rate", test_run_kernel_rate);
   g_test_add_func("/orchestrator/events/run/kernel-netem", test_run_kernel_netem);
   return g_test_run();
