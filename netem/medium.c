@@ -107,6 +107,7 @@ static void station_close(Medium *m, Station *s, const char *why)
   g_message("station %s (%u): %s; no longer served", s->name, s->id, why);
   epoll_ctl(m->epfd, EPOLL_CTL_DEL, s->fd, NULL);
   close(s->fd);
+  g_clear_pointer(&s->stamp, tap_stamp_free);
   s->fd = -1;
   g_free(s->gone_reason);
   s->gone_reason = g_strdup(why);
@@ -166,6 +167,12 @@ gboolean medium_attach(Medium *m, const char *name, int fd, guint16 *id, GError 
   }
   s->fd = fd;
   g_clear_pointer(&s->gone_reason, g_free);
+  GError *stamp_error = NULL;
+  if (!(s->stamp = tap_stamp_attach(fd, &stamp_error))) {
+    g_message("station %s: no TAP arrival timestamps (%s); link delays start when the medium reads a frame", name,
+              stamp_error->message);
+    g_clear_error(&stamp_error);
+  }
   *id = s->id;
   g_message("attached station %s as %u", name, s->id);
   return TRUE;
@@ -433,7 +440,15 @@ static void read_station(Medium *m, Station *s)
         g_message("station %s: dropped a %zd-byte frame (max %u)", s->name, n, m->opts.max_frame);
       continue;
     }
-    forward_frame(m, s, m->buffer, (guint32)n, medium_now_ns());
+    /* A link's clock starts when the sender's kernel put the frame into the TAP, not when this loop got round
+     * to reading it: the medium's wake-up latency is then part of the configured delay, as in netem. */
+    guint64 now = medium_now_ns(), arrival;
+    if (s->stamp && tap_stamp_lookup(s->stamp, (guint32)n, &arrival) && arrival <= now) {
+      s->rx_stamped++;
+      s->read_lag_ns += now - arrival;
+      now = arrival;
+    }
+    forward_frame(m, s, m->buffer, (guint32)n, now);
   }
 }
 
@@ -493,8 +508,9 @@ static void spin_until_due(Medium *m)
   if (!spin_allowed(m, now))
     return;
   guint64 next = next_deadline(m);
-  if (next == G_MAXUINT64 || next <= now || next - now > m->opts.spin_us * 1000ULL)
-    return;
+  if (next == G_MAXUINT64 || next <= now || next - now > m->opts.spin_us * 1000ULL ||
+      next - now < m->opts.coalesce_us * 1000ULL)
+    return; /* (the last: it leaves with the next coalesced batch) */
   guint64 t;
   while ((t = medium_now_ns()) < next)
     ;
@@ -509,8 +525,15 @@ static struct timespec *wait_timeout(Medium *m, struct timespec *ts)
   if (next == G_MAXUINT64)
     return NULL;
   guint64 now = medium_now_ns();
-  guint64 lead = spin_allowed(m, now) ? m->opts.spin_us * 1000ULL : 0;
-  guint64 wake = next > lead ? next - lead : 0;
+  guint64 coalesce = m->opts.coalesce_us * 1000ULL;
+  guint64 wake;
+  if (next > now && next - now < coalesce) {
+    /* Dense departures (a rate-limited train): one wake-up per `coalesce` instead of one per frame. */
+    wake = now + coalesce;
+  } else {
+    guint64 lead = spin_allowed(m, now) ? m->opts.spin_us * 1000ULL : 0;
+    wake = next > lead ? next - lead : 0;
+  }
   guint64 wait = wake > now ? wake - now : 0;
   ts->tv_sec = (time_t)(wait / 1000000000ULL);
   ts->tv_nsec = (long)(wait % 1000000000ULL);
@@ -559,6 +582,8 @@ char *medium_stats_json(Medium *m)
                            ",\"rx_errors\":%" G_GUINT64_FORMAT ",\"tx_errors\":%" G_GUINT64_FORMAT,
                            i ? "," : "", st->id, st->name, st->fd >= 0 ? "true" : "false", st->rx_frames,
                            st->rx_bytes, st->tx_frames, st->tx_bytes, st->rx_oversize, st->rx_errors, st->tx_errors);
+    g_string_append_printf(s, ",\"rx_stamped\":%" G_GUINT64_FORMAT ",\"read_lag_mean_us\":%.1f", st->rx_stamped,
+                           st->rx_stamped ? st->read_lag_ns / 1e3 / st->rx_stamped : 0.0);
     if (m->channel) {
       const AirStationConfig *cfg = channel_station_config(m->channel, st->id);
       g_string_append_printf(s, ",\"phy_bps\":%" G_GUINT64_FORMAT ",\"per\":%.4f,\"airtime_us\":%.1f,\"air_queue\":%u",
@@ -664,6 +689,7 @@ void medium_free(Medium *m)
       close(s->fd);
     g_free(s->name);
     g_free(s->gone_reason);
+    tap_stamp_free(s->stamp);
     g_free(s);
   }
   for (guint i = 0; i < m->rules->len; i++) {

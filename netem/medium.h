@@ -6,6 +6,7 @@
 #include "link_spec.h"
 #include "pcap_writer.h"
 #include "qdisc.h"
+#include "tap_stamp.h"
 
 #define MEDIUM_MAX_STATIONS 254
 
@@ -27,6 +28,8 @@ typedef struct {
   guint64 tx_frames, tx_bytes;
   guint64 rx_oversize, rx_errors, tx_errors;
   char *gone_reason;
+  TapStamp *stamp; /* TAP arrival times (NULL: use read time) */
+  guint64 rx_stamped, read_lag_ns; /* frames whose link time started at their TAP arrival; their total wait there */
 } Station;
 
 typedef struct {
@@ -51,6 +54,8 @@ typedef struct {
   MediumMode mode;
   guint32 max_frame; /* largest Ethernet frame accepted (without FCS) */
   guint32 spin_us;   /* wake this much before a departure and busy-wait the rest (0 = pure timerfd) */
+  guint32 coalesce_us; /* a departure due less than this after the loop goes to sleep may leave up to this late,
+                        * together with the ones due by then (0 = one wake-up per departure) */
 } MediumOptions;
 
 typedef struct Medium Medium;

@@ -6,7 +6,7 @@ NETEM_OBJ := build/obj/netem
 NETEM_CFLAGS = $(HOST_CFLAGS) -Inetem -DDMX_TOP='"$(NETEM_TOP)"'
 NETEM_LIBS = $(GLIB_LIBS) -lpcap -lm
 
-NETEM_CORE := rng link_spec loss_model jitter_dist packet link_counters qdisc airtime pcap_writer
+NETEM_CORE := rng link_spec loss_model jitter_dist packet link_counters qdisc airtime pcap_writer tap_stamp
 NETEM_MEDIUM := $(NETEM_CORE) medium control uplink medium_main
 # libslirp (Debian: libslirp-dev) for the uplink station (uplink.c); configure should check for it.
 SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null)

@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include <linux/if_tun.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>

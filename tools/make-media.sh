@@ -12,6 +12,9 @@
 #   movie-360p.mp4 movie-480p.mp4 movie-720p.mp4 movie-1080p.mp4   H.264 (libx264, high profile) + AAC, 24 fps
 #   camera-720x480.pgms   camera clip: 30 fps gray8 frames, concatenated binary PGMs (self-describing)
 #   photos/               small photo set for CI (4 KB .. ~1.5 MB JPEGs)
+#   photos/split{1..4}/dev{1..4}/   the same photos spread over N = 1..4 devices' storage (hard links,
+#                         round robin by name: photo i goes to dev((i-1) % N + 1); devK with K > N is empty),
+#                         for scenarios/photo-classify.ini
 #   photos-full/          (--full) the paper-scale set
 set -euo pipefail
 out=build/media seconds=${DMX_MOVIE_SECONDS:-20} full=0 force=0
@@ -70,6 +73,22 @@ photo "$out/photos" p03-vga     640x480   4  15 testsrc2
 photo "$out/photos" p04-hd      1280x720  3  20 mandelbrot
 photo "$out/photos" p05-fhd     1920x1080 2  25 testsrc2
 photo "$out/photos" p06-cam     2592x1944 3  30 testsrc2
+# Per-device splits (hard links: no extra space). Rebuilt every time, so they follow the photo set.
+spread() { # dir: spread dir/*.jpg into dir/split{1..4}/dev{1..4}
+  local n k i f
+  for n in 1 2 3 4; do
+    rm -rf "$1/split$n"
+    for k in 1 2 3 4; do mkdir -p "$1/split$n/dev$k"; done
+    i=0
+    for f in "$1"/*.jpg; do
+      [ -e "$f" ] || continue
+      ln -f "$f" "$1/split$n/dev$(( i % n + 1 ))/" 2>/dev/null || cp -f "$f" "$1/split$n/dev$(( i % n + 1 ))/"
+      i=$((i+1))
+    done
+  done
+  echo "spread $1/*.jpg over $1/split{1..4}/dev{1..4}"
+}
+spread "$out/photos"
 if [ "$full" = 1 ]; then
   mkdir -p "$out/photos-full"
   i=0
@@ -82,6 +101,7 @@ if [ "$full" = 1 ]; then
       photo "$out/photos-full" "$(printf 'f%02d' $i)-$1" "$1" "$2" "$3" testsrc2
     done
   done
+  spread "$out/photos-full"
 fi
 ls -l "$out" "$out/photos"
 touch "$out/.stamp"

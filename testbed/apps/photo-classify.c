@@ -1,22 +1,36 @@
 /* photo-classify: classifier threads decode photos (libjpeg) from storage and run a MobileNet-v1 forward pass
  * (mobilenet.c) on each; a collector thread gathers the labels.
  *
- * Usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]
- *   --dir      where the photos are (default /dev/dmx/storage: this device's storage, listed through the
+ * Usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N] [--local-only] [NAME...]
+ *   --dir      where the photos are (default /dev/dmx/storage: the devices' storage, listed through the
  *              storage resource); any other directory is listed with opendir
+ *   NAME...    classify these photos (names in DIR) instead of listing it
+ *   --local-only  list only this device's storage even when the run has several devices
+ * Several devices (DynaMix Fig. 9, scenarios/photo-classify.ini): with the default --dir, on a run of several
+ * devices and a policy other than local, every device's storage is listed (the storage class is bound to each
+ * device in turn while listing, then back to this one), so the photos spread over the devices are classified
+ * here; opening /dev/dmx/storage/NAME of a photo this device does not hold is found by libdmx's file directory
+ * and every read of it is forwarded to its owner (I/O request forwarding). Under policy local (the ideal
+ * network) only this device's storage is listed.
  *   --threads  classifier threads (default 2)
  *   --alpha    MobileNet width multiplier (default 1.0, the full network; CI uses 0.25)
  *   --classes  output classes (default 1000)
  * Weights are generated deterministically (no pretrained weights can be downloaded here): see mobilenet.h.
  * Output (stdout), one line per photo in completion order:
- *   photo NAME bytes=B size=WxH label=K score=S read_ms=.. decode_ms=.. infer_ms=..
- *   skip NAME: REASON                     (unreadable, corrupt or truncated: the photo is skipped)
+ *   photo NAME bytes=B size=WxH label=K score=S read_ms=.. decode_ms=.. infer_ms=.. from=DEV forwarded=F
+ *   skip DIR/NAME: REASON                 (missing, unreadable, corrupt or truncated: the photo is skipped)
+ *   skip DIR/NAME (on device DEV): REASON (the same, for a photo listed in another device's storage)
+ * where DEV is the device whose storage listed the photo ("-" outside a storage listing) and F the number of
+ * I/O requests this photo's read sent to another device (libdmx's per-thread forwarding counters): 0 = read
+ * locally, > 0 = read by forwarding.
  * then
  *   photo-classify: photos=N skipped=K threads=T alpha=A seconds=S photos_per_s=R labels=HASH
  * where HASH covers every (name, label) pair in name order. Exit status 0, 2 if photos were skipped, 1 if
  * nothing could be classified. */
 #include "app_queue.h"
 #include "app_time.h"
+#include "dmx.h"
+#include "io_devices.h"
 #include "mobilenet.h"
 
 #include <dirent.h>
@@ -42,15 +56,17 @@ struct result {
     float score;
     uint32_t width, height;
     size_t bytes;
+    uint64_t forwarded; /* I/O requests of this photo's read that went to another device */
     double read_ms, decode_ms, infer_ms;
     char reason[JMSG_LENGTH_MAX + 64];
 };
 
 static struct {
     const char *dir;
-    int threads, classes, limit;
+    int threads, classes, limit, local_only;
     float alpha;
     char **names;
+    int *owners; /* device index whose storage listed names[i]; 0 = not from a listing */
     int count;
     atomic_int next;
     struct mobilenet net;
@@ -60,17 +76,43 @@ static struct {
 
 /* ---- listing ---- */
 
-static int add_name(const char *name, int *cap)
+static int add_name(const char *name, int owner, int *cap)
 {
+    for (int i = 0; owner && i < pc.count; i++)
+        if (strcmp(pc.names[i], name) == 0)
+            return 0; /* held by several devices: the lowest index wins, as in libdmx's file directory */
     if (pc.count == *cap) {
         *cap = *cap ? 2 * *cap : 64;
         char **bigger = realloc(pc.names, (size_t)*cap * sizeof *bigger);
-        if (!bigger)
+        int *owners = realloc(pc.owners, (size_t)*cap * sizeof *owners);
+        if (bigger)
+            pc.names = bigger;
+        if (owners)
+            pc.owners = owners;
+        if (!bigger || !owners)
             return -1;
-        pc.names = bigger;
     }
+    pc.owners[pc.count] = owner;
     pc.names[pc.count] = strdup(name);
     return pc.names[pc.count++] ? 0 : -1;
+}
+
+/* Name of device INDEX from DMX_DEVICES (name=ip,... in index order, master first) into BUF. */
+static const char *device_name(int index, char *buf, size_t len)
+{
+    const char *devices = getenv("DMX_DEVICES");
+    snprintf(buf, len, index > 0 ? "dev%d" : "-", index);
+    for (int i = 1; index > 0 && devices && *devices; i++) {
+        size_t n = strcspn(devices, "=,");
+        if (i == index && n < len) {
+            memcpy(buf, devices, n);
+            buf[n] = '\0';
+            break;
+        }
+        devices = strchr(devices, ',');
+        devices = devices ? devices + 1 : NULL;
+    }
+    return buf;
 }
 
 static int is_jpeg_name(const char *name)
@@ -84,12 +126,39 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The storage resource lists its directory as "NAME<TAB>SIZE\n" lines when the directory itself is read. */
-static int list_storage(void)
+/* Sorts names (and their owners along) by name. */
+static void sort_names(void)
+{
+    char **order = malloc((size_t)pc.count * sizeof *order);
+    int *owners = malloc((size_t)pc.count * sizeof *owners);
+    if (!order || !owners) {
+        free(order);
+        free(owners);
+        return;
+    }
+    memcpy(order, pc.names, (size_t)pc.count * sizeof *order);
+    qsort(order, (size_t)pc.count, sizeof *order, by_name);
+    for (int i = 0; i < pc.count; i++)
+        for (int j = 0; j < pc.count; j++)
+            if (pc.names[j] == order[i]) {
+                owners[i] = pc.owners[j];
+                break;
+            }
+    memcpy(pc.names, order, (size_t)pc.count * sizeof *order);
+    memcpy(pc.owners, owners, (size_t)pc.count * sizeof *owners);
+    free(order);
+    free(owners);
+}
+
+/* The storage resource lists its directory as "NAME<TAB>SIZE\n" lines when the directory itself is read.
+ * OWNER is the device index the listing comes from (the storage class is bound there while it is read). */
+static int list_storage(int owner, int *names_cap)
 {
     int fd = open(pc.dir, O_RDONLY);
     if (fd < 0) {
-        fprintf(stderr, "photo-classify: %s: %s\n", pc.dir, strerror(errno));
+        char name[64];
+        fprintf(stderr, "photo-classify: %s (device %s): %s\n", pc.dir, device_name(owner, name, sizeof name),
+                strerror(errno));
         return -1;
     }
     size_t cap = 4096, len = 0;
@@ -110,15 +179,39 @@ static int list_storage(void)
     if (!text)
         return -1;
     text[len] = '\0';
-    int names_cap = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *tab = strchr(line, '\t');
         if (tab)
             *tab = '\0';
-        if (is_jpeg_name(line) && add_name(line, &names_cap) < 0)
+        if (is_jpeg_name(line) && add_name(line, owner, names_cap) < 0)
             return -1;
     }
     free(text);
+    return 0;
+}
+
+/* Every device's storage (see the top of the file), or only this one's. */
+static int list_all_storage(void)
+{
+    int cap = 0, self = dmx_device_index(), count = dmx_device_count();
+    const char *policy = getenv("DMX_POLICY");
+    if (pc.local_only || count <= 1 || (policy && strcmp(policy, "local") == 0) || strcmp(pc.dir, "/dev/dmx/storage"))
+        return list_storage(self, &cap);
+    if (list_storage(self, &cap) < 0)
+        return -1;
+    for (int d = 1; d <= count; d++) {
+        if (d == self)
+            continue;
+        if (dmx_io_bind("storage", d) != 0) {
+            fprintf(stderr, "photo-classify: cannot list device %d's storage: %s\n", d, strerror(errno));
+            return -1;
+        }
+        int rc = list_storage(d, &cap);
+        dmx_io_bind("storage", 0);
+        if (rc < 0)
+            return -1; /* a device's storage that cannot be listed is an error, not a smaller photo set */
+    }
     return 0;
 }
 
@@ -132,7 +225,7 @@ static int list_directory(void)
     int cap = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL)
-        if (e->d_name[0] != '.' && is_jpeg_name(e->d_name) && add_name(e->d_name, &cap) < 0)
+        if (e->d_name[0] != '.' && is_jpeg_name(e->d_name) && add_name(e->d_name, 0, &cap) < 0)
             break;
     closedir(dir);
     return 0;
@@ -269,8 +362,13 @@ static void classify(struct result *r, float *input, float *scratch, float *prob
     unsigned char *data = NULL, *rgb;
     size_t len = 0;
     snprintf(path, sizeof path, "%s/%s", pc.dir, pc.names[r->index]);
+    struct dmx_io_forward_counters before = { 0 }, after = { 0 };
+    dmx_io_get_thread_forward_counters(&before);
     uint64_t t0 = app_now_ns();
-    if (read_file(path, &data, &len, r->reason, sizeof r->reason) < 0)
+    int rc = read_file(path, &data, &len, r->reason, sizeof r->reason);
+    dmx_io_get_thread_forward_counters(&after);
+    r->forwarded = after.forwarded - before.forwarded;
+    if (rc < 0)
         return;
     r->bytes = len;
     uint64_t t1 = app_now_ns();
@@ -323,13 +421,20 @@ static void *collector_thread(void *arg)
     struct result *r;
     for (int got = 0; got < pc.count && (r = app_queue_pop(&pc.results)) != NULL; got++) {
         const char *name = pc.names[r->index];
+        int owner = pc.owners[r->index];
+        char dev[64];
+        device_name(owner, dev, sizeof dev);
         pc.labels[r->index] = r->label;
         if (r->label < 0) {
-            printf("skip %s/%s: %s\n", pc.dir, name, r->reason);
+            if (owner > 0 && owner != dmx_device_index())
+                printf("skip %s/%s (on device %s): %s\n", pc.dir, name, dev, r->reason);
+            else
+                printf("skip %s/%s: %s\n", pc.dir, name, r->reason);
             ++*skipped;
         } else {
-            printf("photo %s bytes=%zu size=%ux%u label=%d score=%.6f read_ms=%.1f decode_ms=%.1f infer_ms=%.1f\n", name,
-                   r->bytes, r->width, r->height, r->label, r->score, r->read_ms, r->decode_ms, r->infer_ms);
+            printf("photo %s bytes=%zu size=%ux%u label=%d score=%.6f read_ms=%.1f decode_ms=%.1f infer_ms=%.1f"
+                   " from=%s forwarded=%" PRIu64 "\n", name, r->bytes, r->width, r->height, r->label, r->score,
+                   r->read_ms, r->decode_ms, r->infer_ms, dev, r->forwarded);
         }
         free(r);
     }
@@ -342,8 +447,18 @@ static int parse_args(int argc, char **argv)
     pc.threads = 2;
     pc.alpha = 1.0f;
     pc.classes = 1000;
+    int names_cap = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--local-only") == 0) {
+            pc.local_only = 1;
+            continue;
+        }
+        if (strncmp(argv[i], "--", 2) != 0) { /* a photo name */
+            if (strchr(argv[i], '/') || add_name(argv[i], 0, &names_cap) < 0)
+                return -1;
+            continue;
+        }
         if (!v)
             return -1;
         if (strcmp(argv[i], "--dir") == 0)
@@ -367,13 +482,14 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (parse_args(argc, argv) < 0) {
-        fprintf(stderr, "usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]\n");
+        fprintf(stderr, "usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]"
+                        " [--local-only] [NAME...]\n");
         return 1;
     }
-    int rc = strncmp(pc.dir, "/dev/dmx/storage", 16) == 0 ? list_storage() : list_directory();
+    int rc = pc.count > 0 ? 0 : strncmp(pc.dir, "/dev/dmx/storage", 16) == 0 ? list_all_storage() : list_directory();
     if (rc < 0)
         return 1;
-    qsort(pc.names, (size_t)pc.count, sizeof *pc.names, by_name);
+    sort_names();
     if (pc.limit > 0 && pc.count > pc.limit)
         pc.count = pc.limit;
     if (pc.count == 0) {

@@ -9,13 +9,17 @@
  *   --frames frames to process (default 90)
  *   --fps    camera frame rate (default 30)
  * Output (stdout): one line per frame
- *   edge seq=S checksum=C capture_ns=T canny_us=U latency_us=L
- * (S is the camera's frame sequence number, C the dmx_checksum of the edge map, L capture to present), then
+ *   edge seq=S checksum=C frame=K capture_ns=T canny_us=U latency_us=L
+ * (S is the camera's frame sequence number, C the dmx_checksum of the edge map, K the index of the frame in the
+ * camera's recorded clip (S modulo the clip's length): runs that drop different frames, e.g. one reading a
+ * camera on another device, compare frame by frame on K; L capture to present), then
  *   surveillance: frames=N fps=F mean_canny_us=U mean_latency_us=L dropped=D combined=C
- * Exit status 0, or 1 with a message naming the device or file that failed. */
+ * Exit status 0, or 1 with a message naming the device or file that failed (and, when /dev/dmx/camera or
+ * /dev/dmx/screen is bound to another device, which device: its own stderr names the clip). */
 #include "app_queue.h"
 #include "app_time.h"
 #include "canny.h"
+#include "dmx.h"
 #include "io_devices.h"
 
 #include <errno.h>
@@ -28,7 +32,7 @@
 #include <unistd.h>
 
 struct frame {
-    uint64_t seq, capture_ns, canny_us;
+    uint64_t seq, clip_index, capture_ns, canny_us;
     uint8_t *pixels, *edges;
 };
 
@@ -43,6 +47,8 @@ static struct {
     int shown, failed;
 } sv;
 
+static const char *where(const char *cls);
+
 static void *camera_thread(void *arg)
 {
     (void)arg;
@@ -54,11 +60,13 @@ static void *camera_thread(void *arg)
         ssize_t got = read(sv.camera_fd, f->pixels, len);
         struct dmx_camera_info info;
         if (got != (ssize_t)len || ioctl(sv.camera_fd, DMX_CAMERA_GET_INFO, &info) < 0) {
-            fprintf(stderr, "surveillance: /dev/dmx/camera: read failed: %s\n", got < 0 ? strerror(errno) : "short frame");
+            const char *why = got < 0 ? strerror(errno) : "short frame";
+            fprintf(stderr, "surveillance: /dev/dmx/camera%s: read failed: %s\n", where("camera"), why);
             sv.failed = 1;
             break;
         }
         f->seq = info.seq;
+        f->clip_index = info.clip_frames ? info.seq % info.clip_frames : info.seq;
         f->capture_ns = info.timestamp_ns;
         if (!app_queue_push(&sv.captured, f))
             break;
@@ -108,8 +116,9 @@ static void *ui_thread(void *arg)
         uint64_t present = ioctl(sv.screen_fd, DMX_SCREEN_GET_INFO, &info) == 0 ? info.last_present_ns : app_now_ns();
         uint64_t sum = dmx_checksum(f->edges, len);
         uint64_t latency_us = present > f->capture_ns ? (present - f->capture_ns) / 1000 : 0;
-        printf("edge seq=%" PRIu64 " checksum=%016" PRIx64 " capture_ns=%" PRIu64 " canny_us=%" PRIu64
-               " latency_us=%" PRIu64 "\n", f->seq, sum, f->capture_ns, f->canny_us, latency_us);
+        printf("edge seq=%" PRIu64 " checksum=%016" PRIx64 " frame=%" PRIu64 " capture_ns=%" PRIu64
+               " canny_us=%" PRIu64 " latency_us=%" PRIu64 "\n", f->seq, sum, f->clip_index, f->capture_ns,
+               f->canny_us, latency_us);
         if (sv.shown == 0)
             sv.first_present_ns = present;
         sv.last_present_ns = present;
@@ -155,24 +164,54 @@ static int parse_args(int argc, char **argv)
     return 0;
 }
 
+/* " (on device NAME)" when class CLS is bound to another device, else "". DMX_DEVICES lists the devices as
+ * name=ip, master first, in index order. */
+static const char *where(const char *cls)
+{
+    static char text[128];
+    struct dmx_io_counters c;
+    text[0] = '\0';
+    if (dmx_io_get_counters(cls, &c) < 0 || c.device <= 0 || c.device == dmx_device_index())
+        return text;
+    const char *devices = getenv("DMX_DEVICES");
+    char name[64];
+    snprintf(name, sizeof name, "%d", c.device);
+    for (int i = 1; devices && *devices; i++) {
+        size_t n = strcspn(devices, "=,");
+        if (i == c.device && n < sizeof name) {
+            memcpy(name, devices, n);
+            name[n] = '\0';
+            break;
+        }
+        devices = strchr(devices, ',');
+        devices = devices ? devices + 1 : NULL;
+    }
+    snprintf(text, sizeof text, " (on device %s)", name);
+    return text;
+}
+
 static int open_devices(void)
 {
     sv.camera_fd = open("/dev/dmx/camera", O_RDONLY);
     if (sv.camera_fd < 0) {
-        fprintf(stderr, "surveillance: /dev/dmx/camera: %s (is the camera clip there? see DMX_CAMERA_CLIP)\n",
-                strerror(errno));
+        const char *why = strerror(errno);
+        const char *on = where("camera");
+        fprintf(stderr, "surveillance: /dev/dmx/camera%s: %s (is the camera clip there? see DMX_CAMERA_CLIP%s)\n",
+                on, why, on[0] ? " and that device's stderr.log" : "");
         return -1;
     }
     struct dmx_camera_mode cm = { sv.width, sv.height, DMX_PIX_GRAY8, sv.fps };
     if (ioctl(sv.camera_fd, DMX_CAMERA_SET_MODE, &cm) < 0) {
-        fprintf(stderr, "surveillance: /dev/dmx/camera: cannot set %ux%u@%u: %s\n", sv.width, sv.height, sv.fps,
-                strerror(errno));
+        const char *why = strerror(errno);
+        fprintf(stderr, "surveillance: /dev/dmx/camera%s: cannot set %ux%u@%u: %s\n", where("camera"), sv.width,
+                sv.height, sv.fps, why);
         return -1;
     }
     sv.screen_fd = open("/dev/dmx/screen", O_WRONLY);
     struct dmx_screen_mode sm = { sv.width, sv.height, DMX_PIX_GRAY8, 0 };
     if (sv.screen_fd < 0 || ioctl(sv.screen_fd, DMX_SCREEN_SET_MODE, &sm) < 0) {
-        fprintf(stderr, "surveillance: /dev/dmx/screen: %s\n", strerror(errno));
+        const char *why = strerror(errno);
+        fprintf(stderr, "surveillance: /dev/dmx/screen%s: %s\n", where("screen"), why);
         return -1;
     }
     return 0;

@@ -1,10 +1,12 @@
 /* pt_counter: an unmodified pthread program: NTHREADS threads add to a global counter and to a heap counter
- * under one statically initialised mutex, ITERS times each. On any number of devices (libdmx shares the
+ * under one statically initialised mutex (odd threads take it with pthread_mutex_trylock), ITERS times each. On any number of devices (libdmx shares the
  * globals, the heap and the mutex; DMX_PLACE or dmx_thread_hint put threads on other devices) it prints
  *   counter=<NTHREADS*ITERS> heap=<NTHREADS*ITERS> ok
  * and, on stderr, the device each thread ran on.
  * Usage: pt_counter [NTHREADS [ITERS]] */
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,7 +24,11 @@ static void *work(void *arg)
     const char *dev = getenv("DMX_DEVICE_INDEX");     /* where this thread runs (reported on stderr) */
     j->device = dev ? atoi(dev) : 1;
     for (long i = 0; i < iters; i++) {
-        pthread_mutex_lock(&lock);
+        if (j->id % 2)                          /* odd threads spin on trylock */
+            while (pthread_mutex_trylock(&lock) == EBUSY)
+                sched_yield();
+        else
+            pthread_mutex_lock(&lock);
         counter++;
         (*heap_counter)++;
         pthread_mutex_unlock(&lock);

@@ -3,13 +3,18 @@
  * returns the newest captured frame (blocking until one newer than the last read exists), scaled to the
  * preview size; frames nobody read are dropped and counted.
  *
- * Environment: DMX_CAMERA_CLIP (default build/media/camera-720x480.pgms of this tree), DMX_CAMERA_SIZE
- * (WxH, default 320x240), DMX_CAMERA_FPS (30). */
+ * The clip: DMX_CAMERA_CLIP if set; else the first file named camera*.pgms (by name) in this device's
+ * storage directory (storage.h: DMX_STORAGE_DIR, which a scenario's `storage =` key sets, so each camera
+ * device of a scenario plays the clip in its own storage); else build/media/camera-720x480.pgms of this tree.
+ * A clip that cannot be opened or parsed fails the open with its path on this device's stderr.
+ * Environment: DMX_CAMERA_CLIP, DMX_CAMERA_SIZE (WxH, default 320x240), DMX_CAMERA_FPS (30). */
 #include "io_devices.h"
 #include "io_resource.h"
 #include "res_clock.h"
 #include "res_env.h"
+#include "storage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,18 +59,50 @@ static size_t parse_pgm_header(const char *buf, size_t len, uint32_t *w, uint32_
     return (size_t)used + 1;
 }
 
+static const char *device_label(void)
+{
+    const char *name = getenv("DMX_DEVICE_NAME");
+    return name && *name ? name : "local";
+}
+
+/* The first camera*.pgms (by name) in this device's storage into OUT; 0, or -1 if there is none. */
+static int clip_in_storage(char *out, size_t len)
+{
+    char root[PATH_MAX], best[256] = "";
+    if (storage_root(root, sizeof root) < 0)
+        return -1;
+    DIR *dir = opendir(root);
+    if (!dir)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 11 || n >= sizeof best || strncmp(e->d_name, "camera", 6) != 0 ||
+            strcmp(e->d_name + n - 5, ".pgms") != 0)
+            continue;
+        if (!best[0] || strcmp(e->d_name, best) < 0)
+            memcpy(best, e->d_name, n + 1);
+    }
+    closedir(dir);
+    if (!best[0])
+        return -1;
+    int n = snprintf(out, len, "%s/%s", root, best);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 static int load_clip(void)
 {
     const char *path = getenv("DMX_CAMERA_CLIP");
     char fallback[PATH_MAX];
     if (!path || !*path) {
-        snprintf(fallback, sizeof fallback, "%s/build/media/camera-720x480.pgms", DMX_TOP);
+        if (clip_in_storage(fallback, sizeof fallback) < 0)
+            snprintf(fallback, sizeof fallback, "%s/build/media/camera-720x480.pgms", DMX_TOP);
         path = fallback;
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        fprintf(stderr, "camera: clip %s: %s\n", path, strerror(err));
+        fprintf(stderr, "camera (device %s): clip %s: %s\n", device_label(), path, strerror(err));
         return -err;
     }
     char head[64];
@@ -75,7 +112,8 @@ static int load_clip(void)
     size_t header_len = got > 0 ? parse_pgm_header(head, (size_t)got, &w, &h) : 0;
     uint64_t frame_len = header_len + (uint64_t)w * h;
     if (header_len == 0 || size <= 0 || (uint64_t)size % frame_len != 0) {
-        fprintf(stderr, "camera: clip %s: not a sequence of equal-size 8-bit binary PGM frames\n", path);
+        fprintf(stderr, "camera (device %s): clip %s: not a sequence of equal-size 8-bit binary PGM frames\n",
+                device_label(), path);
         close(fd);
         return -EINVAL;
     }

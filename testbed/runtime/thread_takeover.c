@@ -29,6 +29,7 @@ struct dmx_takeover dmx_takeover;
 extern char __dmx_private_end[] __attribute__((weak));
 extern char _end[] __attribute__((weak));
 
+#define DMX_TAKEOVER_DSM_SIZE "268435456"    /* 256 MiB unless DMX_DSM_SIZE says otherwise */
 #define DMX_JOIN_WAIT_NS   (20ull * 1000000000ull)    /* master at exit: workers that never joined */
 
 void dmx_nap(uint64_t ns)
@@ -127,6 +128,9 @@ __attribute__((constructor(150))) static void takeover_start(void)
     t->runs_main = strcmp(role, "master") == 0;
     t->self = (uint32_t)dmx_device_index();
     t->ndev = (uint32_t)dmx_device_count();
+    /* The whole app heap lives in the region now: make it big (address space only; the master decides, the
+     * others learn the size from its welcome). */
+    setenv("DMX_DSM_SIZE", DMX_TAKEOVER_DSM_SIZE, 0);
     if (dmx_dsm_start() != 0) {
         wire_log("takeover: could not join the DSM run: this device runs alone");
         return;

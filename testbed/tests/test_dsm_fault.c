@@ -127,6 +127,44 @@ static void test_prefetch(void)
     }
 }
 
+/* Stand-ins for an executable's .data: page aligned, with content before they are shared. */
+static uint8_t adopted[4][DSM_PAGE_SIZE] __attribute__((aligned(DSM_PAGE_SIZE)));
+static uint8_t fetched[2][DSM_PAGE_SIZE] __attribute__((aligned(DSM_PAGE_SIZE)));
+
+static void test_alias_adopt(void)
+{
+    setup();
+    ((volatile uint32_t *)adopted[1])[2] = 42;
+    g_assert_cmpint(dsm_region_alias(&region, adopted, NPAGES - 4, 4, true), ==, 0);
+    g_assert_cmpuint(((volatile uint32_t *)adopted[1])[2], ==, 42);     /* same bytes, now the region's */
+    g_assert_cmpint(region.state[NPAGES - 3], ==, DSM_WRITE);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);                  /* the adopted bytes go home */
+    g_assert_cmpint(pushes, ==, 1);                                     /* all-zero pages need no diff */
+    g_assert_cmpuint(((uint32_t *)home[NPAGES - 3])[2], ==, 42);
+    ((volatile uint32_t *)adopted[3])[5] = 7;                           /* write detection works there */
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    g_assert_cmpint(region.state[NPAGES - 1], ==, DSM_WRITE);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpuint(((uint32_t *)home[NPAGES - 1])[5], ==, 7);
+    g_assert_cmpint(dsm_region_alias(&region, fetched, 0, 1, false), ==, -1);   /* one alias per region */
+    dsm_region_destroy(&region);
+}
+
+static void test_alias_fetch(void)
+{
+    setup();
+    ((volatile uint32_t *)fetched[0])[3] = 5;                           /* this device's stale value */
+    ((uint32_t *)home[NPAGES - 2])[3] = 99;
+    struct wire_notice n = { NPAGES - 2, 9 };
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(dsm_region_alias(&region, fetched, NPAGES - 2, 2, false), ==, 0);
+    g_assert_cmpuint(((volatile uint32_t *)fetched[0])[3], ==, 99);     /* fault -> fetch from home */
+    g_assert_cmpint(requests, ==, 1);
+    g_assert_cmpuint(((volatile uint32_t *)fetched[1])[0], ==, 0);      /* READ at version 0 */
+    g_assert_cmpint(requests, ==, 1);
+    dsm_region_destroy(&region);
+}
+
 static void test_outside(void)
 {
     setup();
@@ -171,6 +209,8 @@ int main(int argc, char **argv)
     g_test_add_func("/dsm-fault/invalidate-fetch", test_invalidate_fetch);
     g_test_add_func("/dsm-fault/prefetch", test_prefetch);
     g_test_add_func("/dsm-fault/outside", test_outside);
+    g_test_add_func("/dsm-fault/alias-adopt", test_alias_adopt);
+    g_test_add_func("/dsm-fault/alias-fetch", test_alias_fetch);
     g_test_add_func("/dsm-fault/local-stack", test_local_stack);
     return g_test_run();
 }
