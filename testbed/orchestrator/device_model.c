@@ -14,13 +14,6 @@ static gboolean check_class(const char *value, GString *why) {
   return FALSE;
 }
 
-static gboolean check_mode(const char *value, GString *why) {
-  if (strcmp(value, "wired") == 0 || strcmp(value, "wifi") == 0)
-    return TRUE;
-  g_string_append(why, "expected wired or wifi");
-  return FALSE;
-}
-
 /* Power coefficients: every key ending in _mw, _mw_per_mbit or _s is a number >= 0 kept for the power model. */
 #define POWER_KEY(k, doc) {k, ini_check_nonnegative_number, TRUE, doc}
 static const IniKey model_keys[] = {
@@ -46,7 +39,7 @@ static const IniKey model_keys[] = {
 static const IniKey default_keys[] = {
     {"model", ini_check_identifier, TRUE, "model used by 'dmx run --app'"},
     {"link", dmx_link_spec_check, TRUE, "default link, tc-netem syntax"},
-    {"mode", check_mode, FALSE, "wired or wifi"},
+    {"mode", dmx_link_mode_check, FALSE, "wired or wifi"},
     {NULL, NULL, FALSE, NULL},
 };
 

@@ -11,5 +11,7 @@ typedef struct {
 
 /* An IniCheck: TRUE if SPEC parses, else FALSE with the reason appended to WHY. */
 gboolean dmx_link_spec_check(const char *spec, GString *why);
+/* A link mode: wired (independent links) or wifi (shared airtime). */
+gboolean dmx_link_mode_check(const char *mode, GString *why);
 /* The headline numbers of SPEC, for summary.json. */
 gboolean dmx_link_spec_summary(const char *spec, DmxLinkSummary *out);

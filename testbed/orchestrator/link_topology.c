@@ -15,13 +15,6 @@ static gboolean check_backend(const char *value, GString *why) {
   return FALSE;
 }
 
-static gboolean check_mode(const char *value, GString *why) {
-  if (strcmp(value, "wired") == 0 || strcmp(value, "wifi") == 0)
-    return TRUE;
-  g_string_append(why, "expected wired or wifi");
-  return FALSE;
-}
-
 gboolean dmx_check_station_phy(const char *value, GString *why) {
   guint64 bps;
   if (parse_rate_bps(value, &bps) && bps > 0)
@@ -55,7 +48,7 @@ gboolean dmx_check_station_pos(const char *value, GString *why) {
 const IniKey dmx_link_keys[] = {
     {"spec", NULL, FALSE, "default link of every pair, tc-netem syntax or @PROFILE, e.g. rate 100mbit delay 2ms"},
     {"profile", ini_check_identifier, FALSE, "a [profile NAME] of scenarios/links.ini (instead of spec)"},
-    {"mode", check_mode, FALSE, "wired (independent links) or wifi (shared airtime)"},
+    {"mode", dmx_link_mode_check, FALSE, "wired (independent links) or wifi (shared airtime)"},
     {"backend", check_backend, FALSE, "userspace (dmx-medium, default) or kernel (veth + bridge + tc)"},
     {"uplink", ini_check_bool, FALSE, "true: devices reach the host's 127.0.0.1 at 10.77.0.254 (libslirp NAT)"},
     {NULL, NULL, FALSE, NULL},
