@@ -124,6 +124,8 @@ static const char run_help[] =
     "                            (per device: instructions, busy and lag seconds). valid is false, with the\n"
     "                            reason in why_invalid, when the run failed or when the host fell behind a\n"
     "                            device's CPU model by more than 5%% of the CPU time it wanted (and 0.25 s).\n"
+    "                            screens: per device that presented frames, their count and FPS, from\n"
+    "                            RUN/devices/NAME/screen-frames.csv (the screen's own present stamps).\n"
     "    RUN/medium.pcap, RUN/medium.log\n"
     "    RUN/devices/NAME/       stdout.log, stderr.log (workers), cpu.stats (devmodel plugin)\n"
     "\n"

@@ -24,6 +24,7 @@
 #include "events.h"
 #include "exit_codes.h"
 #include "guest_control.h"
+#include "screen_stats.h"
 #include "kernel_backend.h"
 #include "link_check.h"
 #include "medium_link.h"
@@ -563,6 +564,27 @@ static char *host_lag_verdict(Run *r, GString *cpu_json) {
   return why;
 }
 
+/* Every screen that presented frames: JSON for summary.json and a line for the user. */
+static void screens_report(Run *r, GString *json, GString *line) {
+  for (guint i = 0; i < r->sc->devices->len; i++) {
+    const DmxDeviceSpec *d = r->sc->devices->pdata[i];
+    g_autofree char *csv = g_build_filename(r->dir->path, "devices", d->name, "screen-frames.csv", NULL);
+    DmxScreenStats st;
+    g_autoptr(GError) err = NULL;
+    if (!dmx_screen_stats_read(csv, r->epoch_ns, &st, &err)) {
+      if (err && !g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_printerr("dmx: warning: %s\n", err->message);
+      continue;
+    }
+    g_string_append(json, json->len ? ",\n    " : "\n    ");
+    json_string(json, d->name);
+    g_string_append_printf(json, ": {\"frames\": %u, \"fps\": %.3f, \"first_s\": %.3f, \"last_s\": %.3f}", st.frames,
+                           st.fps, st.first_s, st.last_s);
+    g_string_append_printf(line, "; %s screen %u frames, %.2f FPS (%.1f-%.1f s)", d->name, st.frames, st.fps,
+                           st.first_s, st.last_s);
+  }
+}
+
 static void write_summary(Run *r) {
   g_autoptr(GString) cpu_json = g_string_new(NULL);
   g_autofree char *lagged = host_lag_verdict(r, cpu_json);
@@ -606,7 +628,13 @@ static void write_summary(Run *r) {
     json_string(s, d->model ? d->model->name : "");
     g_string_append(s, "}");
   }
-  g_string_append_printf(s, "\n  },\n  \"cpu\": {%s\n  }\n}\n", cpu_json->str);
+  g_autoptr(GString) screens_json = g_string_new(NULL);
+  g_autoptr(GString) screens_line = g_string_new(NULL);
+  screens_report(r, screens_json, screens_line);
+  g_string_append_printf(s, "\n  },\n  \"cpu\": {%s\n  },\n  \"screens\": {%s\n  }\n}\n", cpu_json->str,
+                         screens_json->str);
+  g_printerr("dmx: %s: %s, %.1f s emulated%s; results in %s\n", r->label, why_invalid ? "INVALID" : "valid",
+             emulated_s(r), screens_line->str, r->dir->path);
   g_autofree char *path = g_build_filename(r->dir->path, "summary.json", NULL);
   g_file_set_contents(path, s->str, -1, NULL);
   g_string_free(s, TRUE);

@@ -4,7 +4,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cpu_stats.h"
 #include "device_model.h"
+#include "screen_stats.h"
 #include "link_check.h"
 #include "scenario.h"
 
@@ -317,6 +319,63 @@ static void test_bad_devices_ini(Fixture *f, gconstpointer data) {
   g_assert_nonnull(strstr(err->message, "missing required key 'ips'"));
 }
 
+/* ---- run measurements read back from the devices' files ---- */
+
+static char *write_tmp(const char *name, const char *text) {
+  g_autofree char *dir = g_dir_make_tmp("dmx-stats-XXXXXX", NULL);
+  char *path = g_build_filename(dir, name, NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void remove_tmp(const char *path) {
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_remove(path);
+  g_rmdir(dir);
+}
+
+static void test_screen_stats(void) {
+  /* 25 frames 1/24 s apart, starting 2 s after an epoch of 10 s. */
+  GString *csv = g_string_new("seq,present_ns,bytes,checksum\n");
+  for (int i = 0; i < 25; i++)
+    g_string_append_printf(csv, "%d,%lld,1382400,00ff\n", i, 12000000000LL + i * 1000000000LL / 24);
+  g_autofree char *path = write_tmp("screen-frames.csv", csv->str);
+  g_string_free(csv, TRUE);
+  DmxScreenStats st;
+  g_assert_true(dmx_screen_stats_read(path, 10000000000LL, &st, NULL));
+  g_assert_cmpuint(st.frames, ==, 25);
+  g_assert_cmpfloat_with_epsilon(st.first_s, 2.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon(st.fps, 24.0, 1e-6);
+  remove_tmp(path);
+
+  g_autofree char *bad = write_tmp("screen-frames.csv", "seq,present_ns,bytes,checksum\n0,12,1,a\nnonsense\n");
+  g_autoptr(GError) err = NULL;
+  g_assert_false(dmx_screen_stats_read(bad, 0, &st, &err));
+  g_assert_nonnull(strstr(err->message, "screen-frames.csv:3:"));
+  remove_tmp(bad);
+}
+
+static void test_cpu_stats_verdict(void) {
+  const char *lagging = "# devmodel 1 pid=1\ntid insns busy_ns run_ns sleep_ns sys_ns lag_ns syscalls state\n"
+                        "7 100 1 2000000000 0 0 600000000 3 exit\ndevice 100 1 2000000000 0 0 600000000 3 1\n";
+  g_autofree char *path = write_tmp("cpu.stats", lagging);
+  DmxCpuStats st;
+  g_assert_true(dmx_cpu_stats_read(path, &st, NULL));
+  g_assert_cmpfloat_with_epsilon(dmx_cpu_stats_lag_fraction(&st), 0.3, 1e-9);
+  g_assert_true(dmx_cpu_stats_host_lagged(&st));
+  remove_tmp(path);
+  /* Start-up lag alone (below the absolute allowance) does not invalidate a short run. */
+  g_autofree char *brief = write_tmp("cpu.stats", "device 5 1 20000000 0 0 15000000 1 1\n");
+  g_assert_true(dmx_cpu_stats_read(brief, &st, NULL));
+  g_assert_false(dmx_cpu_stats_host_lagged(&st));
+  remove_tmp(brief);
+  g_autofree char *junk = write_tmp("cpu.stats", "hello\n");
+  g_autoptr(GError) err = NULL;
+  g_assert_false(dmx_cpu_stats_read(junk, &st, &err));
+  g_assert_nonnull(strstr(err->message, "no valid 'device' line"));
+  remove_tmp(junk);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/orchestrator/scenario/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -336,5 +395,7 @@ int main(int argc, char **argv) {
   ADD("storage", test_storage);
   ADD("for-app", test_for_app);
   g_test_add_func("/orchestrator/scenario/link-summary", test_link_summary);
+  g_test_add_func("/orchestrator/stats/screen-frames", test_screen_stats);
+  g_test_add_func("/orchestrator/stats/cpu-verdict", test_cpu_stats_verdict);
   return g_test_run();
 }
