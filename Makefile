@@ -61,19 +61,11 @@ bench: bench-medium
 bench-medium: build/bin/dmx-medium build/bin/dmx-medium-ctl
 	netem/bench.sh results/bench-medium.csv
 
+# clean keeps the QEMU build (build/bin/qemu-aarch64, from configure); distclean drops it too.
 clean:
-	rm -rf build/bin build/lib build/guest build/tests build/obj
+	rm -rf build/lib build/guest build/tests build/obj build/media $(BINS) build/bin/dmx-cc
 
-distsweep:
-	@echo "make sweep: not implemented yet: sweeps come with the scenarios/metrics/figures issue" >&2; exit 2
-
-# Benchmarks: speed and accuracy goals live here, not in the tests.
-bench: bench-medium
-
-bench-medium: build/bin/dmx-medium build/bin/dmx-medium-ctl
-	netem/bench.sh results/bench-medium.csv
-
-clean:
+distclean:
 	rm -rf build config.mk
 
 help:

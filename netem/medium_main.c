@@ -17,7 +17,7 @@ int main(int argc, char **argv)
   gdouble tdf = 1.0;
   gint64 seed = 1;
   gboolean no_realtime = FALSE;
-  gint spin_us = 150, coalesce_us = 0;
+  gint spin_us = 150, coalesce_us = 200;
   GOptionEntry entries[] = {
     {"control", 0, 0, G_OPTION_ARG_FILENAME, &control, "control socket path (required)", "SOCK"},
     {"pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "write delivered frames to this pcap", "FILE"},
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     {"mode", 0, 0, G_OPTION_ARG_STRING, &mode, "wired (default) or wifi (shared airtime through an AP)", "MODE"},
     {"max-frame", 0, 0, G_OPTION_ARG_INT, &max_frame, "largest frame accepted, bytes (default 1518)", "N"},
     {"spin-us", 0, 0, G_OPTION_ARG_INT, &spin_us, "wake N us early and busy-wait to the departure, within 5% of a core (default 150; 0 = off)", "N"},
-    {"coalesce-us", 0, 0, G_OPTION_ARG_INT, &coalesce_us, "departures due within N us of going to sleep leave together, at most N us late (default 0)", "N"},
+    {"coalesce-us", 0, 0, G_OPTION_ARG_INT, &coalesce_us, "departures due within N us of going to sleep leave together, at most N us late (default 200; 0 = one wake-up per departure)", "N"},
     {"no-realtime", 0, 0, G_OPTION_ARG_NONE, &no_realtime, "do not ask for SCHED_FIFO", NULL},
     {"uplink", 0, 0, G_OPTION_ARG_NONE, &uplink, "attach a libslirp NAT station 'uplink': devices reach the host's 127.0.0.1 at 10.77.0.254", NULL},
     {"uplink-addr", 0, 0, G_OPTION_ARG_STRING, &uplink_addr, "the uplink's address in 10.77.0.0/24 (default 10.77.0.254)", "ADDR"},

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -104,6 +105,11 @@ static int load_prog(int map_fd, GError **error)
 
 TapStamp *tap_stamp_attach(int tap_fd, GError **error)
 {
+  struct stat st;
+  if (fstat(tap_fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not a TAP device");
+    return NULL;
+  }
   TapStamp *ts = g_new0(TapStamp, 1);
   ts->map_fd = ts->prog_fd = -1;
   union bpf_attr a;

@@ -291,8 +291,14 @@ int __open64_2(const char *path, int flags) { return open(path, flags); }
 int __openat_2(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags); }
 int __openat64_2(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags); }
 
+/* Provided by the DSM (thread_syscall_buffers.c) when it is linked: makes a shared buffer writable by the kernel.
+ * Weak, so the I/O layer also links (and runs) without the DSM. */
+void dmx_dsm_prepare_kernel_write(void *buf, size_t len) __attribute__((weak));
+
 ssize_t read(int fd, void *buf, size_t len)
 {
+    if (dmx_dsm_prepare_kernel_write)
+        dmx_dsm_prepare_kernel_write(buf, len);
     if (__builtin_expect(peek_file(fd) == NULL, 1))
         return REAL(read)(fd, buf, len);
     struct io_file *f = get_file(fd);

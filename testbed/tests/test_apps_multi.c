@@ -64,10 +64,8 @@ static struct run dmx_run(const char *const *args, int limit, ...)
     g_autofree char *parent = g_dir_make_tmp("dmx-multi-run-XXXXXX", NULL);
     r.dir = g_build_filename(parent, "run", NULL);
     char **env = g_get_environ();
-    /* The pthread takeover in libdmx (testbed/runtime/thread_takeover.c, in progress) is active on runs of
-     * several devices; while it is, worker devices may crash with SIGSEGV at the end of a run and a local
-     * /dev/dmx/storage read into the heap fails. These tests are about I/O forwarding: keep it off. */
-    env = g_environ_setenv(env, "DMX_TAKEOVER", "0", TRUE);
+    /* The runs go through the whole guest stack, the pthread takeover included (DMX_TAKEOVER not set). */
+    env = g_environ_unsetenv(env, "DMX_TAKEOVER");
     env = g_environ_unsetenv(env, "DMX_STORAGE_DIR");
     env = g_environ_unsetenv(env, "DMX_CAMERA_CLIP");
     env = g_environ_unsetenv(env, "DMX_BIND");

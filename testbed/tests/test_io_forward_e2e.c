@@ -72,12 +72,11 @@ static char *write_scenario(const char *dir, int n, const char *args, const char
     return path;
 }
 
-/* The environment of dmx runs. DMX_TAKEOVER=0: the DSM thread takeover (thread_takeover.c, in progress) is off,
- * since under rf nothing migrates and these tests are about forwarding; it currently crashes workers at exit. */
+/* The environment of dmx runs: the whole guest stack, the pthread takeover included. */
 static char **dmx_env(void)
 {
     char **env = g_get_environ();
-    env = g_environ_setenv(env, "DMX_TAKEOVER", "0", TRUE);
+    env = g_environ_unsetenv(env, "DMX_TAKEOVER");
     return g_environ_unsetenv(env, "DMX_BIND");
 }
 
