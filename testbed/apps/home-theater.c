@@ -12,12 +12,14 @@
  *   MOVIE     a path, e.g. /dev/dmx/storage/movie-720p.mp4 (this device's storage) or a host path
  *   --frames  stop after N video frames (default: the whole movie)
  *   --report  per-frame CSV (default $DMX_RUN_DIR/devices/$DMX_DEVICE_NAME/home-theater-frames.csv in a run):
- *             seq,pts_ms,decode_us,wait_us,present_us,present_ns,late,av_offset_ms,checksum
+ *             seq,pts_ms,decode_us,wait_us,present_us,net_us,present_ns,late,av_offset_ms,checksum
+ *             (net_us: the part of present_us spent waiting on the network when the screen is on another device)
  * Final line on stdout:
- *   home-theater: frames=N fps=F late=L mean_decode_us=.. mean_wait_us=.. mean_present_us=..
+ *   home-theater: frames=N fps=F late=L mean_decode_us=.. mean_wait_us=.. mean_present_us=.. mean_net_us=..
  *                 underruns=U errors=E last_checksum=X combined=Y
  * fps is from the screen's present stamps. Exit status 0; 2 if the movie was played but had errors
  * (corrupt or truncated), 1 if it could not be played at all. Every error names the file and the cause. */
+#include "app_net.h"
 #include "app_queue.h"
 #include "app_time.h"
 #include "io_devices.h"
@@ -78,7 +80,7 @@ static struct {
     int audio_rate, audio_channels;
 
     long shown, late;
-    uint64_t decode_us_total, wait_us_total, present_us_total;
+    uint64_t decode_us_total, wait_us_total, present_us_total, net_us_total;
     uint64_t first_present_ns, last_present_ns;
     uint64_t last_checksum, combined;
 } ht;
@@ -246,6 +248,7 @@ static void present(struct video_frame *vf, size_t bytes)
         due = before;
     }
     uint64_t waited = app_now_ns();
+    uint64_t stall_before = app_net_stall_ns();
     if (write(ht.screen_fd, vf->data, bytes) != (ssize_t)bytes) {
         fprintf(stderr, "home-theater: /dev/dmx/screen: %s\n", strerror(errno));
         atomic_fetch_add(&ht.errors, 1);
@@ -270,9 +273,11 @@ static void present(struct video_frame *vf, size_t bytes)
     bool late = stamp > due + frame_interval_ns;
     uint64_t sum = dmx_checksum(vf->data, bytes);
     uint64_t wait_us = (waited - before) / 1000, present_us = (presented - waited) / 1000;
+    uint64_t net_us = (app_net_stall_ns() - stall_before) / 1000;
     if (ht.report)
-        fprintf(ht.report, "%ld,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%.1f,%016" PRIx64 "\n", ht.shown,
-                vf->pts_us / 1000.0, vf->decode_us, wait_us, present_us, stamp, late, av_offset_ms, sum);
+        fprintf(ht.report, "%ld,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%.1f,%016" PRIx64 "\n",
+                ht.shown, vf->pts_us / 1000.0, vf->decode_us, wait_us, present_us, net_us, stamp, late, av_offset_ms,
+                sum);
     if (ht.shown == 0)
         ht.first_present_ns = stamp;
     ht.last_present_ns = stamp;
@@ -281,6 +286,7 @@ static void present(struct video_frame *vf, size_t bytes)
     ht.decode_us_total += vf->decode_us;
     ht.wait_us_total += wait_us;
     ht.present_us_total += present_us;
+    ht.net_us_total += net_us;
     ht.last_checksum = sum;
     ht.combined = (ht.combined ^ sum) * 0x100000001b3ULL;
 }
@@ -519,7 +525,7 @@ static void open_report(void)
         fprintf(stderr, "home-theater: report %s: %s\n", ht.report_path, strerror(errno));
         return;
     }
-    fprintf(ht.report, "seq,pts_ms,decode_us,wait_us,present_us,present_ns,late,av_offset_ms,checksum\n");
+    fprintf(ht.report, "seq,pts_ms,decode_us,wait_us,present_us,net_us,present_ns,late,av_offset_ms,checksum\n");
 }
 
 int main(int argc, char **argv)
@@ -568,9 +574,10 @@ int main(int argc, char **argv)
     double fps = ht.shown > 1 && span > 0 ? (ht.shown - 1) / span : 0;
     long n = ht.shown ? ht.shown : 1;
     printf("home-theater: frames=%ld fps=%.2f late=%ld mean_decode_us=%" PRIu64 " mean_wait_us=%" PRIu64
-           " mean_present_us=%" PRIu64 " underruns=%" PRIu64 " errors=%d last_checksum=%016" PRIx64
+           " mean_present_us=%" PRIu64 " mean_net_us=%" PRIu64 " underruns=%" PRIu64 " errors=%d last_checksum=%016" PRIx64
            " combined=%016" PRIx64 "\n", ht.shown, fps, ht.late, ht.decode_us_total / n, ht.wait_us_total / n,
-           ht.present_us_total / n, underruns, atomic_load(&ht.errors), ht.last_checksum, ht.combined);
+           ht.present_us_total / n, ht.net_us_total / n, underruns, atomic_load(&ht.errors), ht.last_checksum,
+           ht.combined);
     close(ht.screen_fd);
     if (ht.audio_fd >= 0)
         close(ht.audio_fd);

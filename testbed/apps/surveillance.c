@@ -9,13 +9,16 @@
  *   --frames frames to process (default 90)
  *   --fps    camera frame rate (default 30)
  * Output (stdout): one line per frame
- *   edge seq=S checksum=C frame=K capture_ns=T canny_us=U latency_us=L
+ *   edge seq=S checksum=C frame=K capture_ns=T canny_us=U latency_us=L net_us=N wait_us=W
  * (S is the camera's frame sequence number, C the dmx_checksum of the edge map, K the index of the frame in the
  * camera's recorded clip (S modulo the clip's length): runs that drop different frames, e.g. one reading a
- * camera on another device, compare frame by frame on K; L capture to present), then
+ * camera on another device, compare frame by frame on K; L capture to present, split into compute U, network N
+ * (the camera read and the screen write waiting on the network when those resources are on another device) and
+ * the rest W, queueing and vsync), then
  *   surveillance: frames=N fps=F mean_canny_us=U mean_latency_us=L dropped=D combined=C
  * Exit status 0, or 1 with a message naming the device or file that failed (and, when /dev/dmx/camera or
  * /dev/dmx/screen is bound to another device, which device: its own stderr names the clip). */
+#include "app_net.h"
 #include "app_queue.h"
 #include "app_time.h"
 #include "canny.h"
@@ -32,7 +35,7 @@
 #include <unistd.h>
 
 struct frame {
-    uint64_t seq, clip_index, capture_ns, canny_us;
+    uint64_t seq, clip_index, capture_ns, canny_us, net_ns;
     uint8_t *pixels, *edges;
 };
 
@@ -57,6 +60,7 @@ static void *camera_thread(void *arg)
         struct frame *f = app_queue_pop(&sv.free_frames);
         if (!f)
             break;
+        uint64_t stall_before = app_net_stall_ns();
         ssize_t got = read(sv.camera_fd, f->pixels, len);
         struct dmx_camera_info info;
         if (got != (ssize_t)len || ioctl(sv.camera_fd, DMX_CAMERA_GET_INFO, &info) < 0) {
@@ -68,6 +72,7 @@ static void *camera_thread(void *arg)
         f->seq = info.seq;
         f->clip_index = info.clip_frames ? info.seq % info.clip_frames : info.seq;
         f->capture_ns = info.timestamp_ns;
+        f->net_ns = app_net_stall_ns() - stall_before;
         if (!app_queue_push(&sv.captured, f))
             break;
     }
@@ -105,6 +110,7 @@ static void *ui_thread(void *arg)
     size_t len = (size_t)sv.width * sv.height;
     struct frame *f;
     while ((f = app_queue_pop(&sv.detected)) != NULL) {
+        uint64_t stall_before = app_net_stall_ns();
         if (write(sv.screen_fd, f->edges, len) != (ssize_t)len) {
             fprintf(stderr, "surveillance: /dev/dmx/screen: %s\n", strerror(errno));
             sv.failed = 1;
@@ -116,9 +122,12 @@ static void *ui_thread(void *arg)
         uint64_t present = ioctl(sv.screen_fd, DMX_SCREEN_GET_INFO, &info) == 0 ? info.last_present_ns : app_now_ns();
         uint64_t sum = dmx_checksum(f->edges, len);
         uint64_t latency_us = present > f->capture_ns ? (present - f->capture_ns) / 1000 : 0;
+        uint64_t net_us = (f->net_ns + app_net_stall_ns() - stall_before) / 1000;
+        uint64_t busy_us = f->canny_us + net_us;
+        uint64_t wait_us = latency_us > busy_us ? latency_us - busy_us : 0;
         printf("edge seq=%" PRIu64 " checksum=%016" PRIx64 " frame=%" PRIu64 " capture_ns=%" PRIu64
-               " canny_us=%" PRIu64 " latency_us=%" PRIu64 "\n", f->seq, sum, f->clip_index, f->capture_ns,
-               f->canny_us, latency_us);
+               " canny_us=%" PRIu64 " latency_us=%" PRIu64 " net_us=%" PRIu64 " wait_us=%" PRIu64 "\n", f->seq, sum,
+               f->clip_index, f->capture_ns, f->canny_us, latency_us, net_us, wait_us);
         if (sv.shown == 0)
             sv.first_present_ns = present;
         sv.last_present_ns = present;

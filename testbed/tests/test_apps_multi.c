@@ -200,6 +200,12 @@ static void test_home_theater(void)
     g_autofree char *c_rf = field(rf.out, "home-theater:", "combined"), *c_one = field(one.out, "home-theater:", "combined");
     g_assert_nonnull(c_rf);
     g_assert_cmpstr(c_rf, ==, c_one);
+    /* The per-frame network wait: real over the link (each frame crosses it), none on one device. */
+    g_autofree char *net_rf = field(rf.out, "home-theater:", "mean_net_us");
+    g_autofree char *net_one = field(one.out, "home-theater:", "mean_net_us");
+    g_assert_nonnull(net_rf);
+    g_assert_cmpuint(g_ascii_strtoull(net_rf, NULL, 10), >, 0);
+    g_assert_cmpstr(net_one, ==, "0");
     run_free(&rf);
     run_free(&one);
     rm_rf(dir);

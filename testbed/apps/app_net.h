@@ -1,0 +1,17 @@
+/* Network stall as the apps report it: the time the calling thread has waited on the network for I/O requests
+ * that libdmx forwarded to another device (emulated ns, cumulative; the remote resource's own time excluded).
+ * Zero on one device, or when every resource is local. */
+#ifndef DMX_APP_NET_H
+#define DMX_APP_NET_H
+
+#include "io_devices.h"
+
+#include <stdint.h>
+
+static inline uint64_t app_net_stall_ns(void)
+{
+    struct dmx_io_forward_counters c;
+    return dmx_io_get_thread_forward_counters(&c) == 0 ? c.stall_ns : 0;
+}
+
+#endif
