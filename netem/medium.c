@@ -336,7 +336,9 @@ static void deliver_to_tap(Medium *m, Link *l, Packet *p)
   } else {
     link_counters_drop(&l->counters, DROP_TAP, p->len);
     dst->tx_errors++;
-    if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
+    /* EIO: the receiver's interface is down (e.g. a device whose dmx0 is not up yet gets an IPv6 multicast from
+     * another): a drop, like a frame sent to a down NIC, not a reason to close its TAP (which deleted dmx0). */
+    if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS && errno != EIO)
       station_close(m, dst, g_strerror(errno));
   }
   packet_free(p);

@@ -1,6 +1,7 @@
 /* medium_main.c: dmx-medium's command line.
  *   dmx-medium --control SOCK [--pcap FILE] [--snaplen N] [--tdf F] [--seed N] [--default SPEC]
- *              [--mode wired|wifi] [--max-frame BYTES] [--uplink [--uplink-addr A]] [--final-stats FILE] */
+ *              [--mode wired|wifi] [--max-frame BYTES] [--spin-us N] [--coalesce-us N] [--no-realtime]
+ *              [--uplink [--uplink-addr A]] [--final-stats FILE] */
 #include "medium.h"
 #include "uplink.h"
 #include <errno.h>

@@ -12,6 +12,7 @@ typedef struct {
   guint64 seed;
   const char *out;         /* --out, or NULL for results/<scenario>/<timestamp>-<policy>-<pid>/ */
   gboolean no_medium;      /* devices get their TAP but no link (debugging) */
+  int migrate_random_ms;   /* > 0: DMX_MIGRATE_RANDOM_MS for every device (--migrate-random) */
   const DmxPaths *paths;
 } DmxRunOptions;
 

@@ -94,9 +94,10 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
         goto fail;
     }
     r->state = calloc(r->npages, 1);            /* DSM_READ == 0 */
+    r->pinned = calloc(r->npages, 1);
     r->version = calloc(r->npages, sizeof(uint32_t));
     r->dirty = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->version || !r->dirty)
+    if (!r->state || !r->pinned || !r->version || !r->dirty)
         goto fail;
     return 0;
 fail:;
@@ -121,6 +122,8 @@ void dsm_region_destroy(struct dsm_region *r)
     if (r->memfd > 0)
         close(r->memfd);
     free(r->state);
+    free(r->pinned);
+    r->pinned = NULL;
     free(r->version);
     free(r->dirty);
     r->base = r->sys = r->twins = NULL;
@@ -152,7 +155,9 @@ int dsm_region_install_handler(struct dsm_region *r)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = segv_handler;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+    /* SA_ONSTACK: threads running on a region stack (pthread_spawn.c) take faults on their private
+     * alternate stack, since the faulting page may be their own stack. Others have none: no change. */
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     active_region = r;
     return sigaction(SIGSEGV, &sa, &previous_segv);
@@ -236,13 +241,87 @@ static void remove_dirty(struct dsm_region *r, uint32_t p)
 int dsm_region_flush(struct dsm_region *r)
 {
     int rc = 0;
+    uint32_t keep = 0;
     pthread_mutex_lock(&r->lock);
-    for (uint32_t i = 0; i < r->ndirty; i++)
-        if (r->state[r->dirty[i]] == DSM_WRITE && flush_page(r, r->dirty[i]) != 0)
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        uint32_t p = r->dirty[i];
+        if (r->state[p] != DSM_WRITE)
+            continue;
+        if (r->pinned[p])
+            r->dirty[keep++] = p;
+        else if (flush_page(r, p) != 0)
             rc = -1;
-    r->ndirty = 0;
+    }
+    r->ndirty = keep;
     pthread_mutex_unlock(&r->lock);
     return rc;
+}
+
+static bool app_range(const struct dsm_region *r, uintptr_t lo, uintptr_t hi, uint32_t *p0, uint32_t *p1)
+{
+    uintptr_t b = (uintptr_t)r->base;
+    if (!r->base || lo % DSM_PAGE_SIZE || hi % DSM_PAGE_SIZE || lo > hi || lo < b || hi - b > r->size)
+        return false;
+    *p0 = (uint32_t)((lo - b) / DSM_PAGE_SIZE);
+    *p1 = (uint32_t)((hi - b) / DSM_PAGE_SIZE);
+    return !(r->alias && *p1 > r->alias_first && *p0 < r->alias_first + r->alias_count);
+}
+
+int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo)
+{
+    uint32_t p0, p1, e0, e1;
+    if (eager_lo < lo)
+        eager_lo = lo;
+    if (!app_range(r, lo, hi, &p0, &p1) || !app_range(r, eager_lo, hi, &e0, &e1))
+        return -1;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t p = p0; p < p1; p++)
+        r->pinned[p] = 1;
+    uint64_t t0 = dmx_now_ns();
+    bool fetched = false;
+    for (uint32_t p = e0; p < p1;) {            /* ask for every stale page, in runs */
+        if (r->state[p] != DSM_INVALID) {
+            p++;
+            continue;
+        }
+        uint32_t q = p;
+        while (q < p1 && q - p < WIRE_PREFETCH_MAX && r->state[q] == DSM_INVALID)
+            r->state[q++] = DSM_FETCHING;
+        r->stats.read_faults += q - p;
+        fetched = true;
+        pthread_mutex_unlock(&r->lock);
+        if (r->transport.request(r->transport.ctx, p, q - p) != 0) {
+            wire_log("dsm: lost the link to the master while fetching stack pages %u..%u", p, q - 1);
+            abort();
+        }
+        pthread_mutex_lock(&r->lock);
+        p = q;
+    }
+    for (uint32_t p = e0; p < p1; p++)
+        while (r->state[p] == DSM_FETCHING)
+            pthread_cond_wait(&r->arrived, &r->lock);
+    if (fetched)
+        r->stats.fetch_stall_ns += dmx_now_ns() - t0;
+    for (uint32_t p = e0; p < p1; p++)
+        if (r->state[p] == DSM_READ) {
+            memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
+            r->dirty[r->ndirty++] = p;
+            r->state[p] = DSM_WRITE;
+            protect(r, p, PROT_READ | PROT_WRITE);
+        }
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
+void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t p = p0; p < p1; p++)
+        r->pinned[p] = 0;
+    pthread_mutex_unlock(&r->lock);
 }
 
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)

@@ -58,6 +58,7 @@ struct dsm_region {
     uint8_t *alias;                 /* optional second app window (the executable's globals, see below) */
     uint32_t alias_first, alias_count;
     uint8_t *state;
+    uint8_t *pinned;                /* 1: a migratable thread's stack page running here: flushes skip it */
     uint32_t *version;
     uint32_t *dirty, ndirty;
     bool prefetch;
@@ -88,7 +89,18 @@ void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version
 void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *diff, uint32_t len, bool prefetched);
 /* Write notices from a grant: flush our own changes to those pages, then invalidate them. */
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
-/* Diff every dirty page against its twin and push the diffs home. 0 or -1. */
+/* Diff every dirty page against its twin and push the diffs home. 0 or -1. Pinned pages are skipped: they
+ * stay WRITE (and dirty) until unpinned. */
 int dsm_region_flush(struct dsm_region *r);
+
+/* Stacks of migratable threads (pthread_spawn.c). A thread's stack lives in the region; on the device that
+ * runs it, its pages are "pinned": once written they stay WRITE (read-write, twinned, dirty) across every
+ * release, so the kernel can write into them (no EFAULT) and they do not fault again after each unlock.
+ * pin marks [lo, hi) pinned and makes [eager_lo, hi) WRITE now, fetching the INVALID ones first in batched
+ * requests (the live part of a migrated stack, before the thread resumes). unpin: the pages go back to the
+ * ordinary rules, so the next flush pushes their diffs home. Both take page-aligned app addresses.
+ * Returns 0, or -1 (bad range or link lost). */
+int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo);
+void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
 #endif

@@ -207,14 +207,17 @@ static void shared_free(void *p)
 
 __attribute__((noinline)) void *malloc(size_t n)
 {
-    if (app_caller(__builtin_return_address(0)))
+    if (app_caller(__builtin_return_address(0))) {
+        dmx_safe_point();
         return shared_alloc(n, HDR, false);
+    }
     return __libc_malloc(n);
 }
 
 __attribute__((noinline)) void *calloc(size_t n, size_t size)
 {
     if (app_caller(__builtin_return_address(0))) {
+        dmx_safe_point();
         if (size && n > SIZE_MAX / size) {
             errno = ENOMEM;
             return NULL;
@@ -224,8 +227,10 @@ __attribute__((noinline)) void *calloc(size_t n, size_t size)
     return __libc_calloc(n, size);
 }
 
-void free(void *p)
+__attribute__((noinline)) void free(void *p)
 {
+    if (app_caller(__builtin_return_address(0)))
+        dmx_safe_point();
     if (!p)
         return;
     if (mine(p))
@@ -301,4 +306,16 @@ size_t malloc_usable_size(void *p)
     if (!real)
         real = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     return real ? real(p) : 0;
+}
+
+/* For libdmx itself (pthread_spawn.c: thread stacks): a block of the shared heap whatever the caller. */
+void *dmx_heap_alloc_shared(size_t n, size_t align)
+{
+    return dmx_takeover.active ? shared_alloc(n, align, false) : NULL;
+}
+
+void dmx_heap_free_shared(void *p)
+{
+    if (p && mine(p))
+        shared_free(p);
 }

@@ -1,20 +1,33 @@
-/* Starting app threads on other devices: the interim placement until thread migration exists (see
- * thread_takeover.h and dsm_api.h: DMX_PLACE, dmx_thread_hint).
+/* App threads on a multi-device run: where they start (DMX_PLACE, dmx_thread_hint) and how they move
+ * (thread migration, DynaMix 4.2.3; see thread_takeover.h and dsm_api.h).
  *
  * pthread_create of an app start routine (its address is in the app's text) picks a device: the calling
  * thread's dmx_thread_hint() if set, else, on the device that runs main(), DMX_PLACE for the n-th such
- * pthread_create of the process, else this device. A local placement is a plain pthread_create. A remote one
- * writes a slot of the spawn table (control block, under DMX_LOCK_CONTROL): {POSTED, device, fn, arg}, and
- * returns a handle that is not a libc pthread_t (SPAWN_TAG | slot). That device's spawn server polls the table
- * (backoff 2 ms .. 50 ms), marks the slot RUNNING and runs fn(arg) on a local thread: fn is valid because every
- * device runs the same -no-pie binary, and arg is valid if it points into the shared heap or globals (not
- * into the creator's stack). At the end it stores the result and marks the slot DONE (or FREE when detached);
- * the release of the control lock publishes everything the thread wrote. pthread_join polls for DONE. */
+ * pthread_create of the process, else this device. It takes a stack for the thread from the shared heap
+ * (DMX_STACK_SIZE) and a slot of the spawn table (control block, under DMX_LOCK_CONTROL): {device, fn, arg,
+ * stack}, RUNNING when the thread starts here (a carrier is started at once), POSTED for another device. It
+ * returns a handle that is not a libc pthread_t (SPAWN_TAG | slot). Every device runs a spawn server that
+ * polls the table (backoff 2 ms .. 50 ms, 4 ms with DMX_MIGRATE_RANDOM_MS) for slots POSTED or MIGRATING to it,
+ * marks them RUNNING and starts a carrier for each (below): fn is valid because every device runs the same
+ * -no-pie binary, and arg is valid if it points into the shared heap or globals. At the end the carrier
+ * stores the result and marks the slot DONE (or FREE when detached); the release of the control lock
+ * publishes everything the thread wrote. pthread_join polls for DONE, wherever the thread ended.
+ * DMX_SHARED_STACKS=0 restores the behaviour from before migration (local threads are plain libc threads,
+ * remote ones run on their carrier's stack, nothing moves). */
 #include "dsm_api.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
+#include "dmx.h"
+#include "dsm_diff.h"
+#include "dsm_region.h"
+#include "sync_thread.h"
+
 #include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <ucontext.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +38,7 @@
 #define SPAWN_TAG_MASK 0xFFFF000000000000ull
 #define NAP_FIRST_NS   2000000ull
 #define NAP_MAX_NS     50000000ull
+#define NAP_MAX_MIGRATING_NS 4000000ull   /* with DMX_MIGRATE_RANDOM_MS: answer migrations quickly */
 
 #define REAL(fn) \
     static __typeof__(fn) *real_##fn; \
@@ -67,12 +81,14 @@ static uint32_t place_from_env(uint32_t n)
     return 0;
 }
 
-static uint32_t choose_device(void *(*fn)(void *))
+static uint32_t choose_device(void *(*fn)(void *), bool *app)
 {
     struct dmx_takeover *t = &dmx_takeover;
     const char *f = (const char *)(uintptr_t)fn;
+    *app = false;
     if (!t->active || !__dmx_text_end || !etext || f < __dmx_text_end || f >= etext)
         return 0;               /* libdmx's own threads stay home */
+    *app = true;
     uint32_t d = (uint32_t)hint;
     hint = 0;
     if (!d && t->runs_main)
@@ -80,12 +96,304 @@ static uint32_t choose_device(void *(*fn)(void *))
     return d && d <= t->ndev && d != t->self ? d : 0;
 }
 
+/* ---- migratable threads (DynaMix 4.2.3) ----
+ *
+ * On an active run every app thread is a *guest context* carried by a host thread (a "carrier"): the carrier is
+ * a plain libc thread with a private stack, TLS and a private sigaltstack; the app's start routine runs on a
+ * stack taken from the shared heap (same address on every device) through makecontext/swapcontext. (Not
+ * pthread_attr_setstack: glibc would put the carrier's TCB and static TLS at the top of that stack, in shared
+ * memory that would then follow the thread, and a carrier's TLS must stay on its own device.) On the device
+ * that runs it, the stack's pages are pinned (dsm_region_pin): writable, twinned, skipped by flushes.
+ *
+ * Safe points are the app's calls into libdmx (dmx_safe_point) while it holds no mutex (a global lock is held
+ * by a device, not a thread). Migrating out: the guest saves its context with swapcontext into a ucontext_t on
+ * its own (shared) stack and switches to its carrier's home context; the carrier unpins the stack, flushes
+ * every diff home (release semantics: heap, globals and the stack pages it wrote), posts {MIGRATING, dest, ctx}
+ * in its spawn slot under DMX_LOCK_CONTROL and exits. The destination's spawn server starts a new carrier,
+ * which acquires DMX_LOCK_CONTROL (the grant's write notices invalidate the stale pages), pins the stack and
+ * fetches its live part [saved sp - 16 KiB, top) in batched requests, logs, and swapcontexts into the saved
+ * context: the thread returns from its safe point on the new device, with the new carrier's TLS. What moves:
+ * registers (x19-x30, sp, pc, d8-d15, fpsr/fpcr, the signal mask: glibc's aarch64 ucontext), the stack
+ * (through the DSM), heap and globals (LRC). The start routine's end and pthread_exit switch back to the
+ * carrier of the moment, which stores the result in the slot: pthread_join on the original handle works
+ * wherever the thread ended. TLS addresses are never cached across the switch in libdmx (current()). */
+static void finish_slot(void *ret);
+
+#define MIG_EAGER_BELOW  (16u << 10)        /* pre-copied below the saved sp */
+#define MIG_START_EAGER  (64u << 10)        /* made writable at a fresh start */
+#define ALTSTACK_SIZE    (64u << 10)
+#define DEFAULT_STACK    (2u << 20)
+
+enum { GUEST_RUNNING = 0, GUEST_MIGRATE, GUEST_DONE };
+
+struct carrier {
+    int slot;
+    uintptr_t stack_lo, stack_hi;
+    void *(*fn)(void *);
+    void *arg;
+    ucontext_t home, start;
+    int reason;                 /* GUEST_* : why the guest switched back */
+    uint32_t dest;
+    ucontext_t *saved;          /* GUEST_MIGRATE: the guest's context, on its stack */
+    uint64_t t_request;
+    void *ret;
+    int held;                   /* app mutexes held */
+    uint64_t next_random;       /* DMX_MIGRATE_RANDOM_MS: the next migration is due (emulated ns) */
+    uint64_t rng;
+};
+
+static __thread struct carrier *cur_carrier;
+static uint64_t random_ns;      /* DMX_MIGRATE_RANDOM_MS in ns, 0 = off */
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static size_t stack_size = DEFAULT_STACK;
+static bool shared_stacks = true;   /* DMX_SHARED_STACKS=0: threads as before migration (never move) */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void read_env(void)
+{
+    const char *v = getenv("DMX_MIGRATE_RANDOM_MS");
+    if (v && *v && atol(v) > 0)
+        random_ns = (uint64_t)atol(v) * 1000000ull;
+    v = getenv("DMX_SHARED_STACKS");
+    if (v && strcmp(v, "0") == 0)
+        shared_stacks = false;
+    v = getenv("DMX_STACK_SIZE");
+    if (v && *v && atol(v) >= (long)(64u << 10))
+        stack_size = ((size_t)atol(v) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE;
+}
+
+/* The calling host thread's carrier: never inlined, so a function that spans a migration reads the TLS of the
+ * thread it runs on now, not a thread pointer cached from before the switch. */
+static __attribute__((noinline)) struct carrier *current(void)
+{
+    struct carrier *c;
+    __asm__ volatile("" ::: "memory");
+    c = cur_carrier;
+    return c;
+}
+
+static __attribute__((noinline)) void set_current(struct carrier *c)
+{
+    cur_carrier = c;
+}
+
+void dmx_held_locks(int delta)
+{
+    struct carrier *c = current();
+    if (c) {
+        c->held += delta;
+        if (c->held < 0)
+            c->held = 0;
+    }
+}
+
+/* In the guest: save the context on this (shared) stack and leave for dest. Returns on dest. */
+static __attribute__((noinline)) void migrate_out(uint32_t dest)
+{
+    ucontext_t uc;
+    memset(&uc, 0, sizeof(uc));         /* touch it: the kernel writes the signal mask into it */
+    struct carrier *c = current();
+    c->reason = GUEST_MIGRATE;
+    c->dest = dest;
+    c->saved = &uc;
+    c->t_request = dmx_now_ns();
+    swapcontext(&uc, &c->home);
+    __asm__ volatile("" ::: "memory");  /* here on the destination's carrier */
+}
+
+static uint32_t random_other(struct carrier *c)
+{
+    c->rng ^= c->rng << 13;
+    c->rng ^= c->rng >> 7;
+    c->rng ^= c->rng << 17;
+    uint32_t d = (uint32_t)(c->rng % (dmx_takeover.ndev - 1)) + 1;   /* 1 .. ndev-1 */
+    return d >= dmx_takeover.self ? d + 1 : d;
+}
+
+void dmx_safe_point(void)
+{
+    struct carrier *c = current();
+    if (!c || c->held || !random_ns)
+        return;
+    uint64_t now = dmx_now_ns();
+    if (now < c->next_random)
+        return;
+    migrate_out(random_other(c));
+}
+
+int dmx_migrate_self(int device)
+{
+    struct carrier *c = current();
+    if (!c || device < 1 || (uint32_t)device > dmx_takeover.ndev) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (c->held) {
+        errno = EBUSY;
+        return -1;
+    }
+    if ((uint32_t)device != dmx_takeover.self)
+        migrate_out((uint32_t)device);
+    return 0;
+}
+
+/* The guest's end: hand the result to the carrier it runs on now. */
+static __attribute__((noreturn, noinline)) void guest_finish(void *ret)
+{
+    struct carrier *c = current();
+    c->ret = ret;
+    c->reason = GUEST_DONE;
+    setcontext(&c->home);
+    abort();
+}
+
+static void guest_entry(void)
+{
+    struct carrier *c = current();
+    guest_finish(c->fn(c->arg));
+}
+
+static void log_migration(uint32_t slot, uint32_t from, uint32_t to, uint64_t t_request, uint64_t t_done,
+                          uint64_t diff_bytes, uint64_t page_bytes, uint32_t n)
+{
+    fprintf(stderr, "dmx: migrated thread %u (#%u) from device %u to %u: downtime %.3f ms, %llu diff bytes, "
+                    "%llu stack bytes fetched\n", slot, n, from, to, (t_done - t_request) / 1e6,
+            (unsigned long long)diff_bytes, (unsigned long long)page_bytes);
+    const char *run_dir = getenv("DMX_RUN_DIR");
+    if (!run_dir || !*run_dir)
+        return;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/devices", run_dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/devices/%s", run_dir, dmx_device_name());
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/devices/%s/migrations.csv", run_dir, dmx_device_name());
+    pthread_mutex_lock(&log_lock);
+    struct stat st;
+    bool fresh = stat(path, &st) != 0 || st.st_size == 0;
+    FILE *f = fopen(path, "a");
+    if (f) {
+        if (fresh)
+            fprintf(f, "thread,from,to,t_request_ns,t_done_ns,downtime_ns,diff_bytes,page_bytes,bytes_moved\n");
+        fprintf(f, "%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu\n", slot, from, to, (unsigned long long)t_request,
+                (unsigned long long)t_done, (unsigned long long)(t_done - t_request), (unsigned long long)diff_bytes,
+                (unsigned long long)page_bytes, (unsigned long long)(diff_bytes + page_bytes));
+        fclose(f);
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* A carrier: starts the guest of its slot (fresh) or resumes it (MIGRATING was posted for this device). */
+static void *carrier_main(void *arg)
+{
+    volatile struct dmx_control *ctl = dmx_takeover.ctl;
+    struct dsm_region *r = dmx_dsm_region();
+    struct carrier *c = calloc(1, sizeof(*c));
+    stack_t alt = { .ss_sp = malloc(ALTSTACK_SIZE), .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
+    if (!c || !alt.ss_sp || sigaltstack(&alt, NULL) != 0) {
+        wire_log("migrate: cannot set up a carrier");
+        abort();
+    }
+    c->slot = (int)(uintptr_t)arg;
+    uint64_t pages0 = r->stats.page_bytes_received + r->stats.diff_bytes_received;
+    dmx_glock(DMX_LOCK_CONTROL);         /* acquire: what the poster (or the last device) wrote is visible */
+    volatile struct spawn_slot *s = &ctl->slot[c->slot];
+    c->fn = (void *(*)(void *))(uintptr_t)s->fn;
+    c->arg = (void *)(uintptr_t)s->arg;
+    c->stack_lo = (uintptr_t)s->stack_lo;
+    c->stack_hi = (uintptr_t)s->stack_hi;
+    ucontext_t *saved = (ucontext_t *)(uintptr_t)s->ctx;
+    uint64_t t_request = s->t_request, diff_bytes = s->diff_bytes;
+    uint32_t src = s->src, n = s->migrations;
+    s->ctx = 0;
+    dmx_gunlock(DMX_LOCK_CONTROL);
+    if (!c->stack_lo) {                 /* no shared stack: run it right here, it never moves */
+        running_slot = c->slot;
+        void *ret = c->fn(c->arg);
+        if (running_slot >= 0)
+            finish_slot(ret);
+        goto out;
+    }
+    c->rng = dmx_now_ns() ^ ((uint64_t)c->slot << 32) ^ dmx_takeover.self ^ 0x9E3779B97F4A7C15ull;
+    if (saved) {
+        uintptr_t eager = ((uintptr_t)saved & ~(uintptr_t)(DSM_PAGE_SIZE - 1)) - MIG_EAGER_BELOW;
+        if (dsm_region_pin(r, c->stack_lo, c->stack_hi, eager) != 0)
+            abort();
+        uint64_t t_done = dmx_now_ns();
+        uint64_t fetched = r->stats.page_bytes_received + r->stats.diff_bytes_received - pages0;
+        log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n);
+        c->next_random = t_done + random_ns;
+        set_current(c);
+        swapcontext(&c->home, saved);
+    } else {
+        if (dsm_region_pin(r, c->stack_lo, c->stack_hi, c->stack_hi - MIG_START_EAGER) != 0)
+            abort();
+        c->next_random = dmx_now_ns() + random_ns;
+        getcontext(&c->start);
+        c->start.uc_stack.ss_sp = (void *)c->stack_lo;
+        c->start.uc_stack.ss_size = c->stack_hi - c->stack_lo;
+        c->start.uc_link = NULL;
+        makecontext(&c->start, guest_entry, 0);
+        set_current(c);
+        swapcontext(&c->home, &c->start);
+    }
+    set_current(NULL);                  /* back on the carrier's own stack */
+    dsm_region_unpin(r, c->stack_lo, c->stack_hi);
+    if (c->reason == GUEST_MIGRATE) {
+        uint64_t pushed0 = r->stats.diff_bytes_pushed;
+        if (dsm_region_flush(r) != 0) { /* release: everything the thread wrote, its stack included */
+            wire_log("migrate: lost the link to the master");
+            abort();
+        }
+        uint64_t pushed = r->stats.diff_bytes_pushed - pushed0;
+        dmx_glock(DMX_LOCK_CONTROL);
+        s->ctx = (uint64_t)(uintptr_t)c->saved;
+        s->t_request = c->t_request;
+        s->diff_bytes = pushed;
+        s->src = dmx_takeover.self;
+        s->migrations++;
+        s->device = c->dest;
+        s->state = SPAWN_MIGRATING;
+        dmx_gunlock(DMX_LOCK_CONTROL);
+    } else {
+        running_slot = c->slot;
+        finish_slot(c->ret);
+    }
+out:
+    alt.ss_flags = SS_DISABLE;
+    sigaltstack(&alt, NULL);
+    free(alt.ss_sp);
+    free(c);
+    return NULL;
+}
+
+static int start_carrier(uint32_t slot)
+{
+    REAL(pthread_create);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = real_pthread_create(&th, &attr, carrier_main, (void *)(uintptr_t)slot);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
     REAL(pthread_create);
-    uint32_t dev = choose_device(fn);
-    if (!dev)
+    pthread_once(&env_once, read_env);
+    bool app = false;
+    uint32_t dev = choose_device(fn, &app);
+    if (!app)
         return real_pthread_create(thread, attr, fn, arg);
+    if (!shared_stacks && !dev)
+        return real_pthread_create(thread, attr, fn, arg);
+    if (!dev)
+        dev = dmx_takeover.self;
+    void *stack = shared_stacks ? dmx_heap_alloc_shared(stack_size, DSM_PAGE_SIZE) : NULL;
+    if (shared_stacks && !stack)
+        return EAGAIN;
     volatile struct dmx_control *c = dmx_takeover.ctl;
     int detached = 0;
     if (attr)
@@ -101,11 +409,23 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].ret = 0;
         c->slot[i].detached = detached == PTHREAD_CREATE_DETACHED;
         c->slot[i].from = dmx_takeover.self;
-        c->slot[i].state = SPAWN_POSTED;
+        c->slot[i].stack_lo = (uint64_t)(uintptr_t)stack;
+        c->slot[i].stack_hi = stack ? (uint64_t)(uintptr_t)stack + stack_size : 0;
+        c->slot[i].ctx = 0;
+        c->slot[i].t_request = c->slot[i].diff_bytes = 0;
+        c->slot[i].src = dmx_takeover.self;
+        c->slot[i].migrations = 0;
+        c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
     dmx_gunlock(DMX_LOCK_CONTROL);
-    if (i == DMX_SPAWN_SLOTS)
+    if (i == DMX_SPAWN_SLOTS) {
+        dmx_heap_free_shared(stack);
         return EAGAIN;
+    }
+    if (dev == dmx_takeover.self && start_carrier(i) != 0) {
+        wire_log("spawn: cannot start the thread of slot %u", i);
+        abort();
+    }
     *thread = (pthread_t)(SPAWN_TAG | i);
     return 0;
 }
@@ -122,14 +442,18 @@ int pthread_join(pthread_t th, void **ret)
     for (uint64_t nap = NAP_FIRST_NS / 2;; nap = nap < NAP_MAX_NS ? nap * 2 : NAP_MAX_NS) {
         dmx_glock(DMX_LOCK_CONTROL);
         uint32_t state = c->slot[i].state;
+        void *stack = NULL;
         if (state == SPAWN_DONE) {
             if (ret)
                 *ret = (void *)(uintptr_t)c->slot[i].ret;
+            stack = (void *)(uintptr_t)c->slot[i].stack_lo;
             c->slot[i].state = SPAWN_FREE;
         }
         dmx_gunlock(DMX_LOCK_CONTROL);
-        if (state == SPAWN_DONE)
+        if (state == SPAWN_DONE) {
+            dmx_heap_free_shared(stack);    /* ours if this device made it, else leaked (heap_dsm.c) */
             return 0;
+        }
         if (state == SPAWN_FREE)
             return ESRCH;
         dmx_nap(nap);
@@ -169,23 +493,12 @@ static void finish_slot(void *ret)
 void pthread_exit(void *ret)
 {
     REAL(pthread_exit);
+    if (current())
+        guest_finish(ret);      /* no cleanup handlers or TSD destructors for a guest */
     if (running_slot >= 0)
         finish_slot(ret);
     real_pthread_exit(ret);
     __builtin_unreachable();
-}
-
-static void *run_slot(void *arg)
-{
-    volatile struct dmx_control *c = dmx_takeover.ctl;
-    running_slot = (int)(uintptr_t)arg;
-    dmx_glock(DMX_LOCK_CONTROL);         /* acquire: everything the poster wrote before posting is visible */
-    void *(*fn)(void *) = (void *(*)(void *))(uintptr_t)c->slot[running_slot].fn;
-    void *fn_arg = (void *)(uintptr_t)c->slot[running_slot].arg;
-    dmx_gunlock(DMX_LOCK_CONTROL);
-    void *ret = fn(fn_arg);
-    finish_slot(ret);
-    return NULL;
 }
 
 static void *server_main(void *unused)
@@ -202,7 +515,7 @@ static void *server_main(void *unused)
         dmx_glock(DMX_LOCK_CONTROL);
         bool shutdown = c->shutdown != 0;
         for (uint32_t i = 0; i < DMX_SPAWN_SLOTS && !shutdown; i++)
-            if (c->slot[i].state == SPAWN_POSTED && c->slot[i].device == self) {
+            if ((c->slot[i].state == SPAWN_POSTED || c->slot[i].state == SPAWN_MIGRATING) && c->slot[i].device == self) {
                 c->slot[i].state = SPAWN_RUNNING;
                 start[n++] = i;
             }
@@ -211,22 +524,25 @@ static void *server_main(void *unused)
             break;
         for (uint32_t k = 0; k < n; k++) {
             pthread_t th;
-            if (real_pthread_create(&th, &attr, run_slot, (void *)(uintptr_t)start[k]) != 0) {
+            if (real_pthread_create(&th, &attr, carrier_main, (void *)(uintptr_t)start[k]) != 0) {
                 wire_log("spawn: cannot start the thread of slot %u", start[k]);
                 abort();
             }
         }
-        nap = n ? NAP_FIRST_NS : nap < NAP_MAX_NS ? nap * 2 : NAP_MAX_NS;
+        uint64_t cap = random_ns ? NAP_MAX_MIGRATING_NS : NAP_MAX_NS;
+        nap = n ? NAP_FIRST_NS : nap < cap ? nap * 2 : cap;
         dmx_nap(nap);
     }
     pthread_attr_destroy(&attr);
-    dmx_dsm_stop();             /* hand back cached locks with their diffs, then leave quietly */
+    if (!dmx_takeover.runs_main)
+        dmx_dsm_stop();         /* hand back cached locks with their diffs, then leave quietly */
     return NULL;
 }
 
 int dmx_spawn_server_start(void)
 {
     REAL(pthread_create);
+    pthread_once(&env_once, read_env);
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -48,6 +48,17 @@ _Static_assert(sizeof(struct shared_barrier) <= sizeof(pthread_barrier_t), "barr
 
 static uint64_t gid(const void *p) { return (uint64_t)(uintptr_t)p; }
 
+extern char __dmx_text_end[] __attribute__((weak));
+extern char etext[] __attribute__((weak));
+
+/* Did the app's own code call us (ra: our return address)? Only those calls count the mutexes a thread
+ * holds and are migration safe points (pthread_spawn.c); libdmx's own calls (cond wait's re-lock) are not. */
+static bool app_call(const void *ra)
+{
+    return dmx_takeover.active && __dmx_text_end && etext && (const char *)ra >= __dmx_text_end &&
+           (const char *)ra < etext;
+}
+
 static struct wake *wake_of(const void *p)
 {
     return &wakes[((uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull >> 58];
@@ -98,39 +109,68 @@ static void wait_local(const void *p, uint64_t *g, uint64_t nap_ns, const struct
 
 /* ---- mutexes ---- */
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+__attribute__((noinline)) int pthread_mutex_lock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_lock);
+    bool app = app_call(__builtin_return_address(0));
+    if (app)
+        dmx_safe_point();
+    int rc = 0;
     if (!dmx_is_shared(m))
-        return real_pthread_mutex_lock(m);
-    dmx_glock(gid(m));
-    return 0;
+        rc = real_pthread_mutex_lock(m);
+    else
+        dmx_glock(gid(m));
+    if (app && rc == 0)
+        dmx_held_locks(1);
+    return rc;
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+__attribute__((noinline)) int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_unlock);
+    bool app = app_call(__builtin_return_address(0));
+    int rc;
     if (!dmx_is_shared(m))
-        return real_pthread_mutex_unlock(m);
-    return sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
+        rc = real_pthread_mutex_unlock(m);
+    else
+        rc = sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
+    if (app && rc == 0) {
+        dmx_held_locks(-1);
+        dmx_safe_point();
+    }
+    return rc;
 }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
+__attribute__((noinline)) int pthread_mutex_trylock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_trylock);
-    if (!dmx_is_shared(m))
-        return real_pthread_mutex_trylock(m);
-    int rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
-    return rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
+    bool app = app_call(__builtin_return_address(0));
+    if (app)
+        dmx_safe_point();
+    int rc;
+    if (!dmx_is_shared(m)) {
+        rc = real_pthread_mutex_trylock(m);
+    } else {
+        rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
+        rc = rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
+    }
+    if (app && rc == 0)
+        dmx_held_locks(1);
+    return rc;
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+__attribute__((noinline)) int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
     REAL(pthread_mutex_timedlock);
+    bool app = app_call(__builtin_return_address(0));
+    int rc = 0;
     if (!dmx_is_shared(m))
-        return real_pthread_mutex_timedlock(m, abstime);
-    dmx_glock(gid(m));          /* no timeout on a global lock yet */
-    return 0;
+        rc = real_pthread_mutex_timedlock(m, abstime);
+    else
+        dmx_glock(gid(m));      /* no timeout on a global lock yet */
+    if (app && rc == 0)
+        dmx_held_locks(1);
+    return rc;
 }
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
@@ -263,9 +303,11 @@ int pthread_barrier_destroy(pthread_barrier_t *b)
     return 0;
 }
 
-int pthread_barrier_wait(pthread_barrier_t *b)
+__attribute__((noinline)) int pthread_barrier_wait(pthread_barrier_t *b)
 {
     REAL(pthread_barrier_wait);
+    if (app_call(__builtin_return_address(0)))
+        dmx_safe_point();
     if (!dmx_is_shared(b))
         return real_pthread_barrier_wait(b);
     volatile struct shared_barrier *sb = (volatile struct shared_barrier *)b;

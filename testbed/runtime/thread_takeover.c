@@ -8,8 +8,9 @@
  *     workers to leave, so nothing they wrote is lost and none of them sees the master vanish.
  *   worker: takes DMX_LOCK_CONTROL until the ready mark is visible (the grant's write notices invalidate
  *     the globals' pages), maps those pages over its own .data/.bss (they fetch on first use), registers
- *     as joined and starts the spawn server (pthread_spawn.c), which runs the threads posted for it and
- *     leaves at shutdown. Then worker_role.c takes over the main thread as before. */
+ *     as joined. Then worker_role.c takes over the main thread as before.
+ *   both: start the spawn server (pthread_spawn.c), which runs the threads posted or migrating to this device
+ *     and leaves at shutdown (a worker's also leaves the run). */
 #include "thread_takeover.h"
 #include "dmx.h"
 #include "dsm_api.h"
@@ -153,9 +154,11 @@ __attribute__((constructor(150))) static void takeover_start(void)
     dmx_heap_setup((uintptr_t)r->base + DMX_CTL_PAGES * DSM_PAGE_SIZE, (uintptr_t)r->base + (uintptr_t)first * DSM_PAGE_SIZE,
                    t->self, t->ndev);
     t->active = true;
-    if (t->runs_main) {
+    if (t->runs_main)
         atexit(master_at_exit);
-    } else if (dmx_spawn_server_start() != 0) {
+    /* Every device runs a spawn server: threads started elsewhere, and threads migrating here (even to the
+     * master's device). */
+    if (dmx_spawn_server_start() != 0) {
         wire_log("takeover: cannot start the spawn server");
         abort();
     }

@@ -5,8 +5,10 @@
  * the DSM region (DSM_DEFAULT_BASE, DMX_DSM_SIZE) is laid out as
  *
  *   pages [0, CTL_PAGES)            the control block (struct dmx_control): start-up handshake, shutdown,
- *                                   and the spawn table that starts threads on other devices
- *   pages [CTL_PAGES, glob_first)   the heap: one arena per device (heap_dsm.c)
+ *                                   and the spawn table that starts threads on other devices and moves
+ *                                   them between devices (pthread_spawn.c)
+ *   pages [CTL_PAGES, glob_first)   the heap: one arena per device (heap_dsm.c); app threads' stacks
+ *                                   are blocks of it (pinned where the thread runs, dsm_region_pin)
  *   pages [glob_first, npages)      the executable's .data/.bss, shown to the app at their link address
  *                                   (dsm_region_alias); the master's values are published at start
  *
@@ -26,12 +28,17 @@
 #define DMX_SPAWN_SLOTS    128u
 #define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
 
-enum spawn_state { SPAWN_FREE = 0, SPAWN_POSTED, SPAWN_RUNNING, SPAWN_DONE };
+enum spawn_state { SPAWN_FREE = 0, SPAWN_POSTED, SPAWN_RUNNING, SPAWN_DONE, SPAWN_MIGRATING };
 
 struct spawn_slot {             /* one thread started on another device; guarded by DMX_LOCK_CONTROL */
     uint32_t state, device;     /* enum spawn_state; the device that runs it */
     uint64_t fn, arg, ret;      /* start routine, its argument, its result (all valid on every device) */
     uint32_t detached, from;    /* detached: nobody joins, the slot frees itself; from: the poster */
+    /* Migration (pthread_spawn.c). stack: the thread's stack in the shared heap, [stack_lo, stack_hi). When
+     * MIGRATING (to .device): ctx is its saved ucontext_t (on its own stack), src the device it left, t_request
+     * when it asked (emulated CLOCK_MONOTONIC ns), diff_bytes what the source pushed home on its way out. */
+    uint64_t stack_lo, stack_hi, ctx, t_request, diff_bytes;
+    uint32_t src, migrations;
 };
 
 struct dmx_control {
@@ -74,6 +81,14 @@ void dmx_nap(uint64_t ns);
 void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev);
 /* pthread_spawn.c: the loop that runs threads posted for this device (on a libdmx thread). */
 int dmx_spawn_server_start(void);
+
+/* heap_dsm.c, for libdmx: a block of the shared heap (NULL when inactive or full), and its release. */
+void *dmx_heap_alloc_shared(size_t n, size_t align);
+void dmx_heap_free_shared(void *p);
+/* pthread_spawn.c: a migration safe point (the app called an interposer with no lock of its held: migrate
+ * the calling thread if that was asked for), and the count of app mutexes the calling thread holds. */
+void dmx_safe_point(void);
+void dmx_held_locks(int delta);
 
 /* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
 struct sync_table *dmx_dsm_lock_table(void);

@@ -30,6 +30,18 @@ int dmx_unlock(uint64_t lock);
  * routine's argument must point into the heap or the globals. On one device both do nothing. */
 void dmx_thread_hint(int device);
 
+/* Thread migration (DynaMix section 4.2.3). On a multi-device run every thread the app creates runs on a stack
+ * in the shared region (DMX_STACK_SIZE bytes, default 2 MiB; an attr's own stack or stack size is ignored), so
+ * it can move between devices at a safe point: a call of the app into libdmx (pthread_mutex_lock/trylock/
+ * unlock, pthread_barrier_wait, malloc, calloc, free, dmx_migrate_self) while it holds no mutex. The main
+ * thread never moves. dmx_migrate_self(device) moves the calling thread to that device now: 0 once it runs
+ * there (or already did), -1 with errno EINVAL (no such device, or not a migratable thread: main thread,
+ * one-device run) or EBUSY (it holds a mutex). DMX_MIGRATE_RANDOM_MS=N makes every app thread migrate to a
+ * random other device at its first safe point after each N ms of emulated time. Each migration is logged on
+ * stderr and in $DMX_RUN_DIR/devices/NAME/migrations.csv of the destination. After a move, thread-local
+ * variables (errno included) are the destination carrier thread's, and pthread_self() changes. */
+int dmx_migrate_self(int device);
+
 struct dmx_dsm_counters {
     uint64_t read_faults, write_faults;
     uint64_t page_bytes_received, diff_bytes_received, diff_bytes_pushed;

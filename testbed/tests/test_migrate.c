@@ -1,0 +1,173 @@
+/* test_migrate: thread migration between emulated devices (pthread_spawn.c, DynaMix 4.2.3).
+ *
+ *   /migrate/random/PROG the pthread programs of test_pthread_e2e (counter, prodcons, matmul, bank) under
+ *                      `dmx run --app` on 2 and 3 devices with DMX_PLACE=rr and DMX_MIGRATE_RANDOM_MS=5: every
+ *                      app thread moves to a random other device at its first safe point after each 5 ms of
+ *                      emulated time. Each run must exit 0, print exactly what the program prints on one device,
+ *                      and log at least one migration in some RUN/devices/NAME/migrations.csv.
+ *   /migrate/stack     mig_stack: a thread with 1 MiB on its stack and 1 MiB on the heap calls
+ *                      dmx_migrate_self(2) and then (1) on a 2-device run at 100 Mbit/s, 2 ms delay: its working
+ *                      set must be intact after each move, and both moves are logged with their downtime.
+ *
+ * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
+#include <gio/gio.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 240
+
+static const char *top(void)
+{
+    const char *t = g_getenv("DMX_TOP");
+    return t && *t ? t : DMX_TOP;
+}
+
+static char *in_top(const char *rel) { return g_build_filename(top(), rel, NULL); }
+
+static gboolean have(const char *rel)
+{
+    g_autofree char *p = in_top(rel);
+    return g_file_test(p, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+struct result { int status; char *out, *err; int migrations; char *csv; };
+
+/* Data lines of every RUN/devices/NAME/migrations.csv (the header excluded), and their text. */
+static int count_migrations(const char *out, char **text)
+{
+    g_autofree char *devs = g_build_filename(out, "devices", NULL);
+    GDir *d = g_dir_open(devs, 0, NULL);
+    GString *all = g_string_new(NULL);
+    int n = 0;
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *csv = g_build_filename(devs, name, "migrations.csv", NULL), *body = NULL;
+        if (!g_file_get_contents(csv, &body, NULL, NULL))
+            continue;
+        g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l && !g_str_has_prefix(*l, "thread,")) {
+                n++;
+                g_string_append_printf(all, "%s: %s\n", name, *l);
+            }
+    }
+    if (d)
+        g_dir_close(d);
+    *text = g_string_free(all, FALSE);
+    return n;
+}
+
+static struct result run(const char *prog, int devices, const char *const *args, const char *migrate_ms,
+                         const char *link)
+{
+    g_autofree char *dmx = in_top("build/bin/dmx"), *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
+    g_autofree char *out = g_dir_make_tmp("dmx-mig-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
+    GPtrArray *a = g_ptr_array_new();
+    const char *head[] = { dmx, "run", "--app", app, "--devices", n, "--out", out, "--tdf", "4" };
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(a, (char *)head[i]);
+    if (link) {
+        g_ptr_array_add(a, (char *)"--link");
+        g_ptr_array_add(a, (char *)link);
+    }
+    g_ptr_array_add(a, (char *)"--");
+    for (; *args; args++)
+        g_ptr_array_add(a, (char *)*args);
+    g_ptr_array_add(a, NULL);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_setenv(l, "DMX_PLACE", "rr", TRUE);
+    if (migrate_ms)
+        g_subprocess_launcher_setenv(l, "DMX_MIGRATE_RANDOM_MS", migrate_ms, TRUE);
+    else
+        g_subprocess_launcher_unsetenv(l, "DMX_MIGRATE_RANDOM_MS");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv(l, (const char *const *)a->pdata, &err);
+    g_ptr_array_free(a, TRUE);
+    g_assert_no_error(err);
+    struct result r = { 0 };
+    alarm(RUN_TIMEOUT_S);
+    g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err);
+    alarm(0);
+    g_assert_no_error(err);
+    r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
+    r.migrations = count_migrations(out, &r.csv);
+    g_test_message("%s on %d device(s): exit %d, %d migration(s)\nstdout: %s\nstderr: %s\nmigrations:\n%s", prog,
+                   devices, r.status, r.migrations, r.out, r.err, r.csv);
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", out);
+    if (system(rm) != 0)
+        g_test_message("could not remove %s", out);
+    return r;
+}
+
+static void result_clear(struct result *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+    g_free(r->csv);
+}
+
+static gboolean built(const char *prog)
+{
+    g_autofree char *rel = g_strdup_printf("build/guest/tests/%s", prog);
+    return have("build/bin/dmx") && have("build/bin/qemu-aarch64") && have("build/bin/dmx-medium") && have(rel);
+}
+
+struct prog { const char *name; const char *args[4]; };
+
+static void check_random(gconstpointer data)
+{
+    const struct prog *p = data;
+    if (!built(p->name)) {
+        g_test_skip("dmx, qemu-aarch64, dmx-medium or the program is not built");
+        return;
+    }
+    struct result one = run(p->name, 1, p->args, NULL, NULL);
+    g_assert_cmpint(one.status, ==, 0);
+    g_assert_nonnull(strstr(one.out, " ok\n"));
+    for (int n = 2; n <= 3; n++) {
+        struct result many = run(p->name, n, p->args, "5", NULL);
+        g_assert_cmpint(many.status, ==, 0);
+        g_assert_cmpstr(many.out, ==, one.out);
+        g_assert_cmpint(many.migrations, >=, 1);
+        result_clear(&many);
+    }
+    result_clear(&one);
+}
+
+static void check_stack(void)
+{
+    if (!built("mig_stack")) {
+        g_test_skip("dmx, qemu-aarch64, dmx-medium or mig_stack is not built");
+        return;
+    }
+    static const char *const args[] = { "1024", NULL };
+    struct result one = run("mig_stack", 1, args, NULL, NULL);
+    g_assert_cmpint(one.status, ==, 0);
+    g_assert_nonnull(strstr(one.out, " ok\n"));
+    struct result two = run("mig_stack", 2, args, NULL, "rate 100mbit delay 2ms");
+    g_assert_cmpint(two.status, ==, 0);
+    g_assert_cmpstr(two.out, ==, one.out);
+    g_assert_cmpint(two.migrations, ==, 2);
+    g_assert_nonnull(strstr(two.err, "mig_stack: 2 migration(s)"));
+    result_clear(&one);
+    result_clear(&two);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    static const struct prog progs[] = {
+        { "pt_counter", { "4", "300", NULL } },
+        { "pt_prodcons", { "2", "2", "60", NULL } },
+        { "pt_matmul", { "48", "4", NULL } },
+        { "pt_bank", { "4", "60", NULL } },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
+        g_autofree char *path = g_strdup_printf("/migrate/random/%s", progs[i].name + 3);
+        g_test_add_data_func(path, &progs[i], check_random);
+    }
+    g_test_add_func("/migrate/stack", check_stack);
+    return g_test_run();
+}
