@@ -12,17 +12,18 @@
  * here; opening /dev/dmx/storage/NAME of a photo this device does not hold is found by libdmx's file directory
  * and every read of it is forwarded to its owner (I/O request forwarding). Under policy local (the ideal
  * network) only this device's storage is listed.
- *   --threads  classifier threads (default 2)
+ *   --threads  classifier threads (default: one per device of the run, and 2 on a single device)
  *   --alpha    MobileNet width multiplier (default 1.0, the full network; CI uses 0.25)
  *   --classes  output classes (default 1000)
  * Weights are generated deterministically (no pretrained weights can be downloaded here): see mobilenet.h.
  * Output (stdout), one line per photo in completion order:
- *   photo NAME bytes=B size=WxH label=K score=S read_ms=.. decode_ms=.. infer_ms=.. from=DEV forwarded=F
+ *   photo NAME bytes=B size=WxH label=K score=S read_ms=.. decode_ms=.. infer_ms=.. from=DEV forwarded=F handled_on=D
  *   skip DIR/NAME: REASON                 (missing, unreadable, corrupt or truncated: the photo is skipped)
  *   skip DIR/NAME (on device DEV): REASON (the same, for a photo listed in another device's storage)
  * where DEV is the device whose storage listed the photo ("-" outside a storage listing) and F the number of
  * I/O requests this photo's read sent to another device (libdmx's per-thread forwarding counters): 0 = read
- * locally, > 0 = read by forwarding.
+ * locally, > 0 = read by forwarding. D is the index of the device the classifier thread ran on when it read the
+ * photo: a photo of another device handled there (D = its owner) was handled after a migration.
  * then
  *   photo-classify: photos=N skipped=K threads=T alpha=A seconds=S photos_per_s=R labels=HASH
  * where HASH covers every (name, label) pair in name order. Exit status 0, 2 if photos were skipped, 1 if
@@ -57,6 +58,7 @@ struct result {
     uint32_t width, height;
     size_t bytes;
     uint64_t forwarded; /* I/O requests of this photo's read that went to another device */
+    int handled_on;     /* the device the classifier thread ran on (after any migration) */
     double read_ms, decode_ms, infer_ms;
     char reason[JMSG_LENGTH_MAX + 64];
 };
@@ -368,6 +370,7 @@ static void classify(struct result *r, float *input, float *scratch, float *prob
     int rc = read_file(path, &data, &len, r->reason, sizeof r->reason);
     dmx_io_get_thread_forward_counters(&after);
     r->forwarded = after.forwarded - before.forwarded;
+    r->handled_on = dmx_device_index();
     if (rc < 0)
         return;
     r->bytes = len;
@@ -433,8 +436,8 @@ static void *collector_thread(void *arg)
             ++*skipped;
         } else {
             printf("photo %s bytes=%zu size=%ux%u label=%d score=%.6f read_ms=%.1f decode_ms=%.1f infer_ms=%.1f"
-                   " from=%s forwarded=%" PRIu64 "\n", name, r->bytes, r->width, r->height, r->label, r->score,
-                   r->read_ms, r->decode_ms, r->infer_ms, dev, r->forwarded);
+                   " from=%s forwarded=%" PRIu64 " handled_on=%d\n", name, r->bytes, r->width, r->height, r->label,
+                   r->score, r->read_ms, r->decode_ms, r->infer_ms, dev, r->forwarded, r->handled_on);
         }
         free(r);
     }
@@ -444,7 +447,7 @@ static void *collector_thread(void *arg)
 static int parse_args(int argc, char **argv)
 {
     pc.dir = "/dev/dmx/storage";
-    pc.threads = 2;
+    pc.threads = dmx_device_count() > 1 ? dmx_device_count() : 2;
     pc.alpha = 1.0f;
     pc.classes = 1000;
     int names_cap = 0;

@@ -90,6 +90,8 @@ static const char run_help[] =
     "    --migrate-random MS  move every app thread to a random other device at its first safe point (any\n"
     "                      libdmx call with no mutex held) after each MS milliseconds of emulated time; a test\n"
     "                      of the guest stack's correctness (sets DMX_MIGRATE_RANDOM_MS on every device)\n"
+    "    --snapshots N     every screen saves every Nth presented frame as a PNG in RUN/devices/NAME/\n"
+    "                      (screen-SEQ.png), so a person can see what played\n"
     "    --no-medium       do not start dmx-medium: devices have a TAP but no network (debugging)\n"
     "    --check           validate the scenario, print what would run, and exit\n"
     "    -h, --help        this page\n"
@@ -188,12 +190,13 @@ typedef struct {
   gboolean check_only;
   gboolean uplink;
   int migrate_random_ms; /* 0: off */
+  int snapshot_every;    /* 0: off */
   GPtrArray *sets;     /* --set values, NULL-terminated at use */
   GPtrArray *positional;
   char **app_args;     /* after "--" */
 } RunArgs;
 
-enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK, OPT_UPLINK, OPT_MIGRATE_RANDOM };
+enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK, OPT_UPLINK, OPT_MIGRATE_RANDOM, OPT_SNAPSHOTS };
 
 static int parse_run_args(int argc, char **argv, RunArgs *a) {
   static const struct option opts[] = {
@@ -203,6 +206,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
       {"devices", required_argument, NULL, OPT_DEVICES}, {"link", required_argument, NULL, OPT_LINK},
       {"no-medium", no_argument, NULL, OPT_NO_MEDIUM}, {"check", no_argument, NULL, OPT_CHECK},
       {"uplink", no_argument, NULL, OPT_UPLINK},       {"migrate-random", required_argument, NULL, OPT_MIGRATE_RANDOM},
+      {"snapshots", required_argument, NULL, OPT_SNAPSHOTS},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
   /* Everything after "--" belongs to the app, untouched by getopt's permutation. */
@@ -233,6 +237,11 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
         if (!g_ascii_string_to_unsigned(optarg, 10, 1, 3600000, &n, NULL))
           return usage_error("run ", "--migrate-random %s: expected milliseconds from 1 to 3600000", optarg);
         a->migrate_random_ms = (int)n;
+        break;
+      case OPT_SNAPSHOTS:
+        if (!g_ascii_string_to_unsigned(optarg, 10, 1, 1000000, &n, NULL))
+          return usage_error("run ", "--snapshots %s: expected a frame count from 1 to 1000000", optarg);
+        a->snapshot_every = (int)n;
         break;
       case OPT_DEVICES:
         if (!g_ascii_string_to_unsigned(optarg, 10, 1, 250, &n, NULL))
@@ -335,7 +344,8 @@ static int run_policies(const RunArgs *a, const DmxScenario *sc, const DmxPaths 
   int worst = DMX_EXIT_OK;
   for (int i = 0; policies[i]; i++) {
     DmxRunOptions ro = {.scenario = sc, .policy = policies[i], .tdf = tdf, .seed = seed, .out = a->out,
-                        .no_medium = a->no_medium, .migrate_random_ms = a->migrate_random_ms, .paths = paths};
+                        .no_medium = a->no_medium, .migrate_random_ms = a->migrate_random_ms,
+                        .snapshot_every = a->snapshot_every, .paths = paths};
     int code = dmx_run(&ro);
     if (code != DMX_EXIT_OK && worst == DMX_EXIT_OK)
       worst = code;

@@ -257,6 +257,10 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   env = g_environ_setenv(env, "DMX_SEED", num, TRUE);
   g_autofree char *res = dmx_device_spec_resources(d, ";");
   env = g_environ_setenv(env, "DMX_RESOURCES", res, TRUE);
+  if (r->opt->snapshot_every > 0) {
+    g_snprintf(num, sizeof num, "%d", r->opt->snapshot_every);
+    env = g_environ_setenv(env, "DMX_SNAPSHOT_EVERY", num, TRUE);
+  }
   if (r->opt->migrate_random_ms > 0) {
     g_snprintf(num, sizeof num, "%d", r->opt->migrate_random_ms);
     env = g_environ_setenv(env, "DMX_MIGRATE_RANDOM_MS", num, TRUE);

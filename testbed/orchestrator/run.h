@@ -13,6 +13,7 @@ typedef struct {
   const char *out;         /* --out, or NULL for results/<scenario>/<timestamp>-<policy>-<pid>/ */
   gboolean no_medium;      /* devices get their TAP but no link (debugging) */
   int migrate_random_ms;   /* > 0: DMX_MIGRATE_RANDOM_MS for every device (--migrate-random) */
+  int snapshot_every;      /* > 0: DMX_SNAPSHOT_EVERY for every device (--snapshots) */
   const DmxPaths *paths;
 } DmxRunOptions;
 

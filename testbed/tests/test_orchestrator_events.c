@@ -498,11 +498,14 @@ static void test_run_bind_event(void) {
   g_autofree char *dir = g_dir_make_tmp("dmx-bind-XXXXXX", NULL);
   g_autofree char *ini = bind_scenario(dir);
   g_autofree char *out = g_build_filename(dir, "rf", NULL);
-  const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
+  const char *argv[] = {"dmx", "run", ini, "--out", out, "--snapshots", "5", NULL};
   Result r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *log = read_run_file(out, "events.log");
   g_assert_nonnull(strstr(log, "event switch (due 0.300 s): bind screen b -> ok screen now on b (device 2)"));
+  /* --snapshots: the screen that presented the frames saved some as PNG. */
+  g_autofree char *png = g_build_filename(out, "devices", "b", "screen-000000.png", NULL);
+  g_assert_true(g_file_test(png, G_FILE_TEST_EXISTS));
   /* Frames were presented on a's own screen before the switch and on b's after it. */
   g_autofree char *on_a = g_build_filename(out, "devices", "a", "screen-frames.csv", NULL);
   g_autofree char *on_b = g_build_filename(out, "devices", "b", "screen-frames.csv", NULL);
