@@ -6,7 +6,8 @@
 # Usage: tools/make-media.sh [--out DIR] [--seconds N] [--full] [--force]
 #   --out DIR     output directory (default build/media)
 #   --seconds N   movie length in seconds (default 20; env DMX_MOVIE_SECONDS)
-#   --full        also make the full photo set (photos-full/: about 100 MB, 4 KB .. 10 MB per photo)
+#   --full        also make the full photo set (photos-full/: about 400 MB, 100 MB per device over 4 devices,
+#                 4 KB .. 10 MB per photo)
 #   --force       remake files that already exist
 # Output:
 #   movie-360p.mp4 movie-480p.mp4 movie-720p.mp4 movie-1080p.mp4   H.264 (libx264, high profile) + AAC, 24 fps
@@ -60,10 +61,10 @@ if need "$clip"; then
 else echo "keep $clip"; fi
 
 # Photos: JPEG size is set by resolution, quality and detail (noise stands in for a real scene's texture).
-photo() { # dir name WxH quality noise source
+photo() { # dir name WxH quality noise source [seed]
   local f="$1/$2.jpg"
   need "$f" || { echo "keep $f"; return 0; }
-  run "${ff[@]}" -f lavfi -i "$6=size=$3" -frames:v 1 -vf "noise=alls=$5:allf=u,format=yuvj420p" \
+  run "${ff[@]}" -f lavfi -i "$6=size=$3" -frames:v 1 -vf "noise=alls=$5:allf=u:all_seed=${7:--1},format=yuvj420p" \
       -q:v "$4" "$f"
 }
 # -q:v is ffmpeg's mjpeg qscale: 2 = best (largest), 31 = worst.
@@ -92,13 +93,14 @@ spread "$out/photos"
 if [ "$full" = 1 ]; then
   mkdir -p "$out/photos-full"
   i=0
-  # About 100 MB with a spread like a phone's gallery: many small, some large, a few 8-10 MB.
+  # The paper's scale: about 100 MB per device once split over 4 devices (split4/devK), with a spread like a
+  # phone's gallery: many small, some large, a few 8-10 MB. Each photo has its own noise seed, so no two are alike.
   for spec in "160x120 25 0" "320x240 10 5" "640x480 5 10" "1280x960 3 15" "1920x1440 2 20" \
               "3264x2448 3 25" "4032x3024 2 30" "4608x3456 2 40"; do
-    for k in 1 2 3; do
+    for k in $(seq 1 12); do
       set -- $spec
       i=$((i+1))
-      photo "$out/photos-full" "$(printf 'f%02d' $i)-$1" "$1" "$2" "$3" testsrc2
+      photo "$out/photos-full" "$(printf 'f%03d' $i)-$1" "$1" "$2" "$3" testsrc2 "$i"
     done
   done
   spread "$out/photos-full"
