@@ -5,10 +5,12 @@
 ORCH_DIR := testbed/orchestrator
 ORCH_OBJ := build/obj/orchestrator
 ORCH_TOP := $(if $(TOP),$(TOP),$(CURDIR))
-ORCH_CFLAGS = $(HOST_CFLAGS) -DDMX_TOP='"$(ORCH_TOP)"' -Itestbed/runtime
+ORCH_CFLAGS = $(HOST_CFLAGS) -DDMX_TOP='"$(ORCH_TOP)"' -Itestbed/runtime -Itestbed/power
 ORCH_LIBS = $(GLIB_LIBS) -lm
-ORCH_HEADERS := $(wildcard $(ORCH_DIR)/*.h) $(wildcard netem/*.h)
+ORCH_HEADERS := $(wildcard $(ORCH_DIR)/*.h) $(wildcard netem/*.h) $(wildcard testbed/power/*.h)
 ORCH_LIB_OBJS := $(patsubst $(ORCH_DIR)/%.c,$(ORCH_OBJ)/%.o,$(filter-out $(ORCH_DIR)/main.c,$(wildcard $(ORCH_DIR)/*.c)))
+# The power model (testbed/power/power.mk builds these objects); listed here because power.mk is read later.
+ORCH_LIB_OBJS += $(patsubst testbed/power/%.c,build/obj/power/%.o,$(wildcard testbed/power/*.c))
 ORCH_NETEM_OBJS := build/obj/netem/medium_client.o build/obj/netem/link_spec.o
 # The host side of libdmx's control socket (guest_control.c), built natively by testbed/tests/runtime_tests.mk's rule.
 ORCH_NETEM_OBJS += $(addprefix build/obj/native/runtime/,io_control_client.o io_link.o device_identity.o wire_codec.o \

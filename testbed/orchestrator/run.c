@@ -32,6 +32,9 @@
 #include "output_relay.h"
 #include "run_dir.h"
 #include "status.h"
+#include "timeline.h"
+#include "timeline_fps.h"
+#include "timeline_migrations.h"
 #include "traffic.h"
 
 #define STOP_GRACE_MS 2000      /* SIGTERM to SIGKILL */
@@ -593,6 +596,77 @@ static void screens_report(Run *r, GString *json, GString *line) {
   }
 }
 
+/* The power model and timeline.csv (timeline.h): JSON members for summary.json. Writes DEV_POWER[i] (", \"power_mw\":
+ * ..." for device i, or NULL) and returns the top-level members ("" when the run never started). */
+static char *power_and_timeline(Run *r, GPtrArray *dev_power) {
+  guint nd = r->sc->devices->len;
+  for (guint i = 0; i < nd; i++)
+    g_ptr_array_add(dev_power, NULL);
+  if (!r->epoch_ns)
+    return g_strdup("");
+  struct timespec rt, mt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_MONOTONIC, &mt);
+  gint64 wall_epoch = r->epoch_ns + ((gint64)rt.tv_sec - mt.tv_sec) * 1000000000 + (rt.tv_nsec - mt.tv_nsec);
+  g_autofree DmxTimelineDevice *devs = g_new0(DmxTimelineDevice, nd);
+  for (guint i = 0; i < nd; i++) {
+    const DmxDeviceSpec *d = r->sc->devices->pdata[i];
+    devs[i].name = d->name;
+    devs[i].index = d->index;
+    g_autoptr(GError) cerr = NULL;
+    devs[i].has_coeffs = d->model && dmx_power_coeffs_from_table(d->model->power, d->model->cores, &devs[i].coeffs,
+                                                                  &cerr);
+    if (cerr)
+      g_printerr("dmx: warning: device %s: %s\n", d->name, cerr->message);
+  }
+  DmxTimelineInput in = {.run_dir = r->dir->path, .scenario = r->sc->name, .epoch_ns = r->epoch_ns,
+                         .wall_epoch_ns = wall_epoch, .tdf = r->opt->tdf, .duration_s = emulated_s(r),
+                         .devices = devs, .n_devices = nd};
+  DmxTimelineResult tl;
+  g_autoptr(GError) err = NULL;
+  if (!dmx_timeline_build(&in, &tl, &err))
+    g_printerr("dmx: warning: timeline.csv: %s\n", err->message);
+  GString *s = g_string_new(NULL);
+  g_string_append_printf(s, "  \"epoch_ns\": %" G_GINT64_FORMAT ",\n  \"wall_epoch_ns\": %" G_GINT64_FORMAT ",\n",
+                         r->epoch_ns, wall_epoch);
+  g_string_append(s, "  \"fps\": {\"screen\": ");
+  json_string(s, tl.fps_device >= 0 ? devs[tl.fps_device].name : NULL);
+  if (tl.fps_device >= 0)
+    g_string_append_printf(s, ", \"mean\": %.3f, \"p5\": %.3f, \"seconds\": %u", tl.fps_mean, tl.fps_p5,
+                           tl.fps_seconds);
+  else
+    g_string_append(s, ", \"mean\": null, \"p5\": null, \"seconds\": 0");
+  if (tl.fps_target >= 0)
+    g_string_append_printf(s, ", \"target\": %g},\n", tl.fps_target);
+  else
+    g_string_append(s, ", \"target\": null},\n");
+  g_string_append_printf(s, "  \"power_total_mw\": %.1f,\n  \"power_model\": ", tl.power_total_mw);
+  json_string(s, DMX_POWER_MODEL_NAME);
+  g_string_append(s, ",\n  \"power_traffic_source\": ");
+  json_string(s, tl.traffic_source);
+  g_string_append(s, ",\n  \"migrations\": [");
+  g_autoptr(GArray) mig = dmx_migrations_read(r->dir->path, r->epoch_ns);
+  for (guint i = 0; i < mig->len; i++) {
+    const DmxMigration *m = &g_array_index(mig, DmxMigration, i);
+    g_string_append_printf(s, "%s\n    {\"threads\": [%u], \"from\": %u, \"to\": %u, \"t_request_s\": %.3f, "
+                           "\"t_done_s\": %.3f, \"downtime_ms\": %.3f, \"bytes_moved\": %" G_GUINT64_FORMAT "}",
+                           i ? "," : "", m->thread, m->from, m->to, m->t_request_s, m->t_done_s, m->downtime_ms,
+                           m->bytes_moved);
+  }
+  g_string_append(s, mig->len ? "\n  ],\n" : "],\n");
+  for (guint i = 0; i < nd && tl.power; i++) {
+    if (!devs[i].has_coeffs)
+      continue;
+    const DmxPowerResult *p = &tl.power[i];
+    dev_power->pdata[i] = g_strdup_printf(", \"power_mw\": %.1f, \"energy_j\": %.3f, \"power\": {\"cpu_j\": %.3f, "
+                                          "\"wifi_j\": %.3f, \"screen_j\": %.3f, \"audio_j\": %.3f, "
+                                          "\"busy_cores\": %.4f}", p->power_mw, p->energy_j, p->e_cpu_j, p->e_wifi_j,
+                                          p->e_screen_j, p->e_audio_j, p->busy_cores);
+  }
+  dmx_timeline_result_clear(&tl, nd);
+  return g_string_free(s, FALSE);
+}
+
 static void write_summary(Run *r) {
   g_autoptr(GString) cpu_json = g_string_new(NULL);
   g_autofree char *lagged = host_lag_verdict(r, cpu_json);
@@ -627,6 +701,9 @@ static void write_summary(Run *r) {
   if (r->timeline.events && r->timeline.events->len)
     g_string_append_printf(s, "  \"events\": {\"scheduled\": %u, \"sent\": %u, \"refused\": %u},\n",
                            r->timeline.events->len, r->timeline.sent, r->timeline.failed);
+  g_autoptr(GPtrArray) dev_power = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *power_json = power_and_timeline(r, dev_power);
+  g_string_append(s, power_json);
   g_string_append(s, "  \"devices\": {");
   for (guint i = 0; i < r->sc->devices->len; i++) {
     const DmxDeviceSpec *d = r->sc->devices->pdata[i];
@@ -634,6 +711,8 @@ static void write_summary(Run *r) {
     json_string(s, d->name);
     g_string_append_printf(s, ": {\"index\": %d, \"ip\": \"10.77.0.%d\", \"model\": ", d->index, d->index);
     json_string(s, d->model ? d->model->name : "");
+    if (dev_power->pdata[i])
+      g_string_append(s, dev_power->pdata[i]);
     g_string_append(s, "}");
   }
   g_autoptr(GString) screens_json = g_string_new(NULL);

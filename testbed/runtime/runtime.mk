@@ -19,3 +19,23 @@ build/bin/dmx-cc: tools/dmx-cc
 	sed 's|@TOP@|$(TOP)|' $< > $@ && chmod +x $@
 
 GUEST_BINS += build/guest/lib/libdmx.a build/bin/dmx-cc
+
+# The guest stack core (wire protocol, DSM, global locks) built natively for x86: unit tests, the fuzzer and the
+# orchestrator's host side of the control socket link it. Defined here, not under testbed/tests/, because make
+# reads testbed/runtime/ first and the test fragments name these as prerequisites.
+DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
+                 testbed/runtime/device_identity.c
+DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
+                   testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h)
+DMX_CORE_OBJS := $(patsubst testbed/runtime/%.c,build/obj/native/runtime/%.o,$(DMX_CORE_SRCS))
+DMX_CORE_LIB  := build/obj/native/libdmx-core.a
+
+build/obj/native/runtime/%.o: testbed/runtime/%.c $(DMX_CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -pthread -Itestbed/runtime/include -c $< -o $@
+
+$(DMX_CORE_LIB): $(DMX_CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+DMX_CORE_TEST_CFLAGS = $(HOST_CFLAGS) -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"'

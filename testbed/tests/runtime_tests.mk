@@ -1,23 +1,9 @@
 # Guest stack core (wire protocol, DSM, global locks): a native x86 build of the same sources that
 # testbed/runtime/runtime.mk builds for aarch64, for unit tests and the fuzzer, plus the aarch64 test program.
-DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
-                 testbed/runtime/device_identity.c
-DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
-                   testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h)
-DMX_CORE_OBJS := $(patsubst testbed/runtime/%.c,build/obj/native/runtime/%.o,$(DMX_CORE_SRCS))
-DMX_CORE_LIB  := build/obj/native/libdmx-core.a
-
-build/obj/native/runtime/%.o: testbed/runtime/%.c $(DMX_CORE_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -D_GNU_SOURCE -pthread -Itestbed/runtime/include -c $< -o $@
-
-$(DMX_CORE_LIB): $(DMX_CORE_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
-
+# DMX_CORE_SRCS/HDRS/OBJS/LIB and their rules are in testbed/runtime/runtime.mk, which make reads before every
+# fragment under testbed/tests/ (so rules here can name them as prerequisites).
 DMX_CORE_UNIT := build/tests/test_wire build/tests/test_dsm_diff build/tests/test_dsm_pagedir \
                  build/tests/test_sync_lockdir build/tests/test_dsm_fault build/tests/test_dsm_twoproc
-DMX_CORE_TEST_CFLAGS = $(HOST_CFLAGS) -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"'
 
 $(DMX_CORE_UNIT) build/tests/test_dsm_qemu: build/tests/%: testbed/tests/%.c $(DMX_CORE_LIB) $(DMX_CORE_HDRS)
 	@mkdir -p $(@D)
