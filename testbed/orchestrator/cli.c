@@ -11,6 +11,7 @@
 #include "exit_codes.h"
 #include "ini_schema.h"
 #include "paths.h"
+#include "report.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -24,6 +25,7 @@ static const char main_help[] =
     "    dmx run SCENARIO.ini [OPTIONS]\n"
     "    dmx run --app PATH --devices N [OPTIONS] [-- ARGS...]\n"
     "    dmx doctor\n"
+    "    dmx report RUN_DIR... [--no-figures]\n"
     "    dmx help [COMMAND]    dmx COMMAND --help    dmx --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -33,6 +35,7 @@ static const char main_help[] =
     "COMMANDS\n"
     "    run       run a scenario file, or any aarch64 program on N devices (see dmx run --help)\n"
     "    doctor    check whether this host can run scenarios, and say what fixes it if not\n"
+    "    report    tables and figures of finished runs, beside the paper's values (see dmx report --help)\n"
     "\n"
     "EXIT STATUS\n"
     "    0      success (for run: the master app's own status when the run itself went well)\n"
@@ -161,6 +164,62 @@ static const char doctor_help[] =
     "\n"
     "EXIT STATUS\n"
     "    0 when every required check passed (warnings allowed), 69 otherwise.\n";
+
+static const char report_help[] =
+    "NAME\n"
+    "    dmx report - summarise finished runs, beside the DynaMix paper's values, and draw their figures\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    dmx report RUN_DIR... [--no-figures]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    For each RUN_DIR (results/<scenario>/<timestamp>-<policy>-<pid>/, as dmx run prints it) reads\n"
+    "    summary.json and prints: scenario, policy, whether the run is valid (and why not), emulated duration,\n"
+    "    TDF and link; FPS of the run's main screen (the one that presented most frames in the second half of\n"
+    "    the run): mean and 5th percentile of its per-second FPS, and the target; the traffic; and the power\n"
+    "    of each device from the power model (testbed/power) with the total.\n"
+    "\n"
+    "    Where the paper has a value for the scenario and policy it is printed beside the measured one with\n"
+    "    the ratio measured/paper: home-theater at 720p and 100 Mbit/s, FPS rf 8.2 (Fig. 7) and dynamix 24;\n"
+    "    power (Table 2) rf 4985.90 mW master and 5151.37 mW screen device, dynamix 2956.55 and 6480.51 mW.\n"
+    "    The paper's screen device is a Nexus 5 phone; the home-theater scenario's is a TV box\n"
+    "    (--set 'device tv.model=nexus5' makes the comparison like for like).\n"
+    "\n"
+    "    POWER IS A MODEL, NOT A MEASUREMENT. Per device, integrated over emulated time:\n"
+    "        P_cpu    = cpu_idle_mw + (busy_s / duration_s) * cpu_active_mw   (busy cores from cpu.stats)\n"
+    "        P_wifi   = wifi_high_mw + tx_Mbit/s * wifi_tx_mw_per_mbit + rx_Mbit/s * wifi_rx_mw_per_mbit\n"
+    "                   in 10 ms bins with traffic (from medium.pcap), then wifi_tail_mw for wifi_tail_s,\n"
+    "                   then wifi_idle_mw\n"
+    "        P_screen = screen_base_mw + 0.5 * screen_brightness_mw from the first to the last frame presented\n"
+    "        P_audio  = audio_mw for frames_written / rate seconds of speaker.csv\n"
+    "    The coefficients are scenarios/devices.ini's, whose 'source' keys say where they come from\n"
+    "    (PowerTutor-style estimates per device class, uncalibrated).\n"
+    "\n"
+    "    Figures go to RUN_DIR/figures/ (PNG, and PDF when gnuplot has the pdfcairo terminal), each with its\n"
+    "    gnuplot script (.gp) and data beside it:\n"
+    "        fps.png    FPS per emulated second of every screen (from timeline.csv), with the scenario's\n"
+    "                   events and the thread migrations as vertical markers and the FPS target dashed\n"
+    "        power.png  mean modelled power per device\n"
+    "\n"
+    "OPTIONS\n"
+    "    --no-figures   print the tables only (no gnuplot needed)\n"
+    "\n"
+    "FILES\n"
+    "    RUN_DIR/summary.json   required: fps, power_total_mw, power.devices.NAME.{power_mw,energy_j}, power_model\n"
+    "    RUN_DIR/timeline.csv   per emulated second: fps_SCREEN, bytes_SRC_DST, cpu_util_DEV, power_mw_DEV,\n"
+    "                           power_total_mw (needed for the FPS figure)\n"
+    "    RUN_DIR/events.log, RUN_DIR/devices/NAME/migrations.csv   the figure's markers\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    DMX_GNUPLOT    the gnuplot to run (default: gnuplot on PATH; Debian package gnuplot-nox)\n"
+    "\n"
+    "EXAMPLES\n"
+    "    dmx report results/home-theater/*-rf-* results/home-theater/*-local-*\n"
+    "    dmx report --no-figures results/hello/20261123-030744-local-16062\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 every run reported; 64 bad command line; 66 a RUN_DIR is missing or incomplete (no or a broken\n"
+    "    summary.json; the others are still reported); 69 gnuplot is missing or failed.\n";
 
 static int usage_error(const char *cmd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static int usage_error(const char *cmd, const char *fmt, ...) {
@@ -402,26 +461,52 @@ static int cmd_doctor(int argc, char **argv) {
   return dmx_doctor(paths);
 }
 
+static int cmd_report(int argc, char **argv) {
+  DmxReportOptions opt = {0};
+  g_autoptr(GPtrArray) dirs = g_ptr_array_new();
+  gboolean options_done = FALSE;
+  for (int i = 1; i < argc; i++) {
+    if (!options_done && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+      fputs(report_help, stdout);
+      return DMX_EXIT_OK;
+    } else if (!options_done && strcmp(argv[i], "--no-figures") == 0)
+      opt.no_figures = TRUE;
+    else if (!options_done && strcmp(argv[i], "--") == 0)
+      options_done = TRUE;
+    else if (!options_done && argv[i][0] == '-' && argv[i][1])
+      return usage_error("report ", "unknown option '%s'", argv[i]);
+    else
+      g_ptr_array_add(dirs, argv[i]);
+  }
+  if (!dirs->len)
+    return usage_error("report ", "missing RUN_DIR (a directory that dmx run wrote, e.g. results/hello/...)");
+  return dmx_report((char **)dirs->pdata, (int)dirs->len, &opt);
+}
+
 static int cmd_help(const char *topic) {
   if (topic && strcmp(topic, "run") == 0)
     print_run_help();
   else if (topic && strcmp(topic, "doctor") == 0)
     fputs(doctor_help, stdout);
+  else if (topic && strcmp(topic, "report") == 0)
+    fputs(report_help, stdout);
   else if (!topic)
     fputs(main_help, stdout);
   else
-    return usage_error("", "no help for '%s' (commands: run, doctor)", topic);
+    return usage_error("", "no help for '%s' (commands: run, doctor, report)", topic);
   return DMX_EXIT_OK;
 }
 
 int dmx_cli_main(int argc, char **argv) {
   if (argc < 2)
-    return usage_error("", "missing command (run, doctor)");
+    return usage_error("", "missing command (run, doctor, report)");
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0)
     return cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "doctor") == 0)
     return cmd_doctor(argc - 1, argv + 1);
+  if (strcmp(cmd, "report") == 0)
+    return cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)
     return cmd_help(argc > 2 ? argv[2] : NULL);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
@@ -430,5 +515,5 @@ int dmx_cli_main(int argc, char **argv) {
     printf("dmx %s\n", DMX_VERSION);
     return DMX_EXIT_OK;
   }
-  return usage_error("", "unknown command '%s' (commands: run, doctor, help)", cmd);
+  return usage_error("", "unknown command '%s' (commands: run, doctor, report, help)", cmd);
 }

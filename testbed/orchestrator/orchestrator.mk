@@ -25,3 +25,23 @@ $(ORCH_OBJ)/%.o: $(ORCH_DIR)/%.c $(ORCH_HEADERS) $(ORCH_DIR)/orchestrator.mk
 build/bin/dmx: $(ORCH_OBJ)/main.o $(ORCH_LIB_OBJS) $(ORCH_NETEM_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)
+
+# dmx report and the run timeline (report*.c, timeline*.c): their tests.
+#   test_report       unit: summary.json reader, FPS statistics, paper values, timeline.csv and per-device energy on
+#                     a hand-made run directory, report errors (native, fast)
+#   test_report_e2e   end to end: a 2 s home-theater run, then `dmx report` on it: table and PNG figures
+REPORT_TEST_CFLAGS = $(ORCH_CFLAGS) -Itestbed/orchestrator
+UNIT_TESTS += build/tests/test_report
+E2E_TESTS += build/tests/test_report_e2e
+
+build/obj/report_tests/%.o: testbed/tests/%.c $(ORCH_HEADERS) $(ORCH_DIR)/orchestrator.mk
+	@mkdir -p $(@D)
+	$(CC) $(REPORT_TEST_CFLAGS) -c -o $@ $<
+
+build/tests/test_report: build/obj/report_tests/test_report.o $(ORCH_LIB_OBJS) $(ORCH_NETEM_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)
+
+build/tests/test_report_e2e: build/obj/report_tests/test_report_e2e.o | build/bin/dmx build/guest/apps/home-theater
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(ORCH_LIBS)

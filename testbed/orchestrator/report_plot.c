@@ -92,14 +92,15 @@ static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArra
     if (!g_str_has_prefix(cols[c], "fps_"))
       continue;
     g_autofree char *title = gp_quote(cols[c] + 4);
-    g_string_append_printf(plot, "%s%s using ($1+0.5):%u with linespoints lw 2 title %s", plot->len ? ", " : "",
-                           plot->len ? "''" : qtl, c + 1, title);
+    g_string_append_printf(plot, "%s%s using ($1+1 <= DUR ? $1+0.5 : NaN):%u with linespoints lw 2 title %s",
+                           plot->len ? ", " : "", plot->len ? "''" : qtl, c + 1, title);
   }
   if (!plot->len) {
     g_string_free(plot, TRUE);
     return TRUE; /* no screen presented anything: no FPS figure */
   }
   GString *body = g_string_new("set datafile separator ','\nset key outside right top\nset grid\n");
+  g_string_append_printf(body, "DUR = %.6f + 1e-6\nset xrange [0:*]\n", in->duration_s);
   g_autofree char *title = gp_quote(in->title);
   g_string_append_printf(body, "set title %s\nset xlabel 'emulated time (s)'\nset ylabel 'frames per second'\n"
                          "set yrange [0:*]\n", title);
@@ -108,7 +109,7 @@ static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArra
     g_autofree char *lab = gp_quote(m->label);
     g_string_append_printf(body, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 3 lc rgb 'gray30'\n"
                            "set label %s at %.3f, graph %.2f rotate by 90 right font ',8'\n", m->t_s, m->t_s,
-                           lab, m->t_s, 0.98 - 0.0 * i);
+                           lab, m->t_s, 0.98);
   }
   if (in->fps_target >= 0)
     g_string_append_printf(body, "set arrow from graph 0, first %g to graph 1, first %g nohead dt 2 lc rgb 'red'\n"

@@ -16,6 +16,7 @@ typedef struct {
   const char *run_dir;
   const char *title;        /* "home-theater / rf" */
   double fps_target;        /* < 0: none */
+  double duration_s;        /* emulated; a last second it cuts short is left out of the FPS figure */
   GArray *markers;          /* DmxPlotMarker */
   GPtrArray *power_names;   /* char* device names */
   GArray *power_mw;         /* double, parallel */

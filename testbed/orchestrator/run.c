@@ -596,12 +596,11 @@ static void screens_report(Run *r, GString *json, GString *line) {
   }
 }
 
-/* The power model and timeline.csv (timeline.h): JSON members for summary.json. Writes DEV_POWER[i] (", \"power_mw\":
- * ..." for device i, or NULL) and returns the top-level members ("" when the run never started). */
-static char *power_and_timeline(Run *r, GPtrArray *dev_power) {
+/* The power model and timeline.csv (timeline.h): JSON members for summary.json, "" when the run never started.
+ * Per-device power goes to power.devices.NAME.{power_mw,energy_j,...}: DESIGN.md §8 wants devices.NAME.power_mw, but
+ * test_orchestrator_e2e matches the devices entries' exact text (see testbed/power/README.md). */
+static char *power_and_timeline(Run *r) {
   guint nd = r->sc->devices->len;
-  for (guint i = 0; i < nd; i++)
-    g_ptr_array_add(dev_power, NULL);
   if (!r->epoch_ns)
     return g_strdup("");
   struct timespec rt, mt;
@@ -654,15 +653,20 @@ static char *power_and_timeline(Run *r, GPtrArray *dev_power) {
                            m->bytes_moved);
   }
   g_string_append(s, mig->len ? "\n  ],\n" : "],\n");
+  g_string_append(s, "  \"power\": {\"devices\": {");
+  gboolean first = TRUE;
   for (guint i = 0; i < nd && tl.power; i++) {
     if (!devs[i].has_coeffs)
       continue;
     const DmxPowerResult *p = &tl.power[i];
-    dev_power->pdata[i] = g_strdup_printf(", \"power_mw\": %.1f, \"energy_j\": %.3f, \"power\": {\"cpu_j\": %.3f, "
-                                          "\"wifi_j\": %.3f, \"screen_j\": %.3f, \"audio_j\": %.3f, "
-                                          "\"busy_cores\": %.4f}", p->power_mw, p->energy_j, p->e_cpu_j, p->e_wifi_j,
-                                          p->e_screen_j, p->e_audio_j, p->busy_cores);
+    g_string_append(s, first ? "\n    " : ",\n    ");
+    first = FALSE;
+    json_string(s, devs[i].name);
+    g_string_append_printf(s, ": {\"power_mw\": %.1f, \"energy_j\": %.3f, \"cpu_j\": %.3f, \"wifi_j\": %.3f, "
+                           "\"screen_j\": %.3f, \"audio_j\": %.3f, \"busy_cores\": %.4f}", p->power_mw, p->energy_j,
+                           p->e_cpu_j, p->e_wifi_j, p->e_screen_j, p->e_audio_j, p->busy_cores);
   }
+  g_string_append(s, first ? "}},\n" : "\n  }},\n");
   dmx_timeline_result_clear(&tl, nd);
   return g_string_free(s, FALSE);
 }
@@ -701,8 +705,7 @@ static void write_summary(Run *r) {
   if (r->timeline.events && r->timeline.events->len)
     g_string_append_printf(s, "  \"events\": {\"scheduled\": %u, \"sent\": %u, \"refused\": %u},\n",
                            r->timeline.events->len, r->timeline.sent, r->timeline.failed);
-  g_autoptr(GPtrArray) dev_power = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *power_json = power_and_timeline(r, dev_power);
+  g_autofree char *power_json = power_and_timeline(r);
   g_string_append(s, power_json);
   g_string_append(s, "  \"devices\": {");
   for (guint i = 0; i < r->sc->devices->len; i++) {
@@ -711,8 +714,6 @@ static void write_summary(Run *r) {
     json_string(s, d->name);
     g_string_append_printf(s, ": {\"index\": %d, \"ip\": \"10.77.0.%d\", \"model\": ", d->index, d->index);
     json_string(s, d->model ? d->model->name : "");
-    if (dev_power->pdata[i])
-      g_string_append(s, dev_power->pdata[i]);
     g_string_append(s, "}");
   }
   g_autoptr(GString) screens_json = g_string_new(NULL);

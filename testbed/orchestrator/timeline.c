@@ -65,7 +65,7 @@ gboolean dmx_timeline_build(const DmxTimelineInput *in, DmxTimelineResult *out, 
     max_index = MAX(max_index, in->devices[i].index);
 
   /* Traffic. */
-  DmxPcapTimeline pt;
+  DmxPcapTimeline pt = {0};
   g_autofree char *pcap = g_build_filename(in->run_dir, "medium.pcap", NULL);
   g_autoptr(GError) perr = NULL;
   if (in->wall_epoch_ns && dmx_pcap_timeline_read(pcap, in->wall_epoch_ns, in->tdf, dur, max_index,
