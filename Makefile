@@ -50,7 +50,7 @@ check-e2e: all
 
 SCENARIO ?= home-theater
 scenario: all
-	build/bin/dmx run scenarios/$(SCENARIO).ini $(DMX_FLAGS)
+	build/bin/dmx run scenarios/$(SCENARIO).ini --report $(DMX_FLAGS)
 
 sweep:
 	@echo "make sweep: not implemented yet: sweeps come with the scenarios/metrics/figures issue" >&2; exit 2

@@ -93,6 +93,7 @@ static const char run_help[] =
     "    --migrate-random MS  move every app thread to a random other device at its first safe point (any\n"
     "                      libdmx call with no mutex held) after each MS milliseconds of emulated time; a test\n"
     "                      of the guest stack's correctness (sets DMX_MIGRATE_RANDOM_MS on every device)\n"
+    "    --report          when the runs are done, print dmx report's table for each and draw its figures\n"
     "    --snapshots N     every screen saves every Nth presented frame as a PNG in RUN/devices/NAME/\n"
     "                      (screen-SEQ.png), so a person can see what played\n"
     "    --no-medium       do not start dmx-medium: devices have a TAP but no network (debugging)\n"
@@ -250,12 +251,13 @@ typedef struct {
   gboolean uplink;
   int migrate_random_ms; /* 0: off */
   int snapshot_every;    /* 0: off */
+  gboolean report;       /* --report: dmx report on the runs at the end */
   GPtrArray *sets;     /* --set values, NULL-terminated at use */
   GPtrArray *positional;
   char **app_args;     /* after "--" */
 } RunArgs;
 
-enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK, OPT_UPLINK, OPT_MIGRATE_RANDOM, OPT_SNAPSHOTS };
+enum { OPT_POLICY = 1000, OPT_TDF, OPT_SEED, OPT_OUT, OPT_SET, OPT_APP, OPT_DEVICES, OPT_LINK, OPT_NO_MEDIUM, OPT_CHECK, OPT_UPLINK, OPT_MIGRATE_RANDOM, OPT_SNAPSHOTS, OPT_REPORT };
 
 static int parse_run_args(int argc, char **argv, RunArgs *a) {
   static const struct option opts[] = {
@@ -265,7 +267,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
       {"devices", required_argument, NULL, OPT_DEVICES}, {"link", required_argument, NULL, OPT_LINK},
       {"no-medium", no_argument, NULL, OPT_NO_MEDIUM}, {"check", no_argument, NULL, OPT_CHECK},
       {"uplink", no_argument, NULL, OPT_UPLINK},       {"migrate-random", required_argument, NULL, OPT_MIGRATE_RANDOM},
-      {"snapshots", required_argument, NULL, OPT_SNAPSHOTS},
+      {"snapshots", required_argument, NULL, OPT_SNAPSHOTS}, {"report", no_argument, NULL, OPT_REPORT},
       {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
   };
   /* Everything after "--" belongs to the app, untouched by getopt's permutation. */
@@ -297,6 +299,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
           return usage_error("run ", "--migrate-random %s: expected milliseconds from 1 to 3600000", optarg);
         a->migrate_random_ms = (int)n;
         break;
+      case OPT_REPORT: a->report = TRUE; break;
       case OPT_SNAPSHOTS:
         if (!g_ascii_string_to_unsigned(optarg, 10, 1, 1000000, &n, NULL))
           return usage_error("run ", "--snapshots %s: expected a frame count from 1 to 1000000", optarg);
@@ -401,15 +404,25 @@ static int run_policies(const RunArgs *a, const DmxScenario *sc, const DmxPaths 
     return DMX_EXIT_USAGE;
   }
   int worst = DMX_EXIT_OK;
+  g_autoptr(GPtrArray) run_dirs = g_ptr_array_new_with_free_func(g_free);
   for (int i = 0; policies[i]; i++) {
+    char *run_dir = NULL;
     DmxRunOptions ro = {.scenario = sc, .policy = policies[i], .tdf = tdf, .seed = seed, .out = a->out,
                         .no_medium = a->no_medium, .migrate_random_ms = a->migrate_random_ms,
-                        .snapshot_every = a->snapshot_every, .paths = paths};
+                        .snapshot_every = a->snapshot_every, .run_dir_out = &run_dir, .paths = paths};
     int code = dmx_run(&ro);
+    if (run_dir)
+      g_ptr_array_add(run_dirs, run_dir);
     if (code != DMX_EXIT_OK && worst == DMX_EXIT_OK)
       worst = code;
     if (code >= DMX_EXIT_SIGNAL_BASE)
       break; /* interrupted: do not start the next policy */
+  }
+  if (a->report && run_dirs->len) {
+    DmxReportOptions report_opt = {0};
+    int code = dmx_report((char **)run_dirs->pdata, (int)run_dirs->len, &report_opt);
+    if (code != DMX_EXIT_OK && worst == DMX_EXIT_OK)
+      worst = code;
   }
   return worst;
 }

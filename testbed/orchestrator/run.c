@@ -797,6 +797,8 @@ int dmx_run(const DmxRunOptions *opt) {
     g_printerr("dmx: run %s %s; partial results in %s\n", r->label,
                r->exit_code >= DMX_EXIT_SIGNAL_BASE ? "stopped early" : "failed", r->dir->path);
   int code = r->exit_code;
+  if (opt->run_dir_out)
+    *opt->run_dir_out = g_strdup(r->dir->path);
   run_free(r);
   return code;
 }

@@ -14,6 +14,7 @@ typedef struct {
   gboolean no_medium;      /* devices get their TAP but no link (debugging) */
   int migrate_random_ms;   /* > 0: DMX_MIGRATE_RANDOM_MS for every device (--migrate-random) */
   int snapshot_every;      /* > 0: DMX_SNAPSHOT_EVERY for every device (--snapshots) */
+  char **run_dir_out;      /* if set: receives the run directory (g_free it), once one was created */
   const DmxPaths *paths;
 } DmxRunOptions;
 
