@@ -17,21 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_tree.h"
+
 #define RUN_TIMEOUT_S 240
 
-static const char *top(void)
-{
-    const char *t = g_getenv("DMX_TOP");
-    return t && *t ? t : DMX_TOP;
-}
-
-static char *in_top(const char *rel) { return g_build_filename(top(), rel, NULL); }
-
-static gboolean have(const char *rel)
-{
-    g_autofree char *p = in_top(rel);
-    return g_file_test(p, G_FILE_TEST_IS_EXECUTABLE);
-}
 
 struct result { int status; char *out, *err; };
 
