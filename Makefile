@@ -52,8 +52,10 @@ SCENARIO ?= home-theater
 scenario: all
 	build/bin/dmx run scenarios/$(SCENARIO).ini --report $(DMX_FLAGS)
 
-sweep:
-	@echo "make sweep: not implemented yet: sweeps come with the scenarios/metrics/figures issue" >&2; exit 2
+# sweeps/$(SWEEP).ini, then dmx report on its directory (results/<name>/<timestamp>/, also results/<name>/latest).
+SWEEP ?= bandwidth
+sweep: all
+	build/bin/dmx sweep sweeps/$(SWEEP).ini --report $(DMX_FLAGS)
 
 # Benchmarks: speed and accuracy goals live here, not in the tests.
 bench: bench-medium
@@ -72,6 +74,7 @@ help:
 	@echo "make                 build everything (runs ./configure first if needed)"
 	@echo "make check           unit and end-to-end tests (TAP), ends with 'N passed, N failed'"
 	@echo "make scenario SCENARIO=name   run scenarios/name.ini"
+	@echo "make sweep SWEEP=name         run sweeps/name.ini (default bandwidth) and report it (DMX_FLAGS='--jobs 2')"
 	@echo "make bench-medium    link emulator accuracy and cost -> results/bench-medium.csv"
 	@echo "make fuzz            fuzz the wire decoder (FUZZ_SECONDS, default 600)"
 	@echo "make clean|distclean remove build products (distclean also drops the QEMU build)"

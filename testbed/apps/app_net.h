@@ -14,4 +14,13 @@ static inline uint64_t app_net_stall_ns(void)
     return dmx_io_get_thread_forward_counters(&c) == 0 ? c.stall_ns : 0;
 }
 
+/* The stall since BEFORE (an earlier app_net_stall_ns()). The counter belongs to the host thread that carries
+ * the app thread, so after a thread migration it starts again from zero on the new device: then everything
+ * it counted there is the stall since BEFORE that the new device saw. */
+static inline uint64_t app_net_stall_since(uint64_t before)
+{
+    uint64_t now = app_net_stall_ns();
+    return now >= before ? now - before : now;
+}
+
 #endif

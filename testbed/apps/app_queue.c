@@ -2,13 +2,17 @@
 #include "app_queue.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int app_queue_init(struct app_queue *q, size_t cap)
 {
-    q->items = calloc(cap, sizeof *q->items);
+    size_t bytes = (cap * sizeof *q->items + 4095) / 4096 * 4096;
+    q->items = cap && cap <= SIZE_MAX / sizeof *q->items ? aligned_alloc(4096, bytes) : NULL;
     if (!q->items)
         return -ENOMEM;
+    memset(q->items, 0, bytes);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->not_empty, NULL);
     pthread_cond_init(&q->not_full, NULL);

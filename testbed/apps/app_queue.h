@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Page aligned, with its items on a page of their own: on several devices the DSM moves whole pages, and a
+ * queue should only ever travel with its own traffic. */
 struct app_queue {
-    pthread_mutex_t lock;
+    _Alignas(4096) pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     void **items;
     size_t cap, head, count;

@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,34 +56,46 @@ struct audio_chunk {
     int16_t samples[];
 };
 
+/* The app's state, in groups that each start on a page of their own: on several devices a page is the unit
+ * the DSM moves, so data one thread writes often must not share a page with data another device's thread
+ * reads (a page written by the player on the TV and read by the loader on the phone would cross the link at
+ * every frame). */
 static struct {
+    /* set up by main, then only read */
     const char *movie;
     long max_frames;
     bool audio_enabled;
     const char *report_path;
     FILE *report;
-
     AVFormatContext *fmt;
     int video_index, audio_index;
     AVCodecContext *vdec, *adec;
     int width, height;
     int64_t start_us;
-
-    struct app_queue video_packets, audio_packets, frames, free_frames, pcm;
-    struct video_frame pool[FRAME_POOL];
+    int screen_fd, audio_fd;
+    int audio_rate, audio_channels;
     atomic_bool stop;
     atomic_int errors;
 
-    pthread_mutex_t clock_lock;
+    struct app_queue video_packets, audio_packets, frames, free_frames, pcm; /* a page each (app_queue.h) */
+    _Alignas(4096) struct video_frame pool[FRAME_POOL];
+
+    _Alignas(4096) pthread_mutex_t clock_lock;
     uint64_t origin_ns; /* emulated time at which PTS start_us is due; 0 = not started */
 
-    int screen_fd, audio_fd;
-    int audio_rate, audio_channels;
-
-    long shown, late;
+    /* the player's */
+    _Alignas(4096) long shown, late;
     uint64_t decode_us_total, wait_us_total, present_us_total, net_us_total;
     uint64_t first_present_ns, last_present_ns;
     uint64_t last_checksum, combined;
+
+    /* The per-frame rows: the player appends them here and main writes them to the report every 250 ms, since
+     * the player may run on another device (thread migration), where this process's FILE (libc state of the
+     * device that opened it) is not. player_done: the player has appended its last row. */
+    _Alignas(4096) pthread_mutex_t rows_lock;
+    char *rows;
+    size_t rows_len, rows_cap, rows_written;
+    bool player_done;
 } ht;
 
 static void report_error(const char *what, int err)
@@ -233,6 +246,46 @@ static void *video_decoder_thread(void *arg)
     return NULL;
 }
 
+/* One per-frame row into ht.rows (written to the report file by main at the end). */
+__attribute__((format(printf, 1, 2))) static void append_row(const char *fmt, ...)
+{
+    char row[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(row, sizeof row, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof row)
+        return;
+    pthread_mutex_lock(&ht.rows_lock);
+    if (ht.rows_len + (size_t)n + 1 > ht.rows_cap) {
+        size_t cap = ht.rows_cap ? ht.rows_cap * 2 : 64 * 1024;
+        char *grown = realloc(ht.rows, cap);
+        if (grown) {
+            ht.rows = grown;
+            ht.rows_cap = cap;
+        }
+    }
+    if (ht.rows_len + (size_t)n + 1 <= ht.rows_cap) {
+        memcpy(ht.rows + ht.rows_len, row, (size_t)n + 1);
+        ht.rows_len += (size_t)n;
+    }
+    pthread_mutex_unlock(&ht.rows_lock);
+}
+
+/* Main: writes the rows appended since the last call; true once the player has finished. */
+static bool write_rows(void)
+{
+    pthread_mutex_lock(&ht.rows_lock);
+    if (ht.report && ht.rows_len > ht.rows_written) {
+        fwrite(ht.rows + ht.rows_written, 1, ht.rows_len - ht.rows_written, ht.report);
+        fflush(ht.report);
+        ht.rows_written = ht.rows_len;
+    }
+    bool done = ht.player_done;
+    pthread_mutex_unlock(&ht.rows_lock);
+    return done;
+}
+
 static void present(struct video_frame *vf, size_t bytes)
 {
     uint64_t due = due_ns(vf->pts_us);
@@ -273,11 +326,11 @@ static void present(struct video_frame *vf, size_t bytes)
     bool late = stamp > due + frame_interval_ns;
     uint64_t sum = dmx_checksum(vf->data, bytes);
     uint64_t wait_us = (waited - before) / 1000, present_us = (presented - waited) / 1000;
-    uint64_t net_us = (app_net_stall_ns() - stall_before) / 1000;
+    uint64_t net_us = app_net_stall_since(stall_before) / 1000;
     if (ht.report)
-        fprintf(ht.report, "%ld,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%.1f,%016" PRIx64 "\n",
-                ht.shown, vf->pts_us / 1000.0, vf->decode_us, wait_us, present_us, net_us, stamp, late, av_offset_ms,
-                sum);
+        append_row("%ld,%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%.1f,%016" PRIx64 "\n",
+                   ht.shown, vf->pts_us / 1000.0, vf->decode_us, wait_us, present_us, net_us, stamp, late, av_offset_ms,
+                   sum);
     if (ht.shown == 0)
         ht.first_present_ns = stamp;
     ht.last_present_ns = stamp;
@@ -304,6 +357,9 @@ static void *player_thread(void *arg)
             stop_all();
     }
     stop_all(); /* the movie is over: let the audio side finish too */
+    pthread_mutex_lock(&ht.rows_lock);
+    ht.player_done = true;
+    pthread_mutex_unlock(&ht.rows_lock);
     return NULL;
 }
 
@@ -533,6 +589,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     av_log_set_level(AV_LOG_ERROR);
     pthread_mutex_init(&ht.clock_lock, NULL);
+    pthread_mutex_init(&ht.rows_lock, NULL);
     if (parse_args(argc, argv) < 0 || open_movie() < 0 || open_devices() < 0)
         return 1;
     size_t frame_bytes = (size_t)ht.width * ht.height * 3 / 2;
@@ -557,6 +614,8 @@ int main(int argc, char **argv)
         pthread_create(&adec, NULL, audio_decoder_thread, NULL);
         pthread_create(&aplayer, NULL, audio_player_thread, NULL);
     }
+    while (!write_rows())
+        app_sleep_until_ns(app_now_ns() + 250 * 1000000ULL);
     pthread_join(loader, NULL);
     pthread_join(vdec, NULL);
     pthread_join(player, NULL);
@@ -570,6 +629,7 @@ int main(int argc, char **argv)
     }
     if (ht.report)
         fclose(ht.report);
+    free(ht.rows);
     double span = (double)(ht.last_present_ns - ht.first_present_ns) / 1e9;
     double fps = ht.shown > 1 && span > 0 ? (ht.shown - 1) / span : 0;
     long n = ht.shown ? ht.shown : 1;

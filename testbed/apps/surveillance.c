@@ -72,7 +72,7 @@ static void *camera_thread(void *arg)
         f->seq = info.seq;
         f->clip_index = info.clip_frames ? info.seq % info.clip_frames : info.seq;
         f->capture_ns = info.timestamp_ns;
-        f->net_ns = app_net_stall_ns() - stall_before;
+        f->net_ns = app_net_stall_since(stall_before);
         if (!app_queue_push(&sv.captured, f))
             break;
     }
@@ -122,7 +122,7 @@ static void *ui_thread(void *arg)
         uint64_t present = ioctl(sv.screen_fd, DMX_SCREEN_GET_INFO, &info) == 0 ? info.last_present_ns : app_now_ns();
         uint64_t sum = dmx_checksum(f->edges, len);
         uint64_t latency_us = present > f->capture_ns ? (present - f->capture_ns) / 1000 : 0;
-        uint64_t net_us = (f->net_ns + app_net_stall_ns() - stall_before) / 1000;
+        uint64_t net_us = (f->net_ns + app_net_stall_since(stall_before)) / 1000;
         uint64_t busy_us = f->canny_us + net_us;
         uint64_t wait_us = latency_us > busy_us ? latency_us - busy_us : 0;
         printf("edge seq=%" PRIu64 " checksum=%016" PRIx64 " frame=%" PRIu64 " capture_ns=%" PRIu64

@@ -12,8 +12,10 @@
 #include "ini_schema.h"
 #include "paths.h"
 #include "report.h"
+#include "report_sweep.h"
 #include "run.h"
 #include "scenario.h"
+#include "sweep_cli.h"
 
 #define DMX_VERSION "0.1"
 
@@ -26,6 +28,7 @@ static const char main_help[] =
     "    dmx run --app PATH --devices N [OPTIONS] [-- ARGS...]\n"
     "    dmx doctor\n"
     "    dmx report RUN_DIR... [--no-figures]\n"
+    "    dmx sweep SWEEP.ini [OPTIONS]    dmx sweep SCENARIO.ini --vary KEY=V1,V2,... [OPTIONS]\n"
     "    dmx help [COMMAND]    dmx COMMAND --help    dmx --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -36,6 +39,7 @@ static const char main_help[] =
     "    run       run a scenario file, or any aarch64 program on N devices (see dmx run --help)\n"
     "    doctor    check whether this host can run scenarios, and say what fixes it if not\n"
     "    report    tables and figures of finished runs, beside the paper's values (see dmx report --help)\n"
+    "    sweep     a scenario over a grid of parameter values and policies (see dmx sweep --help)\n"
     "\n"
     "EXIT STATUS\n"
     "    0      success (for run: the master app's own status when the run itself went well)\n"
@@ -128,13 +132,17 @@ static const char run_help[] =
     "    RUN/traffic.csv         the traffic matrix: per directed pair src,dst,sent_frames,sent_bytes,\n"
     "                            dropped_frames,dropped_bytes,offered_frames,offered_bytes\n"
     "    RUN/summary.json        scenario, policy, valid, exit status, tdf, duration, link, traffic_bytes_total\n"
-    "                            (and traffic: frames, drops, medium.pcap's bytes and the difference), devices,\n"
-    "                            and cpu\n"
+    "                            (and traffic: frames, drops, medium.pcap's bytes and the difference), fps,\n"
+    "                            the power model's power_total_mw, devices (per device its modelled power_mw,\n"
+    "                            energy_j and energy_parts_j), the apps' own stall_ms_per_frame, completion_s,\n"
+    "                            forwarded_pct and migrated_pct (when the app reports them), and cpu\n"
     "                            (per device: instructions, busy and lag seconds). valid is false, with the\n"
     "                            reason in why_invalid, when the run failed or when the host fell behind a\n"
     "                            device's CPU model by more than 5%% of the CPU time it wanted (and 0.25 s).\n"
     "                            screens: per device that presented frames, their count and FPS, from\n"
     "                            RUN/devices/NAME/screen-frames.csv (the screen's own present stamps).\n"
+    "    RUN/timeline.csv        per emulated second: FPS per screen, bytes per link, CPU and power per device\n"
+    "    RUN/frames.csv          home-theater's frames: seq,pts_s,decode_ms,stall_ms,present_s,late\n"
     "    RUN/medium.pcap, RUN/medium.log\n"
     "    RUN/devices/NAME/       stdout.log, stderr.log (workers), cpu.stats (devmodel plugin)\n"
     "\n"
@@ -172,19 +180,23 @@ static const char report_help[] =
     "\n"
     "SYNOPSIS\n"
     "    dmx report RUN_DIR... [--no-figures]\n"
+    "    dmx report SWEEP_DIR... [--no-figures]\n"
     "\n"
     "DESCRIPTION\n"
     "    For each RUN_DIR (results/<scenario>/<timestamp>-<policy>-<pid>/, as dmx run prints it) reads\n"
     "    summary.json and prints: scenario, policy, whether the run is valid (and why not), emulated duration,\n"
     "    TDF and link; FPS of the run's main screen (the one that presented most frames in the second half of\n"
-    "    the run): mean and 5th percentile of its per-second FPS, and the target; the traffic; and the power\n"
-    "    of each device from the power model (testbed/power) with the total.\n"
+    "    the run): mean and 5th percentile of its per-second FPS, and the target; the traffic; what the app\n"
+    "    measured itself: home-theater's network stall per frame (stall_ms_per_frame), photo-classify's\n"
+    "    completion time and, per file size, how the remote photos were read (forwarded_pct, migrated_pct);\n"
+    "    and the power of each device from the power model (testbed/power), by part (CPU, Wi-Fi, screen,\n"
+    "    audio), with the total.\n"
     "\n"
     "    Where the paper has a value for the scenario and policy it is printed beside the measured one with\n"
     "    the ratio measured/paper: home-theater at 720p and 100 Mbit/s, FPS rf 8.2 (Fig. 7) and dynamix 24;\n"
-    "    power (Table 2) rf 4985.90 mW master and 5151.37 mW screen device, dynamix 2956.55 and 6480.51 mW.\n"
-    "    The paper's screen device is a Nexus 5 phone; the home-theater scenario's is a TV box\n"
-    "    (--set 'device tv.model=nexus5' makes the comparison like for like).\n"
+    "    power (Table 2) rf 4985.90 mW master and 5151.37 mW screen device, dynamix 2956.55 and 6480.51 mW,\n"
+    "    measured on two Nexus 5 phones: scenarios/power.ini is that setup (home-theater's screen device is a\n"
+    "    TV box, and its table says so); photo-classify under dynamix, Table 1's forwarded/migrated shares.\n"
     "\n"
     "    POWER IS A MODEL, NOT A MEASUREMENT. Per device, integrated over emulated time:\n"
     "        P_cpu    = cpu_idle_mw + (busy_s / duration_s) * cpu_active_mw   (busy cores from cpu.stats)\n"
@@ -193,20 +205,31 @@ static const char report_help[] =
     "                   then wifi_idle_mw\n"
     "        P_screen = screen_base_mw + 0.5 * screen_brightness_mw from the first to the last frame presented\n"
     "        P_audio  = audio_mw for frames_written / rate seconds of speaker.csv\n"
-    "    The coefficients are scenarios/devices.ini's, whose 'source' keys say where they come from\n"
-    "    (PowerTutor-style estimates per device class, uncalibrated).\n"
+    "    The coefficients are scenarios/devices.ini's, and each model's 'source' key names where every one\n"
+    "    comes from: the nexus5's from the phone's own Android power profile (AOSP device/lge/hammerhead\n"
+    "    power_profile.xml, at 4.0 V), the other models' class estimates. On Table 2's setup the model comes\n"
+    "    to about a fifth of the paper's measurement; testbed/power/README.md says what it does not see.\n"
     "\n"
     "    Figures go to RUN_DIR/figures/ (PNG, and PDF when gnuplot has the pdfcairo terminal), each with its\n"
     "    gnuplot script (.gp) and data beside it:\n"
     "        fps.png    FPS per emulated second of every screen (from timeline.csv), with the scenario's\n"
     "                   events and the thread migrations as vertical markers and the FPS target dashed\n"
-    "        power.png  mean modelled power per device\n"
+    "        power.png  mean modelled power per device, stacked by part, beside the paper's measured value\n"
+    "                   where it has one\n"
+    "\n"
+    "    A SWEEP_DIR (what dmx sweep wrote: it has index.json) gets one table of its points instead: the value\n"
+    "    on each axis, the policy, how the run ended, valid, FPS mean and p5 (and the sweep's metric), beside\n"
+    "    the paper's Fig. 7 / Fig. 10 value where it has one (home-theater by link bandwidth); and one figure,\n"
+    "    SWEEP_DIR/figures/METRIC-vs-AXIS.png (fps-vs-bandwidth.png), one line per policy (see dmx sweep --help).\n"
     "\n"
     "OPTIONS\n"
     "    --no-figures   print the tables only (no gnuplot needed)\n"
     "\n"
     "FILES\n"
-    "    RUN_DIR/summary.json   required: fps, power_total_mw, power.devices.NAME.{power_mw,energy_j}, power_model\n"
+    "    RUN_DIR/summary.json   required: fps, power_total_mw, power_model,\n"
+    "                           devices.NAME.{power_mw,energy_j,energy_parts_j} (power.devices.NAME in older\n"
+    "                           runs); stall_ms_per_frame, completion_s, forwarded_pct and migrated_pct when\n"
+    "                           the app reported them\n"
     "    RUN_DIR/timeline.csv   per emulated second: fps_SCREEN, bytes_SRC_DST, cpu_util_DEV, power_mw_DEV,\n"
     "                           power_total_mw (needed for the FPS figure)\n"
     "    RUN_DIR/events.log, RUN_DIR/devices/NAME/migrations.csv   the figure's markers\n"
@@ -493,7 +516,7 @@ static int cmd_report(int argc, char **argv) {
   }
   if (!dirs->len)
     return usage_error("report ", "missing RUN_DIR (a directory that dmx run wrote, e.g. results/hello/...)");
-  return dmx_report((char **)dirs->pdata, (int)dirs->len, &opt);
+  return dmx_report_dirs((char **)dirs->pdata, (int)dirs->len, &opt);
 }
 
 static int cmd_help(const char *topic) {
@@ -503,16 +526,18 @@ static int cmd_help(const char *topic) {
     fputs(doctor_help, stdout);
   else if (topic && strcmp(topic, "report") == 0)
     fputs(report_help, stdout);
+  else if (topic && strcmp(topic, "sweep") == 0)
+    dmx_sweep_print_help();
   else if (!topic)
     fputs(main_help, stdout);
   else
-    return usage_error("", "no help for '%s' (commands: run, doctor, report)", topic);
+    return usage_error("", "no help for '%s' (commands: run, doctor, report, sweep)", topic);
   return DMX_EXIT_OK;
 }
 
 int dmx_cli_main(int argc, char **argv) {
   if (argc < 2)
-    return usage_error("", "missing command (run, doctor, report)");
+    return usage_error("", "missing command (run, doctor, report, sweep)");
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0)
     return cmd_run(argc - 1, argv + 1);
@@ -520,6 +545,8 @@ int dmx_cli_main(int argc, char **argv) {
     return cmd_doctor(argc - 1, argv + 1);
   if (strcmp(cmd, "report") == 0)
     return cmd_report(argc - 1, argv + 1);
+  if (strcmp(cmd, "sweep") == 0)
+    return dmx_sweep_cli(argc - 1, argv + 1);
   if (strcmp(cmd, "help") == 0)
     return cmd_help(argc > 2 ? argv[2] : NULL);
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
@@ -528,5 +555,5 @@ int dmx_cli_main(int argc, char **argv) {
     printf("dmx %s\n", DMX_VERSION);
     return DMX_EXIT_OK;
   }
-  return usage_error("", "unknown command '%s' (commands: run, doctor, report, help)", cmd);
+  return usage_error("", "unknown command '%s' (commands: run, doctor, report, sweep, help)", cmd);
 }

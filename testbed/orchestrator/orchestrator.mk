@@ -34,7 +34,8 @@ REPORT_TEST_CFLAGS = $(ORCH_CFLAGS) -Itestbed/orchestrator
 UNIT_TESTS += build/tests/test_report
 E2E_TESTS += build/tests/test_report_e2e
 
-build/obj/report_tests/%.o: testbed/tests/%.c $(ORCH_HEADERS) $(ORCH_DIR)/orchestrator.mk
+build/obj/report_tests/%.o: testbed/tests/%.c $(ORCH_HEADERS) testbed/tests/test_tree.h testbed/tests/test_dmx.h \
+    $(ORCH_DIR)/orchestrator.mk
 	@mkdir -p $(@D)
 	$(CC) $(REPORT_TEST_CFLAGS) -c -o $@ $<
 

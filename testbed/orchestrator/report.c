@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "exit_codes.h"
+#include "report_app.h"
 #include "report_json.h"
 #include "report_paper.h"
 #include "report_plot.h"
+#include "report_power.h"
 #include "timeline_migrations.h"
 
 static void print_ratio(double measured, double paper) {
@@ -118,54 +120,12 @@ static int report_one(const char *dir, const DmxReportOptions *opt) {
   } else
     printf("  traffic   (not recorded)\n");
 
+  dmx_report_app(s, policy);
+
   /* power */
-  const DmxJson *devices = dmx_json_get(s, "devices");
-  double total_mw = 0;
-  gboolean have_power = dmx_json_number(s, "power_total_mw", &total_mw);
-  g_autoptr(GPtrArray) pnames = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GArray) pmw = g_array_new(FALSE, FALSE, sizeof(double));
-  if (!have_power || !devices || devices->type != DMX_JSON_OBJECT) {
-    printf("  power     (not in summary.json: the run predates the power model; rerun it)\n");
-  } else {
-    printf("  power     a MODEL, an estimate: %s\n", dmx_json_string(s, "power_model", "?"));
-    printf("            Wi-Fi traffic from %s; coefficients and their sources: scenarios/devices.ini\n",
-           dmx_json_string(s, "power_traffic_source", "?"));
-    printf("            %-10s %-11s %-16s %10s %10s\n", "device", "model", "role", "mean mW", "energy J");
-    double paper_total = 0, matched_total = 0;
-    for (guint i = 0; i < devices->keys->len; i++) {
-      const char *name = devices->keys->pdata[i];
-      const DmxJson *d = devices->items->pdata[i];
-      double mw, ej = 0, index = 0;
-      /* power.devices.NAME (written now), or devices.NAME (DESIGN.md §8's place for it) */
-      const DmxJson *pd = dmx_json_get(dmx_json_path(s, "power.devices"), name);
-      if (!pd)
-        pd = d;
-      if (!dmx_json_number(pd, "power_mw", &mw))
-        continue;
-      dmx_json_number(pd, "energy_j", &ej);
-      dmx_json_number(d, "index", &index);
-      gboolean master = index == 1, is_screen = screen && strcmp(screen, name) == 0 && !master;
-      printf("            %-10s %-11s %-16s %10.1f %10.2f", name, dmx_json_string(d, "model", "?"),
-             master ? "master" : is_screen ? "screen device" : "", mw, ej);
-      if (have_paper && paper.has_power && (master || is_screen)) {
-        double pv = master ? paper.master_mw : paper.screen_mw;
-        print_ratio(mw, pv);
-        paper_total += pv;
-        matched_total += mw;
-      }
-      printf("\n");
-      g_ptr_array_add(pnames, g_strdup(name));
-      g_array_append_val(pmw, mw);
-    }
-    printf("            %-10s %-11s %-16s %10.1f\n", "total", "", "", total_mw);
-    if (paper_total > 0) {
-      printf("            %-39s %10.1f", "master + screen device", matched_total);
-      print_ratio(matched_total, paper_total);
-      printf(" (%s)\n", paper.power_source);
-      printf("            note: the paper measured two Nexus 5 phones (Monsoon power monitor); compare like with "
-             "like only when the screen device's model is nexus5\n");
-    }
-  }
+  g_auto(DmxPowerRows) power = {0};
+  dmx_power_rows_init(&power);
+  dmx_report_power(s, have_paper ? &paper : NULL, &power);
 
   /* figures */
   if (opt->no_figures)
@@ -190,8 +150,8 @@ static int report_one(const char *dir, const DmxReportOptions *opt) {
   }
   g_autofree char *title = g_strdup_printf("%s / %s", scenario, policy);
   DmxPlotInput pin = {.run_dir = dir, .title = title, .fps_target = have_target ? target : -1, .duration_s = dur,
-                      .markers = markers,
-                      .power_names = pnames, .power_mw = pmw};
+                      .markers = markers, .power = &power,
+                      .paper_label = have_paper && paper.has_power ? paper.power_source : NULL};
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) perr = NULL;
   gboolean ok = dmx_plot_figures(&pin, files, &perr);

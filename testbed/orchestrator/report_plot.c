@@ -4,78 +4,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
-static const char *gnuplot_bin(void) {
-  const char *g = g_getenv("DMX_GNUPLOT");
-  return g && *g ? g : "gnuplot";
-}
+#include "report_gnuplot.h"
 
-static gboolean run_gnuplot(const char *script_path, GError **error) {
-  const char *argv[] = {gnuplot_bin(), script_path, NULL};
-  g_autofree char *err_text = NULL;
-  int status = 0;
-  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                    &err_text, &status, error)) {
-    if (error && *error)
-      g_prefix_error(error, "cannot run gnuplot (install gnuplot-nox, or set DMX_GNUPLOT): ");
-    return FALSE;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "gnuplot %s failed: %s", script_path,
-                err_text && *err_text ? g_strstrip(err_text) : "(no message)");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean dmx_plot_has_terminal(const char *name) {
-  g_autofree char *cmd = g_strdup_printf("set terminal %s", name);
-  const char *argv[] = {gnuplot_bin(), "-e", cmd, NULL};
-  int status = 0;
-  if (!g_spawn_sync(NULL, (char **)argv, NULL,
-                    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                    NULL, &status, NULL))
-    return FALSE;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* gnuplot string literal in single quotes ('' escapes a quote). */
-static char *gp_quote(const char *s) {
-  GString *q = g_string_new("'");
-  for (; *s; s++) {
-    if (*s == '\'')
-      g_string_append(q, "''");
-    else
-      g_string_append_c(q, *s);
-  }
-  g_string_append_c(q, '\'');
-  return g_string_free(q, FALSE);
-}
-
-/* Writes NAME.gp with BODY for each terminal and runs it. */
-static gboolean draw(const char *fig_dir, const char *name, const char *body, GPtrArray *files, GError **error) {
-  GString *gp = g_string_new(NULL);
-  struct {
-    const char *term, *ext, *opts;
-  } terms[] = {{dmx_plot_has_terminal("pngcairo") ? "pngcairo" : "png", "png", "size 1000,500"},
-               {"pdfcairo", "pdf", "size 8in,4in"}};
-  gboolean pdf = dmx_plot_has_terminal("pdfcairo");
-  for (guint t = 0; t < (pdf ? 2u : 1u); t++) {
-    g_autofree char *out = g_strdup_printf("%s/%s.%s", fig_dir, name, terms[t].ext);
-    g_autofree char *q = gp_quote(out);
-    g_string_append_printf(gp, "set terminal %s %s\nset output %s\n%s\nunset output\n", terms[t].term,
-                           terms[t].opts, q, body);
-  }
-  g_autofree char *script = g_strdup_printf("%s/%s.gp", fig_dir, name);
-  gboolean ok = g_file_set_contents(script, gp->str, -1, error) && run_gnuplot(script, error);
-  g_string_free(gp, TRUE);
-  if (!ok)
-    return FALSE;
-  for (guint t = 0; t < (pdf ? 2u : 1u); t++)
-    g_ptr_array_add(files, g_strdup_printf("%s/%s.%s", fig_dir, name, terms[t].ext));
-  return TRUE;
-}
+/* The terminals' options of dmx report's run figures. */
+static const DmxGnuplotTerms terms = {.png = "size 1000,500", .pdf = "size 8in,4in"};
 
 static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArray *files, GError **error) {
   g_autofree char *tl = g_build_filename(in->run_dir, "timeline.csv", NULL);
@@ -87,11 +20,11 @@ static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArra
     *nl = 0;
   g_auto(GStrv) cols = g_strsplit(text, ",", -1);
   GString *plot = g_string_new(NULL);
-  g_autofree char *qtl = gp_quote(tl);
+  g_autofree char *qtl = dmx_gnuplot_quote(tl);
   for (guint c = 0; cols[c]; c++) {
     if (!g_str_has_prefix(cols[c], "fps_"))
       continue;
-    g_autofree char *title = gp_quote(cols[c] + 4);
+    g_autofree char *title = dmx_gnuplot_quote(cols[c] + 4);
     g_string_append_printf(plot, "%s%s using ($1+1 <= DUR ? $1+0.5 : NaN):%u with linespoints lw 2 title %s",
                            plot->len ? ", " : "", plot->len ? "''" : qtl, c + 1, title);
   }
@@ -101,12 +34,12 @@ static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArra
   }
   GString *body = g_string_new("set datafile separator ','\nset key outside right top\nset grid\n");
   g_string_append_printf(body, "DUR = %.6f + 1e-6\nset xrange [0:*]\n", in->duration_s);
-  g_autofree char *title = gp_quote(in->title);
+  g_autofree char *title = dmx_gnuplot_quote(in->title);
   g_string_append_printf(body, "set title %s\nset xlabel 'emulated time (s)'\nset ylabel 'frames per second'\n"
                          "set yrange [0:*]\n", title);
   for (guint i = 0; in->markers && i < in->markers->len; i++) {
     const DmxPlotMarker *m = &g_array_index(in->markers, DmxPlotMarker, i);
-    g_autofree char *lab = gp_quote(m->label);
+    g_autofree char *lab = dmx_gnuplot_quote(m->label);
     g_string_append_printf(body, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead dt 3 lc rgb 'gray30'\n"
                            "set label %s at %.3f, graph %.2f rotate by 90 right font ',8'\n", m->t_s, m->t_s,
                            lab, m->t_s, 0.98);
@@ -117,32 +50,73 @@ static gboolean fps_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArra
                            in->fps_target, in->fps_target, in->fps_target, in->fps_target);
   g_string_append_printf(body, "plot %s\n", plot->str);
   g_string_free(plot, TRUE);
-  gboolean ok = draw(fig_dir, "fps", body->str, files, error);
+  gboolean ok = dmx_gnuplot_draw(fig_dir, "fps", &terms, body->str, files, error);
   g_string_free(body, TRUE);
   return ok;
 }
 
-static gboolean power_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArray *files, GError **error) {
-  if (!in->power_names || !in->power_names->len)
-    return TRUE;
-  GString *dat = g_string_new("# device power_mw (modelled, an estimate)\n");
-  for (guint i = 0; i < in->power_names->len; i++)
-    g_string_append_printf(dat, "\"%s\" %.1f\n", (char *)in->power_names->pdata[i],
-                           g_array_index(in->power_mw, double, i));
-  g_autofree char *dat_path = g_strdup_printf("%s/power.dat", fig_dir);
-  gboolean ok = g_file_set_contents(dat_path, dat->str, -1, error);
+/* power.dat: device, the model's parts (mW), its total, the paper's value (NaN: none). */
+static gboolean power_data(const DmxPowerRows *p, const char *path, gboolean *any_paper, GError **error) {
+  GString *dat = g_string_new("# device cpu_mw wifi_mw screen_mw audio_mw model_total_mw paper_mw"
+                              "   (model: an ESTIMATE of testbed/power; paper: measured, DynaMix Table 2)\n");
+  *any_paper = FALSE;
+  for (guint i = 0; i < p->names->len; i++) {
+    const double *parts = &g_array_index(p->parts_mw, double, i * DMX_POWER_PARTS);
+    double paper = g_array_index(p->paper_mw, double, i);
+    g_string_append_printf(dat, "\"%s\"", (char *)p->names->pdata[i]);
+    for (guint k = 0; k < DMX_POWER_PARTS; k++)
+      g_string_append_printf(dat, " %.1f", parts[k]);
+    g_string_append_printf(dat, " %.1f", g_array_index(p->mw, double, i));
+    if (paper >= 0)
+      g_string_append_printf(dat, " %.2f\n", paper);
+    else
+      g_string_append(dat, " NaN\n");
+    *any_paper |= paper >= 0;
+  }
+  gboolean ok = g_file_set_contents(path, dat->str, -1, error);
   g_string_free(dat, TRUE);
-  if (!ok)
+  return ok;
+}
+
+/* The model's bars, stacked: each part's box is drawn from 0 to the sum up to it, largest first. */
+static void model_bars(GString *plot, const char *qdat) {
+  static const char *const colours[DMX_POWER_PARTS] = {"#4477aa", "#66ccee", "#ccbb44", "#ee6677"};
+  for (int k = DMX_POWER_PARTS - 1; k >= 0; k--) {
+    GString *sum = g_string_new("$2");
+    for (int j = 1; j <= k; j++)
+      g_string_append_printf(sum, "+$%d", j + 2);
+    g_string_append_printf(plot, "%s%s using ($0-0.2):(%s)%s with boxes lc rgb '%s' title '%s (model)'",
+                           plot->len ? ", " : "", plot->len ? "''" : qdat, sum->str,
+                           plot->len ? "" : ":xtic(1)", colours[k], dmx_power_part_name(k));
+    g_string_free(sum, TRUE);
+  }
+  g_string_append(plot, ", '' using ($0-0.2):6:(sprintf('%.0f', $6)) with labels offset 0,0.8 notitle");
+}
+
+static gboolean power_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArray *files, GError **error) {
+  if (!in->power || !in->power->names || !in->power->names->len)
+    return TRUE;
+  g_autofree char *dat_path = g_strdup_printf("%s/power.dat", fig_dir);
+  gboolean any_paper;
+  if (!power_data(in->power, dat_path, &any_paper, error))
     return FALSE;
-  g_autofree char *qdat = gp_quote(dat_path);
-  g_autofree char *title = g_strdup_printf("%s: mean power per device (MODEL, estimate)", in->title);
-  g_autofree char *qtitle = gp_quote(title);
+  g_autofree char *qdat = dmx_gnuplot_quote(dat_path);
+  g_autofree char *title = g_strdup_printf("%s: power per device (MODEL estimate%s)", in->title,
+                                           any_paper ? " beside the paper's measurement" : "");
+  g_autofree char *qtitle = dmx_gnuplot_quote(title);
+  GString *plot = g_string_new(NULL);
+  model_bars(plot, qdat);
+  if (any_paper) {
+    g_autofree char *lab = dmx_gnuplot_quote(in->paper_label ? in->paper_label : "paper (measured)");
+    g_string_append_printf(plot, ", '' using ($0+0.2):7 with boxes fs pattern 4 border -1 lc rgb 'black' title %s"
+                           ", '' using ($0+0.2):7:(sprintf('%%.0f', $7)) with labels offset 0,0.8 notitle", lab);
+  }
   g_autofree char *body = g_strdup_printf(
-      "set title %s\nset ylabel 'power (mW)'\nset style fill solid 0.6 border -1\nset boxwidth 0.6\n"
-      "set yrange [0:*]\nset grid ytics\nunset key\n"
-      "plot %s using 0:2:xtic(1) with boxes lc rgb '#4477aa', '' using 0:2:(sprintf('%%.0f', $2)) with labels "
-      "offset 0,0.8\n", qtitle, qdat);
-  return draw(fig_dir, "power", body, files, error);
+      "set title %s\nset ylabel 'mean power (mW)'\nset style fill solid 0.8 border -1\nset boxwidth 0.38\n"
+      "set xrange [-0.6:%u-0.4]\nset yrange [0:*]\nset grid ytics\nset key outside right top\n"
+      "plot %s\n", qtitle, in->power->names->len, plot->str);
+  g_string_free(plot, TRUE);
+  return dmx_gnuplot_draw(fig_dir, "power", &terms, body, files, error);
 }
 
 gboolean dmx_plot_figures(const DmxPlotInput *in, GPtrArray *files, GError **error) {

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_frames.h"
+#include "app_photos.h"
 #include "cleanup.h"
 #include "cpu_stats.h"
 #include "device.h"
@@ -114,6 +116,21 @@ static void fail(Run *r, int code, const char *fmt, ...) {
 
 /* ---- preflight ---- */
 
+/* Every device's model must have power coefficients, each named in its source (power_coeffs.h): checked before
+ * anything starts, not found out at the end of a long run. */
+static int check_power_models(const DmxScenario *sc) {
+  for (guint i = 0; i < sc->devices->len; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    DmxPowerCoeffs c;
+    g_autoptr(GError) err = NULL;
+    if (d->model && !dmx_power_coeffs_from_table(d->model->power, d->model->cores, d->model->source, &c, &err)) {
+      g_printerr("dmx: device %s: model %s of devices.ini: %s\n", d->name, d->model->name, err->message);
+      return DMX_EXIT_SCENARIO;
+    }
+  }
+  return DMX_EXIT_OK;
+}
+
 static int preflight(const DmxRunOptions *opt) {
   g_autoptr(GError) err = NULL;
   if (!g_file_test(opt->paths->qemu, G_FILE_TEST_IS_EXECUTABLE)) {
@@ -134,7 +151,7 @@ static int preflight(const DmxRunOptions *opt) {
     g_printerr("dmx: /dev/net/tun is missing: modprobe tun (or, in a container, pass --device /dev/net/tun)\n");
     return DMX_EXIT_HOST;
   }
-  return DMX_EXIT_OK;
+  return check_power_models(opt->scenario);
 }
 
 static char *random_secret(void) {
@@ -596,10 +613,82 @@ static void screens_report(Run *r, GString *json, GString *line) {
   }
 }
 
-/* The power model and timeline.csv (timeline.h): JSON members for summary.json, "" when the run never started.
- * Per-device power goes to power.devices.NAME.{power_mw,energy_j,...}: DESIGN.md §8 wants devices.NAME.power_mw, but
- * test_orchestrator_e2e matches the devices entries' exact text (see testbed/power/README.md). */
-static char *power_and_timeline(Run *r) {
+/* The devices' names in index order (master first), NULL-terminated; the strings are the scenario's. */
+static const char **device_names(const Run *r) {
+  guint nd = r->sc->devices->len;
+  const char **names = g_new0(const char *, nd + 1);
+  for (guint i = 0; i < nd; i++)
+    names[i] = ((const DmxDeviceSpec *)r->sc->devices->pdata[i])->name;
+  return names;
+}
+
+/* The apps' own measurements (app_frames.h, app_photos.h): frames.csv, and summary.json members. */
+static char *app_metrics(Run *r, DmxAppFrames *frames) {
+  g_autofree const char **names = device_names(r);
+  g_autoptr(GError) err = NULL;
+  if (!dmx_app_frames_collect(r->dir->path, names, r->epoch_ns, frames, &err))
+    g_printerr("dmx: warning: frames.csv: %s\n", err->message);
+  g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < r->sc->devices->len; i++) {
+    const DmxDeviceSpec *d = r->sc->devices->pdata[i];
+    g_hash_table_insert(index, d->name, GINT_TO_POINTER(d->index));
+  }
+  g_autofree char *out = g_build_filename(r->dir->path, "devices", names[0], "stdout.log", NULL);
+  DmxAppPhotos photos;
+  dmx_app_photos_read(out, index, names[0], &photos);
+  g_autofree char *fj = dmx_app_frames_json(frames);
+  g_autofree char *pj = dmx_app_photos_json(&photos);
+  return g_strconcat(fj, pj, NULL);
+}
+
+/* summary.json's fps block. The target is the scenario's (timeline_fps.h) or else the movie's own frame rate
+ * from the player's presentation timestamps. */
+static void fps_json(GString *s, const DmxTimelineResult *tl, const DmxTimelineDevice *devs,
+                     const DmxAppFrames *frames) {
+  g_string_append(s, "  \"fps\": {\"screen\": ");
+  json_string(s, tl->fps_device >= 0 ? devs[tl->fps_device].name : NULL);
+  if (tl->fps_device >= 0)
+    g_string_append_printf(s, ", \"mean\": %.3f, \"p5\": %.3f, \"seconds\": %u", tl->fps_mean, tl->fps_p5,
+                           tl->fps_seconds);
+  else
+    g_string_append(s, ", \"mean\": null, \"p5\": null, \"seconds\": 0");
+  if (tl->fps_target >= 0)
+    g_string_append_printf(s, ", \"target\": %g},\n", tl->fps_target);
+  else if (frames->media_fps > 0)
+    g_string_append_printf(s, ", \"target\": %.3f, \"target_source\": \"the movie's frame rate (devices/%s/"
+                           "home-theater-frames.csv pts)\"},\n", frames->media_fps, frames->device);
+  else
+    g_string_append(s, ", \"target\": null},\n");
+}
+
+/* One device's modelled power, the members appended to its devices.NAME entry (DESIGN.md §8). */
+static char *device_power_json(const DmxPowerResult *p) {
+  return g_strdup_printf(", \"power_mw\": %.1f, \"energy_j\": %.3f, \"energy_parts_j\": {\"cpu\": %.3f, "
+                         "\"wifi\": %.3f, \"screen\": %.3f, \"audio\": %.3f}, \"busy_cores\": %.4f",
+                         p->power_mw, p->energy_j, p->e_cpu_j, p->e_wifi_j, p->e_screen_j, p->e_audio_j,
+                         p->busy_cores);
+}
+
+static void migrations_json(GString *s, Run *r) {
+  g_string_append(s, "  \"migrations\": [");
+  g_autoptr(GArray) mig = dmx_migrations_read(r->dir->path, r->epoch_ns);
+  /* t_detect_s / t_decide_s: when a policy's monitor saw the contention and chose the move (migrations.csv);
+   * null for forced and programmatic migrations, which have neither. */
+  for (guint i = 0; i < mig->len; i++) {
+    const DmxMigration *m = &g_array_index(mig, DmxMigration, i);
+    g_autofree char *detect = m->t_detect_s >= 0 ? g_strdup_printf("%.3f", m->t_detect_s) : g_strdup("null");
+    g_autofree char *decide = m->t_decide_s >= 0 ? g_strdup_printf("%.3f", m->t_decide_s) : g_strdup("null");
+    g_string_append_printf(s, "%s\n    {\"threads\": [%u], \"from\": %u, \"to\": %u, \"t_detect_s\": %s, "
+                           "\"t_decide_s\": %s, \"t_request_s\": %.3f, \"t_done_s\": %.3f, \"downtime_ms\": %.3f, "
+                           "\"bytes_moved\": %" G_GUINT64_FORMAT "}", i ? "," : "", m->thread, m->from, m->to, detect,
+                           decide, m->t_request_s, m->t_done_s, m->downtime_ms, m->bytes_moved);
+  }
+  g_string_append(s, mig->len ? "\n  ],\n" : "],\n");
+}
+
+/* The power model, timeline.csv (timeline.h) and the apps' metrics: JSON members for summary.json, "" when the
+ * run never started. Each device's power goes to DEVICE_POWER[i] (NULL if none), for its devices.NAME entry. */
+static char *power_and_timeline(Run *r, char **device_power) {
   guint nd = r->sc->devices->len;
   if (!r->epoch_ns)
     return g_strdup("");
@@ -613,8 +702,8 @@ static char *power_and_timeline(Run *r) {
     devs[i].name = d->name;
     devs[i].index = d->index;
     g_autoptr(GError) cerr = NULL;
-    devs[i].has_coeffs = d->model && dmx_power_coeffs_from_table(d->model->power, d->model->cores, &devs[i].coeffs,
-                                                                  &cerr);
+    devs[i].has_coeffs = d->model && dmx_power_coeffs_from_table(d->model->power, d->model->cores,
+                                                                  d->model->source, &devs[i].coeffs, &cerr);
     if (cerr)
       g_printerr("dmx: warning: device %s: %s\n", d->name, cerr->message);
   }
@@ -625,48 +714,22 @@ static char *power_and_timeline(Run *r) {
   g_autoptr(GError) err = NULL;
   if (!dmx_timeline_build(&in, &tl, &err))
     g_printerr("dmx: warning: timeline.csv: %s\n", err->message);
+  DmxAppFrames frames;
+  g_autofree char *apps = app_metrics(r, &frames);
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "  \"epoch_ns\": %" G_GINT64_FORMAT ",\n  \"wall_epoch_ns\": %" G_GINT64_FORMAT ",\n",
                          r->epoch_ns, wall_epoch);
-  g_string_append(s, "  \"fps\": {\"screen\": ");
-  json_string(s, tl.fps_device >= 0 ? devs[tl.fps_device].name : NULL);
-  if (tl.fps_device >= 0)
-    g_string_append_printf(s, ", \"mean\": %.3f, \"p5\": %.3f, \"seconds\": %u", tl.fps_mean, tl.fps_p5,
-                           tl.fps_seconds);
-  else
-    g_string_append(s, ", \"mean\": null, \"p5\": null, \"seconds\": 0");
-  if (tl.fps_target >= 0)
-    g_string_append_printf(s, ", \"target\": %g},\n", tl.fps_target);
-  else
-    g_string_append(s, ", \"target\": null},\n");
+  fps_json(s, &tl, devs, &frames);
+  g_string_append(s, apps);
   g_string_append_printf(s, "  \"power_total_mw\": %.1f,\n  \"power_model\": ", tl.power_total_mw);
   json_string(s, DMX_POWER_MODEL_NAME);
   g_string_append(s, ",\n  \"power_traffic_source\": ");
   json_string(s, tl.traffic_source);
-  g_string_append(s, ",\n  \"migrations\": [");
-  g_autoptr(GArray) mig = dmx_migrations_read(r->dir->path, r->epoch_ns);
-  for (guint i = 0; i < mig->len; i++) {
-    const DmxMigration *m = &g_array_index(mig, DmxMigration, i);
-    g_string_append_printf(s, "%s\n    {\"threads\": [%u], \"from\": %u, \"to\": %u, \"t_request_s\": %.3f, "
-                           "\"t_done_s\": %.3f, \"downtime_ms\": %.3f, \"bytes_moved\": %" G_GUINT64_FORMAT "}",
-                           i ? "," : "", m->thread, m->from, m->to, m->t_request_s, m->t_done_s, m->downtime_ms,
-                           m->bytes_moved);
-  }
-  g_string_append(s, mig->len ? "\n  ],\n" : "],\n");
-  g_string_append(s, "  \"power\": {\"devices\": {");
-  gboolean first = TRUE;
-  for (guint i = 0; i < nd && tl.power; i++) {
-    if (!devs[i].has_coeffs)
-      continue;
-    const DmxPowerResult *p = &tl.power[i];
-    g_string_append(s, first ? "\n    " : ",\n    ");
-    first = FALSE;
-    json_string(s, devs[i].name);
-    g_string_append_printf(s, ": {\"power_mw\": %.1f, \"energy_j\": %.3f, \"cpu_j\": %.3f, \"wifi_j\": %.3f, "
-                           "\"screen_j\": %.3f, \"audio_j\": %.3f, \"busy_cores\": %.4f}", p->power_mw, p->energy_j,
-                           p->e_cpu_j, p->e_wifi_j, p->e_screen_j, p->e_audio_j, p->busy_cores);
-  }
-  g_string_append(s, first ? "}},\n" : "\n  }},\n");
+  g_string_append(s, ",\n");
+  migrations_json(s, r);
+  for (guint i = 0; i < nd && tl.power; i++)
+    device_power[i] = devs[i].has_coeffs ? device_power_json(&tl.power[i]) : NULL;
+  dmx_app_frames_clear(&frames);
   dmx_timeline_result_clear(&tl, nd);
   return g_string_free(s, FALSE);
 }
@@ -705,17 +768,21 @@ static void write_summary(Run *r) {
   if (r->timeline.events && r->timeline.events->len)
     g_string_append_printf(s, "  \"events\": {\"scheduled\": %u, \"sent\": %u, \"refused\": %u},\n",
                            r->timeline.events->len, r->timeline.sent, r->timeline.failed);
-  g_autofree char *power_json = power_and_timeline(r);
+  guint nd = r->sc->devices->len;
+  char **device_power = g_new0(char *, nd ? nd : 1); /* may hold NULLs between entries: freed one by one */
+  g_autofree char *power_json = power_and_timeline(r, device_power);
   g_string_append(s, power_json);
   g_string_append(s, "  \"devices\": {");
-  for (guint i = 0; i < r->sc->devices->len; i++) {
+  for (guint i = 0; i < nd; i++) {
     const DmxDeviceSpec *d = r->sc->devices->pdata[i];
     g_string_append(s, i ? ",\n    " : "\n    ");
     json_string(s, d->name);
     g_string_append_printf(s, ": {\"index\": %d, \"ip\": \"10.77.0.%d\", \"model\": ", d->index, d->index);
     json_string(s, d->model ? d->model->name : "");
-    g_string_append(s, "}");
+    g_string_append_printf(s, "%s}", device_power[i] ? device_power[i] : "");
+    g_free(device_power[i]);
   }
+  g_free(device_power);
   g_autoptr(GString) screens_json = g_string_new(NULL);
   g_autoptr(GString) screens_line = g_string_new(NULL);
   screens_report(r, screens_json, screens_line);
@@ -785,6 +852,7 @@ int dmx_run(const DmxRunOptions *opt) {
     run_free(r);
     return DMX_EXIT_CANTCREAT;
   }
+  dmx_status_watch(&r->status, r->dir->path, r->sc->duration_s);
   g_autofree char *events = g_build_filename(r->dir->path, "events.log", NULL);
   r->events = fopen(events, "we");
   event(r, "run %s in %s (pid %d)", r->label, r->dir->path, (int)getpid());

@@ -23,13 +23,16 @@ GArray *dmx_migrations_read(const char *run_dir, gint64 epoch_ns) {
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     for (guint i = 1; lines[0] && lines[i]; i++) {
       unsigned th, from, to;
-      unsigned long long req, done, down, diff, page, moved;
-      if (sscanf(lines[i], "%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu", &th, &from, &to, &req, &done, &down, &diff,
-                 &page, &moved) != 9)
+      unsigned long long req, done, down, diff, page, moved, detect = 0, decide = 0;
+      int fields = sscanf(lines[i], "%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu", &th, &from, &to, &req, &done,
+                          &down, &diff, &page, &moved, &detect, &decide);
+      if (fields != 9 && fields != 11)
         continue;
       DmxMigration m = {.thread = th, .from = from, .to = to, .t_request_s = ((double)req - epoch_ns) / 1e9,
                         .t_done_s = ((double)done - epoch_ns) / 1e9, .downtime_ms = down / 1e6,
-                        .bytes_moved = moved};
+                        .bytes_moved = moved,
+                        .t_detect_s = detect ? ((double)detect - epoch_ns) / 1e9 : -1,
+                        .t_decide_s = decide ? ((double)decide - epoch_ns) / 1e9 : -1};
       g_array_append_val(out, m);
     }
   }

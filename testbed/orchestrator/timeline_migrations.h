@@ -7,6 +7,7 @@
 typedef struct {
   guint thread, from, to;  /* from, to: device indexes */
   double t_request_s, t_done_s; /* emulated seconds since the epoch */
+  double t_detect_s, t_decide_s;  /* a policy's migration: contention seen, decision made; < 0 = none (forced) */
   double downtime_ms;
   guint64 bytes_moved;
 } DmxMigration;

@@ -97,7 +97,10 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     r->pinned = calloc(r->npages, 1);
     r->version = calloc(r->npages, sizeof(uint32_t));
     r->dirty = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->pinned || !r->version || !r->dirty)
+    r->held_batch = calloc(r->npages, sizeof(uint32_t));
+    r->written_s = calloc(r->npages, sizeof(uint32_t));
+    r->used_ms = calloc(r->npages, sizeof(uint32_t));
+    if (!r->state || !r->pinned || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
         goto fail;
     return 0;
 fail:;
@@ -126,6 +129,12 @@ void dsm_region_destroy(struct dsm_region *r)
     r->pinned = NULL;
     free(r->version);
     free(r->dirty);
+    free(r->held_batch);
+    r->held_batch = NULL;
+    free(r->written_s);
+    r->written_s = NULL;
+    free(r->used_ms);
+    r->used_ms = NULL;
     r->base = r->sys = r->twins = NULL;
     r->state = NULL;
     r->version = r->dirty = NULL;
@@ -165,7 +174,7 @@ int dsm_region_install_handler(struct dsm_region *r)
 
 static int state_prot(enum dsm_page_state s)
 {
-    return s == DSM_READ ? PROT_READ : s == DSM_WRITE ? PROT_READ | PROT_WRITE : PROT_NONE;
+    return s == DSM_READ || s == DSM_HELD ? PROT_READ : s == DSM_WRITE ? PROT_READ | PROT_WRITE : PROT_NONE;
 }
 
 int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t count, bool adopt)
@@ -213,7 +222,8 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
     return 0;
 }
 
-/* Called with r->lock held: diff page p against its twin, push the diff, make the page READ. */
+/* Called with r->lock held: diff page p (WRITE or HELD) against its twin, push the diff, make the page READ.
+ * In lazy mode an empty diff is pushed too: it tells the master the page is no longer held here. */
 static int flush_page(struct dsm_region *r, uint32_t p)
 {
     uint8_t diff[DSM_DIFF_MAX];
@@ -222,7 +232,7 @@ static int flush_page(struct dsm_region *r, uint32_t p)
     r->state[p] = DSM_READ;
     madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
     r->stats.pages_flushed++;
-    if (len == 0)
+    if (len == 0 && !r->lazy)
         return 0;
     r->stats.diffs_pushed++;
     r->stats.diff_bytes_pushed += len;
@@ -238,21 +248,131 @@ static void remove_dirty(struct dsm_region *r, uint32_t p)
         }
 }
 
+/* Called with r->lock held: announce the pages in r->held_batch[0..n) to the master, in messages that fit. */
+static int announce_held(struct dsm_region *r, uint32_t n)
+{
+    const uint32_t per_message = 16384;
+    for (uint32_t i = 0; i < n; i += per_message) {
+        uint32_t count = n - i < per_message ? n - i : per_message;
+        if (r->transport.hold(r->transport.ctx, r->held_batch + i, count) != 0)
+            return -1;
+    }
+    r->stats.pages_held += n;
+    return 0;
+}
+
 int dsm_region_flush(struct dsm_region *r)
 {
     int rc = 0;
-    uint32_t keep = 0;
+    uint32_t keep = 0, held = 0;
     pthread_mutex_lock(&r->lock);
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        if (r->state[p] != DSM_WRITE)
-            continue;
-        if (r->pinned[p])
+        if (r->state[p] == DSM_HELD) {
             r->dirty[keep++] = p;
-        else if (flush_page(r, p) != 0)
+        } else if (r->state[p] != DSM_WRITE) {
+            continue;
+        } else if (r->pinned[p]) {
+            r->dirty[keep++] = p;
+        } else if (r->lazy) {
+            protect(r, p, PROT_READ);   /* the next write must be seen, so the next release announces it */
+            r->state[p] = DSM_HELD;
+            r->held_batch[held++] = p;
+            r->dirty[keep++] = p;
+        } else if (flush_page(r, p) != 0) {
             rc = -1;
+        }
     }
     r->ndirty = keep;
+    if (held && announce_held(r, held) != 0)
+        rc = -1;
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
+{
+    if (p >= r->npages)
+        return -1;
+    int rc;
+    pthread_mutex_lock(&r->lock);
+    r->stats.flush_requests++;
+    if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p]) {
+        rc = flush_page(r, p);
+        remove_dirty(r, p);
+    } else {
+        rc = r->transport.push(r->transport.ctx, p, r->version[p], NULL, 0);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32_t *out, uint32_t max)
+{
+    uint32_t n = 0;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < r->ndirty && n < max; i++) {
+        uint32_t p = r->dirty[i];
+        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p] && r->written_s[p] >= since_s)
+            out[n++] = p;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+static int compare_pages(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
+{
+    uint32_t *sorted = malloc((size_t)n * sizeof *sorted + 1), fetched = 0;
+    if (!sorted)
+        return -1;
+    memcpy(sorted, pages, (size_t)n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_pages);
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < n;) {              /* runs of consecutive stale pages, one request each */
+        uint32_t p = sorted[i++];
+        if (p >= r->npages || r->state[p] != DSM_INVALID)
+            continue;
+        uint32_t count = 1;
+        r->state[p] = DSM_FETCHING;
+        while (i < n && sorted[i] == p + count && count < WIRE_PREFETCH_MAX && r->state[sorted[i]] == DSM_INVALID) {
+            r->state[sorted[i++]] = DSM_FETCHING;
+            count++;
+        }
+        fetched += count;
+        pthread_mutex_unlock(&r->lock);
+        int rc = r->transport.request(r->transport.ctx, p, count);
+        pthread_mutex_lock(&r->lock);
+        if (rc != 0) {
+            pthread_mutex_unlock(&r->lock);
+            free(sorted);
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        while (sorted[i] < r->npages && r->state[sorted[i]] == DSM_FETCHING)
+            pthread_cond_wait(&r->arrived, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    free(sorted);
+    return (int)fetched;
+}
+
+int dsm_region_publish_all(struct dsm_region *r)
+{
+    int rc = 0;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        uint32_t p = r->dirty[i];
+        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && flush_page(r, p) != 0)
+            rc = -1;
+        r->pinned[p] = 0;
+    }
+    r->ndirty = 0;
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -276,7 +396,8 @@ int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t e
         return -1;
     pthread_mutex_lock(&r->lock);
     for (uint32_t p = p0; p < p1; p++)
-        r->pinned[p] = 1;
+        if (r->pinned[p] < UINT8_MAX)
+            r->pinned[p]++;
     uint64_t t0 = dmx_now_ns();
     bool fetched = false;
     for (uint32_t p = e0; p < p1;) {            /* ask for every stale page, in runs */
@@ -303,9 +424,11 @@ int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t e
     if (fetched)
         r->stats.fetch_stall_ns += dmx_now_ns() - t0;
     for (uint32_t p = e0; p < p1; p++)
-        if (r->state[p] == DSM_READ) {
-            memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
-            r->dirty[r->ndirty++] = p;
+        if (r->state[p] == DSM_READ || r->state[p] == DSM_HELD) {
+            if (r->state[p] == DSM_READ) {      /* a HELD page keeps its twin and its dirty entry */
+                memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
+                r->dirty[r->ndirty++] = p;
+            }
             r->state[p] = DSM_WRITE;
             protect(r, p, PROT_READ | PROT_WRITE);
         }
@@ -320,19 +443,57 @@ void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
         return;
     pthread_mutex_lock(&r->lock);
     for (uint32_t p = p0; p < p1; p++)
-        r->pinned[p] = 0;
+        if (r->pinned[p])
+            r->pinned[p]--;
     pthread_mutex_unlock(&r->lock);
+}
+
+static uint32_t now_ms(void)
+{
+    return (uint32_t)(dmx_now_ns() / 1000000ull);
+}
+
+/* Called with r->lock held: was page p used here lately? */
+static bool hot(const struct dsm_region *r, uint32_t p)
+{
+    return r->prefetch && r->used_ms[p] && now_ms() - r->used_ms[p] < DSM_HOT_MS;
+}
+
+/* Called with r->lock held (dropped while sending): ask for the INVALID pages among pages[0..n) (ascending), in
+ * runs of consecutive pages, without waiting for them. */
+static int refetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
+{
+    for (uint32_t i = 0; i < n;) {
+        uint32_t p = pages[i++], count = 1;
+        if (r->state[p] != DSM_INVALID)
+            continue;
+        r->state[p] = DSM_FETCHING;
+        while (i < n && pages[i] == p + count && count < WIRE_PREFETCH_MAX && r->state[pages[i]] == DSM_INVALID) {
+            r->state[pages[i++]] = DSM_FETCHING;
+            count++;
+        }
+        r->stats.grant_prefetches += count;
+        pthread_mutex_unlock(&r->lock);
+        int rc = r->transport.request(r->transport.ctx, p, count);
+        pthread_mutex_lock(&r->lock);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)
 {
     int rc = 0;
+    uint32_t *again = malloc((size_t)count * sizeof *again + 1), nagain = 0;
     pthread_mutex_lock(&r->lock);
     for (uint32_t i = 0; i < count; i++) {
         uint32_t p = notices[i].page;
         if (p >= r->npages)
             continue;
-        if (r->state[p] == DSM_WRITE) {
+        if (again && r->state[p] != DSM_INVALID && r->state[p] != DSM_FETCHING && hot(r, p))
+            again[nagain++] = p;
+        if (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD) {
             if (flush_page(r, p) != 0)
                 rc = -1;
             remove_dirty(r, p);
@@ -345,7 +506,10 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
         /* FETCHING: the reply in flight was made after the master knew of this version, or arrives
          * before this notice (one ordered connection); either way it brings at least this version. */
     }
+    if (nagain && refetch(r, again, nagain) != 0)     /* notices come in page order */
+        rc = -1;
     pthread_mutex_unlock(&r->lock);
+    free(again);
     return rc;
 }
 
@@ -362,6 +526,7 @@ static void fetch(struct dsm_region *r, uint32_t p)
     r->last_fault = p;
     r->state[p] = DSM_FETCHING;
     uint64_t t0 = dmx_now_ns();
+    uint64_t bytes0 = r->stats.page_bytes_received + r->stats.diff_bytes_received;
     pthread_mutex_unlock(&r->lock);
     if (r->transport.request(r->transport.ctx, p, count) != 0) {
         wire_log("dsm: lost the link to the master while fetching page %u", p);
@@ -372,9 +537,12 @@ static void fetch(struct dsm_region *r, uint32_t p)
         pthread_cond_wait(&r->arrived, &r->lock);
     uint64_t stall = dmx_now_ns() - t0;
     r->stats.fetch_stall_ns += stall;
+    r->used_ms[p] = now_ms();           /* a thread wanted it: only demand makes a page hot, not prefetch */
     struct dmx_thread *t = dmx_thread_self();
-    if (t)
+    if (t) {
         t->fetch_stall_ns += stall;
+        t->fetch_bytes += r->stats.page_bytes_received + r->stats.diff_bytes_received - bytes0;
+    }
 }
 
 bool dsm_region_fault(struct dsm_region *r, const void *addr)
@@ -392,15 +560,29 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             r->stats.read_faults++;
             fetch(r, p);
             break;              /* READ now: if this was a write, it faults again and takes the twin */
-        case DSM_FETCHING:
+        case DSM_FETCHING:      /* a prefetch (or another thread's fetch) is bringing it: it is wanted */
+            r->used_ms[p] = now_ms();
             pthread_cond_wait(&r->arrived, &r->lock);
             continue;
         case DSM_READ:
             if (waited)
                 break;          /* another thread's fetch brought it: retry the access */
             r->stats.write_faults++;
+            r->written_s[p] = (uint32_t)(dmx_now_ns() / 1000000000ull);
+            r->used_ms[p] = now_ms();
+            if (t)
+                t->pending_writes++;
             memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
             r->dirty[r->ndirty++] = p;
+            r->state[p] = DSM_WRITE;
+            protect(r, p, PROT_READ | PROT_WRITE);
+            break;
+        case DSM_HELD:          /* a write to a page whose earlier changes are held here: same twin */
+            r->stats.write_faults++;
+            r->written_s[p] = (uint32_t)(dmx_now_ns() / 1000000000ull);
+            r->used_ms[p] = now_ms();
+            if (t)
+                t->pending_writes++;
             r->state[p] = DSM_WRITE;
             protect(r, p, PROT_READ | PROT_WRITE);
             break;

@@ -11,6 +11,11 @@
  *   INVALID  PROT_NONE. A write notice said home has a newer version. Any access faults -> FETCHING.
  *   FETCHING PROT_NONE, a request is in flight; other faulting threads wait. The reply (whole page, or
  *            the diffs since our version, applied to our stale copy) -> READ.
+ *   HELD     PROT_READ, twin kept, still on the dirty list (lazy mode only). A release made this device's
+ *            changes to the page visible without sending them: it told the master the page is held here
+ *            (transport.hold), and the diff travels only when another device wants the page (the master
+ *            sends a flush request, answered by dsm_region_flush_request) or a write notice arrives. A
+ *            write -> WRITE again, with the same twin, so the next diff covers every change since it.
  *
  * Every page starts READ at version 0 (all zero, like the home copy). The fault handler runs in the
  * faulting thread (SIGSEGV, SA_SIGINFO), which blocks until the page arrives. Sequential faults
@@ -28,15 +33,18 @@
 
 #define DSM_DEFAULT_BASE    0x200000000000ull
 #define DSM_DEFAULT_SIZE    (64ull << 20)
-#define DSM_PREFETCH_DEPTH  4
+#define DSM_HOT_MS          500
+#define DSM_PREFETCH_DEPTH  16      /* = WIRE_PREFETCH_MAX: a frame buffer arrives in 16-page runs */
 
-enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING };
+enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING, DSM_HELD };
 
-/* How the region talks to the home (the master). Both return 0 or -1 (link lost). */
+/* How the region talks to the home (the master). All return 0 or -1 (link lost). hold (lazy mode only):
+ * tell the master that these pages now have changes that stay here until asked for. */
 struct dsm_transport {
     int (*request)(void *ctx, uint32_t page, uint32_t count);
     int (*push)(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len);
     void *ctx;
+    int (*hold)(void *ctx, const uint32_t *pages, uint32_t count);
 };
 
 struct dsm_stats {
@@ -45,6 +53,7 @@ struct dsm_stats {
     atomic_ullong diffs_received, diff_bytes_received;
     atomic_ullong diffs_pushed, diff_bytes_pushed, pages_flushed;
     atomic_ullong invalidations, prefetch_requests, prefetched_pages, stale_replies;
+    atomic_ullong pages_held, flush_requests, grant_prefetches;
     atomic_ullong fetch_stall_ns;
 };
 
@@ -58,10 +67,15 @@ struct dsm_region {
     uint8_t *alias;                 /* optional second app window (the executable's globals, see below) */
     uint32_t alias_first, alias_count;
     uint8_t *state;
-    uint8_t *pinned;                /* 1: a migratable thread's stack page running here: flushes skip it */
+    uint32_t *written_s;            /* emulated second of each page's last write fault here (pre-copy) */
+    uint32_t *used_ms;              /* emulated ms of each page's last write fault or arrival here */
+    uint8_t *pinned;                /* > 0: pinned that many times (a running thread's stack, a buffer the
+                                     * kernel is writing into): flushes skip it */
     uint32_t *version;
     uint32_t *dirty, ndirty;
     bool prefetch;
+    bool lazy;                      /* release holds diffs here (DSM_HELD) instead of pushing them home */
+    uint32_t *held_batch;           /* scratch for one release's announcement (npages entries) */
     uint32_t last_fault;
     pthread_mutex_t lock;
     pthread_cond_t arrived;
@@ -87,15 +101,33 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr);
 /* Receiver side: a page or diff arrived from home. Applied only to INVALID/FETCHING pages. */
 void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *data, bool prefetched);
 void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *diff, uint32_t len, bool prefetched);
-/* Write notices from a grant: flush our own changes to those pages, then invalidate them. */
+/* Write notices from a grant: flush our own changes to those pages, then invalidate them. Pages this device
+ * used in the last DSM_HOT_MS (written, or fetched) are fetched again at once, in runs and without waiting
+ * (the acquirer will most likely touch them again: a queue it pops, the buffer its producer refilled), so
+ * the critical section does not fault on them one round trip at a time; DMX_PREFETCH=0 turns this off. */
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
-/* Diff every dirty page against its twin and push the diffs home. 0 or -1. Pinned pages are skipped: they
- * stay WRITE (and dirty) until unpinned. */
+/* At a release: every dirty page's changes become visible. Eager mode: diff against the twin and push the
+ * diff home. Lazy mode (r->lazy, DMX_LAZY_DIFFS, the default on a run): the page goes HELD and the master is
+ * told it is held here (one message for the whole release). 0 or -1. Pinned pages are skipped: they stay
+ * WRITE (and dirty) until unpinned. */
 int dsm_region_flush(struct dsm_region *r);
+/* The master asks for page p (another device wants it): push its diff if it is WRITE or HELD (an empty one
+ * otherwise, which tells the master nothing is held here any more). 0 or -1. */
+int dsm_region_flush_request(struct dsm_region *r, uint32_t p);
+/* Migration pre-copy (migration_precopy.c). recent_writes: up to max pages this device holds changes to
+ * (WRITE or HELD, not pinned) that were written here at or after emulated second since_s; returns the count.
+ * out must be private memory (the region's lock is held while it is filled).
+ * prefetch: bring the stale ones (INVALID) of pages[0..n) up to date, many requests in flight at once, and
+ * wait for them; returns how many it fetched, or -1 (link lost). */
+uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32_t *out, uint32_t max);
+int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n);
+/* Before leaving the run: push every change still here, held, written or pinned. 0 or -1. */
+int dsm_region_publish_all(struct dsm_region *r);
 
-/* Stacks of migratable threads (pthread_spawn.c). A thread's stack lives in the region; on the device that
- * runs it, its pages are "pinned": once written they stay WRITE (read-write, twinned, dirty) across every
- * release, so the kernel can write into them (no EFAULT) and they do not fault again after each unlock.
+/* Stacks of migratable threads (pthread_spawn.c), and buffers a system call fills (thread_syscall_buffers.c).
+ * On the device that runs the thread, its stack pages are "pinned": once written they stay WRITE (read-write,
+ * twinned, dirty) across every release, so the kernel can write into them (no EFAULT) and they do not fault
+ * again after each unlock. Pins nest (a count per page).
  * pin marks [lo, hi) pinned and makes [eager_lo, hi) WRITE now, fetching the INVALID ones first in batched
  * requests (the live part of a migrated stack, before the thread resumes). unpin: the pages go back to the
  * ordinary rules, so the next flush pushes their diffs home. Both take page-aligned app addresses.

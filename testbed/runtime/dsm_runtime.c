@@ -162,6 +162,8 @@ void dmx_dsm_counters(struct dmx_dsm_counters *o)
     o->remote_acquires = s->remote_acquires;
     o->cached_acquires = s->cached_acquires;
     o->revokes = s->revokes;
+    o->pages_held = d->pages_held;
+    o->flush_requests = d->flush_requests;
     o->bytes_sent = node->conn.bytes_sent;
     o->bytes_received = node->conn.bytes_received;
     if (master) {
@@ -184,11 +186,13 @@ void dmx_dsm_report(FILE *f)
                ",\"diffs_pushed\":%" PRIu64 ",\"diff_bytes_pushed\":%" PRIu64
                ",\"prefetched_pages\":%" PRIu64 ",\"invalidations\":%" PRIu64
                ",\"lock_acquires\":%" PRIu64 ",\"remote_acquires\":%" PRIu64 ",\"cached_acquires\":%" PRIu64
-               ",\"revokes\":%" PRIu64 ",\"fetch_stall_ns\":%" PRIu64 ",\"lock_stall_ns\":%" PRIu64
+               ",\"revokes\":%" PRIu64 ",\"pages_held\":%" PRIu64 ",\"flush_requests\":%" PRIu64
+               ",\"fetch_stall_ns\":%" PRIu64 ",\"lock_stall_ns\":%" PRIu64
                ",\"link_bytes_sent\":%" PRIu64 ",\"link_bytes_received\":%" PRIu64,
             dmx_device_index(), c.read_faults, c.write_faults, c.pages_received, c.page_bytes_received,
             c.diffs_received, c.diff_bytes_received, c.diffs_pushed, c.diff_bytes_pushed, c.prefetched_pages,
-            c.invalidations, c.lock_acquires, c.remote_acquires, c.cached_acquires, c.revokes, c.fetch_stall_ns,
+            c.invalidations, c.lock_acquires, c.remote_acquires, c.cached_acquires, c.revokes, c.pages_held,
+            c.flush_requests, c.fetch_stall_ns,
             c.lock_stall_ns, c.bytes_sent, c.bytes_received);
     if (master)
         fprintf(f, ",\"master_pages_sent\":%" PRIu64 ",\"master_page_bytes_sent\":%" PRIu64

@@ -1,8 +1,10 @@
 /* The app's heap in the shared region: malloc and friends (see thread_takeover.h).
  *
- * Who gets shared memory: only the app's own calls (the return address is in the executable's text outside
- * libdmx's .dmx_text, see dsm_layout.ld), and only on an active multi-device run. libc's internal
- * allocations (stdio buffers, strdup, ...) and libdmx's stay in libc's heap: they are per-device state.
+ * Who gets shared memory: only the app's own calls (the return address is the app's code: the executable's
+ * text outside libdmx's .dmx_text, see dsm_layout.ld, or an app library such as libavcodec, see app_code.c),
+ * and only on an active multi-device run. libc's internal allocations (stdio buffers, strdup, ...) and
+ * libdmx's stay in libc's heap: they are per-device state. Only the executable's own calls are migration
+ * safe points: a library may be in the middle of something.
  * free/realloc/malloc_usable_size go by address, so a pointer from either heap is handled by its owner.
  *
  * Allocator: one arena per device (the heap pages split evenly), so no device ever writes another's
@@ -80,6 +82,12 @@ static bool mine(const void *p)
 
 /* Did the app's own code call us (ra: our return address)? */
 static bool app_caller(const void *ra)
+{
+    return dmx_takeover.active && dmx_app_code(ra);
+}
+
+/* Did the executable itself call us (a migration safe point)? */
+static bool executable_caller(const void *ra)
 {
     return dmx_takeover.active && __dmx_text_end && etext && (const char *)ra >= __dmx_text_end &&
            (const char *)ra < etext;
@@ -207,8 +215,10 @@ static void shared_free(void *p)
 
 __attribute__((noinline)) void *malloc(size_t n)
 {
-    if (app_caller(__builtin_return_address(0))) {
-        dmx_safe_point();
+    const void *ra = __builtin_return_address(0);
+    if (app_caller(ra)) {
+        if (executable_caller(ra))
+            dmx_safe_point();
         return shared_alloc(n, HDR, false);
     }
     return __libc_malloc(n);
@@ -216,8 +226,10 @@ __attribute__((noinline)) void *malloc(size_t n)
 
 __attribute__((noinline)) void *calloc(size_t n, size_t size)
 {
-    if (app_caller(__builtin_return_address(0))) {
-        dmx_safe_point();
+    const void *ra = __builtin_return_address(0);
+    if (app_caller(ra)) {
+        if (executable_caller(ra))
+            dmx_safe_point();
         if (size && n > SIZE_MAX / size) {
             errno = ENOMEM;
             return NULL;
@@ -229,7 +241,7 @@ __attribute__((noinline)) void *calloc(size_t n, size_t size)
 
 __attribute__((noinline)) void free(void *p)
 {
-    if (app_caller(__builtin_return_address(0)))
+    if (executable_caller(__builtin_return_address(0)))
         dmx_safe_point();
     if (!p)
         return;

@@ -57,25 +57,12 @@ int dmx_io_control_bind(const char *sock_path, const char *secret_hex, const cha
         rc = -EACCES;
         goto out;
     }
-    struct wire_buf b = { 0 };
-    if (wire_put_io_control(&b, wire_conn_next_seq(&c), CONTROL_CLIENT_INDEX, 1, WIRE_IO_CTL_BIND, class_name,
-                            (uint32_t)(device < 0 ? 0 : device)) != 0) {
-        wire_buf_free(&b);
+    rc = io_link_control_bind(&c, CONTROL_CLIENT_INDEX, class_name, device, timeout_s);
+    if (rc == -EINVAL)
         snprintf(err, err_len, "bad class '%s' or device %d", class_name, device);
-        rc = -EINVAL;
-        goto out;
-    }
-    rc = wire_conn_send(&c, &b);
-    wire_buf_free(&b);
-    struct wire_msg m;
-    wire_conn_set_timeout(&c, timeout_s > 0 ? timeout_s : 10);
-    if (rc != 0 || (rc = wire_conn_recv(&c, &m)) != WIRE_OK) {
-        snprintf(err, err_len, "%s: no answer: %s", sock_path, wire_status_name(rc));
-        rc = -EIO;
-        goto out;
-    }
-    rc = (int)m.u.io_reply.result;
-    if (rc < 0)
+    else if (rc == -EIO)
+        snprintf(err, err_len, "%s: no answer", sock_path);
+    else if (rc < 0)
         snprintf(err, err_len, "the device refused: %s", strerror(-rc));
     else if (err_len)
         err[0] = '\0';

@@ -6,23 +6,19 @@
 #include "io_filedir.h"
 #include "io_link.h"
 #include "io_registry.h"
+#include "link_estimate.h"
+#include "sync_thread.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CONNECT_RETRY_MS 100
 
 struct fwd_conn {
     struct wire_conn conn;
@@ -93,48 +89,13 @@ static struct thread_state *thread_state(void)
     return ts;
 }
 
-/* A connected, joined link to DEVICE's resource server. The server may still be starting (its device is
- * brought up in parallel), so refused connections are retried for DMX_IO_CONNECT_MS (emulated ms, 20 s). */
 static struct fwd_conn *open_conn(int device)
 {
-    char ip[64];
-    uint8_t secret[WIRE_SECRET_MAX];
-    int secret_len = io_link_secret(secret);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)io_server_port()) };
-    if (secret_len <= 0 || io_device_ip(device, ip, sizeof ip) != 0 || inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
-        wire_log("io: no address or secret for device %d: cannot forward", device);
-        return NULL;
-    }
-    const char *limit_env = getenv("DMX_IO_CONNECT_MS");
-    long limit_ms = limit_env && *limit_env ? atol(limit_env) : 20000;
-    int fd = -1;
-    for (long waited = 0;; waited += CONNECT_RETRY_MS) {
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return NULL;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-            break;
-        int err = errno;
-        close(fd);
-        if (waited >= limit_ms) {
-            wire_log("io: cannot reach device %d's resource server at %s:%d: %s", device, ip, io_server_port(),
-                     strerror(err));
-            return NULL;
-        }
-        struct timespec pause = { 0, CONNECT_RETRY_MS * 1000000L };
-        nanosleep(&pause, NULL);
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct fwd_conn *fc = calloc(1, sizeof *fc);
-    if (!fc) {
-        close(fd);
+    if (!fc)
         return NULL;
-    }
-    wire_conn_init(&fc->conn, fd, (uint32_t)dmx_device_index(), WIRE_CLIENT_AWAIT_CHALLENGE);
-    if (io_link_join_client(&fc->conn, (uint32_t)dmx_device_index(), dmx_device_name(), (uint32_t)device, secret,
-                            (size_t)secret_len) != 0) {
-        drop_conn(fc);
+    if (io_link_connect(&fc->conn, device, io_link_connect_limit_ms()) != 0) {
+        free(fc);
         return NULL;
     }
     return fc;
@@ -211,6 +172,9 @@ int io_forward(int device, struct io_request *req)
     uint64_t elapsed = now_ns() - start;
     uint64_t stall = elapsed > service ? elapsed - service : 0;
     io_count_forward(req->cls, sent, received, stall);
+    dmx_thread_note_forward((uint32_t)device, sent + received, stall);
+    if (rc == 0)
+        link_estimate_note((uint32_t)device, sent + received, stall);
     atomic_fetch_add_explicit(&ts->stats->forwarded, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&ts->stats->bytes_sent, sent, memory_order_relaxed);
     atomic_fetch_add_explicit(&ts->stats->bytes_received, received, memory_order_relaxed);
@@ -231,7 +195,7 @@ int dmx_io_get_thread_forward_counters(struct dmx_io_forward_counters *out)
     return 0;
 }
 
-static void write_thread_report(void)
+void io_forward_write_report(void)
 {
     const char *run_dir = getenv("DMX_RUN_DIR");
     struct thread_stats *st = atomic_load(&all_stats);
@@ -259,5 +223,5 @@ void io_forward_install(void)
         return;
     io_set_forwarder(io_forward);
     io_set_locator(io_filedir_locate);
-    atexit(write_thread_report);
+    atexit(io_forward_write_report);
 }

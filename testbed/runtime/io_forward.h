@@ -15,5 +15,7 @@
 int io_forward(int device, struct io_request *req);
 /* Installs the forwarder and the storage file directory's locator; idempotent. */
 void io_forward_install(void);
+/* Writes the per-thread counters file (at exit; a worker, which leaves by _exit, calls it). */
+void io_forward_write_report(void);
 
 #endif

@@ -1,12 +1,18 @@
 /* libc file calls on virtual device files: open/openat on a path under /dev/dmx/ creates a virtual file
  * whose fd number is reserved with a real open of /dev/null (so libc never hands the number out twice);
  * read/write/ioctl/lseek/fstat/close on such an fd become io_requests. Every other call goes straight to
- * libc (resolved with dlsym(RTLD_NEXT)): the only cost on an ordinary fd is one table load.
+ * libc (resolved with dlsym(RTLD_NEXT)): the cost on an ordinary fd is one table load and one comparison.
+ *
+ * On a multi-device run with the takeover active, virtual fds are the whole app's instead (io_vfd.h): numbered
+ * from IO_VFD_BASE, usable by app threads on every device. Those calls are told apart by the number and by
+ * who calls (the app's code sees them everywhere, libdmx only where the number is reserved), so the caller's
+ * return address is passed along.
  *
  * Not covered (each still works on the reserved /dev/null fd, so it fails soft): dup/dup2 of a virtual
  * fd, poll/select on it, mmap, readv/writev, pread/pwrite, and stdio (fopen uses libc's internal open). */
 #include "io_registry.h"
 #include "io_devices.h"
+#include "io_vfd.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -91,6 +97,12 @@ __attribute__((constructor(101))) static void io_intercept_init(void)
 static inline struct io_file *peek_file(int fd)
 {
     return (unsigned)fd < IO_MAX_FDS ? atomic_load_explicit(&fd_table[fd], memory_order_acquire) : NULL;
+}
+
+/* An ordinary fd for the code at RA: neither this device's virtual file nor, possibly, the app's. */
+static inline bool is_plain(int fd, const void *ra)
+{
+    return peek_file(fd) == NULL && (!io_vfd_in_range(fd) || !io_vfd_applies(fd, ra));
 }
 
 static struct io_file *get_file(int fd)
@@ -192,6 +204,10 @@ static int open_virtual(const char *path, int flags, mode_t mode)
     const char *subpath = name + name_len;
     if (!cls)
         return fail(-ENOENT);
+    if (io_vfd_enabled()) {
+        int fd = io_vfd_open(cls, subpath, flags, mode);
+        return fd < 0 ? fail(fd) : fd;
+    }
     if (strlen(subpath) >= IO_MAX_SUBPATH)
         return fail(-ENAMETOOLONG);
     struct io_file *f = calloc(1, sizeof *f);
@@ -293,53 +309,64 @@ int __openat64_2(int dirfd, const char *path, int flags) { return openat(dirfd, 
 
 /* Provided by the DSM (thread_syscall_buffers.c) when it is linked: makes a shared buffer writable by the kernel.
  * Weak, so the I/O layer also links (and runs) without the DSM. */
-void dmx_dsm_prepare_kernel_write(void *buf, size_t len) __attribute__((weak));
+void dmx_dsm_kernel_write_begin(void *buf, size_t len) __attribute__((weak));
+void dmx_dsm_kernel_write_end(void *buf, size_t len) __attribute__((weak));
+
+/* Runs REQ if FD is a virtual fd for the code at RA (this device's own table first); false for an ordinary fd. */
+static bool run_virtual(int fd, struct io_request *req, const void *ra)
+{
+    struct io_file *f = peek_file(fd) ? get_file(fd) : NULL;
+    if (!f)
+        return io_vfd_in_range(fd) && io_vfd_applies(fd, ra) && io_vfd_run(fd, req) == 0;
+    run_on(f, req);
+    if (req->op == IO_OP_IOCTL && req->result >= 0 && req->in)
+        remember_setup(f, req->cmd, req->in, req->in_len);
+    put_file(f);
+    return true;
+}
 
 ssize_t read(int fd, void *buf, size_t len)
 {
-    if (dmx_dsm_prepare_kernel_write)
-        dmx_dsm_prepare_kernel_write(buf, len);
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
-        return REAL(read)(fd, buf, len);
-    struct io_file *f = get_file(fd);
-    if (!f)
-        return REAL(read)(fd, buf, len);
+    const void *ra = __builtin_return_address(0);
+    bool pinned = dmx_dsm_kernel_write_begin != NULL;
+    if (pinned)
+        dmx_dsm_kernel_write_begin(buf, len);
+    ssize_t n;
     struct io_request req = { .op = IO_OP_READ, .out = buf, .out_len = len };
-    run_on(f, &req);
-    put_file(f);
-    return req.result < 0 ? fail(req.result) : (ssize_t)req.result;
+    if (__builtin_expect(is_plain(fd, ra), 1) || !run_virtual(fd, &req, ra))
+        n = REAL(read)(fd, buf, len);
+    else
+        n = req.result < 0 ? fail(req.result) : (ssize_t)req.result;
+    if (pinned) {
+        int saved = errno;
+        dmx_dsm_kernel_write_end(buf, len);
+        errno = saved;
+    }
+    return n;
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
-        return REAL(write)(fd, buf, len);
-    struct io_file *f = get_file(fd);
-    if (!f)
+    const void *ra = __builtin_return_address(0);
+    if (__builtin_expect(is_plain(fd, ra), 1))
         return REAL(write)(fd, buf, len);
     struct io_request req = { .op = IO_OP_WRITE, .in = buf, .in_len = len };
-    run_on(f, &req);
-    put_file(f);
+    if (!run_virtual(fd, &req, ra))
+        return REAL(write)(fd, buf, len);
     return req.result < 0 ? fail(req.result) : (ssize_t)req.result;
 }
 
 int ioctl(int fd, unsigned long cmd, ...)
 {
+    const void *ra = __builtin_return_address(0);
     va_list ap;
     va_start(ap, cmd);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
-        return REAL(ioctl)(fd, cmd, arg);
-    struct io_file *f = get_file(fd);
-    if (!f)
+    if (__builtin_expect(is_plain(fd, ra), 1))
         return REAL(ioctl)(fd, cmd, arg);
     size_t len = _IOC_SIZE(cmd);
     struct io_request req = { .op = IO_OP_IOCTL, .cmd = cmd };
-    if (len && !arg) {
-        put_file(f);
-        return fail(-EFAULT);
-    }
     if (_IOC_DIR(cmd) & _IOC_WRITE) {
         req.in = arg;
         req.in_len = len;
@@ -348,54 +375,72 @@ int ioctl(int fd, unsigned long cmd, ...)
         req.out = arg;
         req.out_len = len;
     }
-    run_on(f, &req);
-    if (req.result >= 0 && (_IOC_DIR(cmd) & _IOC_WRITE))
-        remember_setup(f, cmd, arg, len);
-    put_file(f);
+    if (len && !arg)
+        return fail(-EFAULT); /* a virtual fd, or one the kernel would refuse the same way */
+    if (!run_virtual(fd, &req, ra))
+        return REAL(ioctl)(fd, cmd, arg);
     return req.result < 0 ? fail(req.result) : (int)req.result;
+}
+
+static off_t lseek_from(int fd, off_t offset, int whence, const void *ra)
+{
+    if (__builtin_expect(is_plain(fd, ra), 1))
+        return REAL(lseek)(fd, offset, whence);
+    struct io_request req = { .op = IO_OP_LSEEK, .offset = offset, .whence = whence };
+    if (!run_virtual(fd, &req, ra))
+        return REAL(lseek)(fd, offset, whence);
+    return req.result < 0 ? fail(req.result) : (off_t)req.result;
 }
 
 off_t lseek(int fd, off_t offset, int whence)
 {
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
-        return REAL(lseek)(fd, offset, whence);
-    struct io_file *f = get_file(fd);
-    if (!f)
-        return REAL(lseek)(fd, offset, whence);
-    struct io_request req = { .op = IO_OP_LSEEK, .offset = offset, .whence = whence };
-    run_on(f, &req);
-    put_file(f);
-    return req.result < 0 ? fail(req.result) : (off_t)req.result;
+    return lseek_from(fd, offset, whence, __builtin_return_address(0));
 }
 
 off64_t lseek64(int fd, off64_t offset, int whence)
 {
-    return lseek(fd, offset, whence);
+    return lseek_from(fd, offset, whence, __builtin_return_address(0));
+}
+
+static int fstat_from(int fd, struct stat *st, const void *ra)
+{
+    if (__builtin_expect(is_plain(fd, ra), 1))
+        return REAL(fstat)(fd, st);
+    struct io_request req = { .op = IO_OP_FSTAT, .out = st, .out_len = sizeof *st };
+    if (!run_virtual(fd, &req, ra))
+        return REAL(fstat)(fd, st);
+    return req.result < 0 ? fail(req.result) : 0;
 }
 
 int fstat(int fd, struct stat *st)
 {
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
-        return REAL(fstat)(fd, st);
-    struct io_file *f = get_file(fd);
-    if (!f)
-        return REAL(fstat)(fd, st);
-    struct io_request req = { .op = IO_OP_FSTAT, .out = st, .out_len = sizeof *st };
-    run_on(f, &req);
-    put_file(f);
-    return req.result < 0 ? fail(req.result) : 0;
+    return fstat_from(fd, st, __builtin_return_address(0));
 }
 
 int fstat64(int fd, struct stat64 *st)
 {
     _Static_assert(sizeof(struct stat64) == sizeof(struct stat), "stat64 is stat on 64-bit Linux");
-    return fstat(fd, (struct stat *)st);
+    return fstat_from(fd, (struct stat *)st, __builtin_return_address(0));
+}
+
+/* close() of a process-wide virtual fd; -1 with *handled false for an ordinary one. */
+static int close_virtual(int fd, bool *handled)
+{
+    int64_t result = 0;
+    *handled = io_vfd_close(fd, &result) == 0;
+    return *handled && result < 0 ? fail(result) : 0;
 }
 
 int close(int fd)
 {
-    if (__builtin_expect(peek_file(fd) == NULL, 1))
+    const void *ra = __builtin_return_address(0);
+    if (__builtin_expect(is_plain(fd, ra), 1))
         return REAL(close)(fd);
+    if (!peek_file(fd)) {
+        bool handled;
+        int rc = close_virtual(fd, &handled);
+        return handled ? rc : REAL(close)(fd);
+    }
     pthread_mutex_lock(&table_lock);
     struct io_file *f = atomic_load_explicit(&fd_table[fd], memory_order_relaxed);
     atomic_store_explicit(&fd_table[fd], NULL, memory_order_release);

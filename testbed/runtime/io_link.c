@@ -1,10 +1,20 @@
 /* Environment and join handshake of the I/O engine (see io_link.h). */
 #include "io_link.h"
 
+#include "dmx.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONNECT_RETRY_MS 100
 
 int io_server_port(void)
 {
@@ -168,4 +178,77 @@ uint32_t io_link_join_server(struct wire_conn *c, const uint8_t *secret, size_t 
     c->state = WIRE_IO_SERVER_READY;
     wire_conn_set_timeout(c, 0);
     return dev;
+}
+
+int io_link_control_bind(struct wire_conn *c, uint32_t self, const char *class_name, int device, int timeout_s)
+{
+    struct wire_buf b = { 0 };
+    if (wire_put_io_control(&b, wire_conn_next_seq(c), self, 1, WIRE_IO_CTL_BIND, class_name,
+                            (uint32_t)(device < 0 ? 0 : device)) != 0) {
+        wire_buf_free(&b);
+        return -EINVAL;
+    }
+    int rc = wire_conn_send(c, &b);
+    wire_buf_free(&b);
+    struct wire_msg m;
+    wire_conn_set_timeout(c, timeout_s > 0 ? timeout_s : 10);
+    if (rc != 0 || wire_conn_recv(c, &m) != WIRE_OK)
+        return -EIO;
+    return (int)m.u.io_reply.result;
+}
+
+/* A TCP connection to DEVICE's resource server, retrying refused ones for LIMIT_MS; fd or -1. */
+static int connect_server(int device, long limit_ms)
+{
+    char ip[64];
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)io_server_port()) };
+    if (io_device_ip(device, ip, sizeof ip) != 0 || inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
+        wire_log("io: no address for device %d", device);
+        return -1;
+    }
+    for (long waited = 0;; waited += CONNECT_RETRY_MS) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            return fd;
+        }
+        int err = errno;
+        close(fd);
+        if (waited >= limit_ms) {
+            wire_log("io: cannot reach device %d's resource server at %s:%d: %s", device, ip, io_server_port(),
+                     strerror(err));
+            return -1;
+        }
+        struct timespec pause = { 0, CONNECT_RETRY_MS * 1000000L };
+        nanosleep(&pause, NULL);
+    }
+}
+
+long io_link_connect_limit_ms(void)
+{
+    const char *limit_env = getenv("DMX_IO_CONNECT_MS");
+    return limit_env && *limit_env ? atol(limit_env) : 20000;
+}
+
+int io_link_connect(struct wire_conn *c, int device, long limit_ms)
+{
+    uint8_t secret[WIRE_SECRET_MAX];
+    int secret_len = io_link_secret(secret);
+    if (secret_len <= 0) {
+        wire_log("io: no DMX_SECRET: cannot reach device %d", device);
+        return -1;
+    }
+    int fd = connect_server(device, limit_ms);
+    if (fd < 0)
+        return -1;
+    uint32_t self = (uint32_t)dmx_device_index();
+    wire_conn_init(c, fd, self, WIRE_CLIENT_AWAIT_CHALLENGE);
+    if (io_link_join_client(c, self, dmx_device_name(), (uint32_t)device, secret, (size_t)secret_len) != 0) {
+        wire_conn_destroy(c);
+        return -1;
+    }
+    return 0;
 }

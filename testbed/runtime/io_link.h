@@ -29,8 +29,20 @@ const char *io_device_name(int index, char *name, size_t cap);
  * connection is in WIRE_IO_CLIENT_READY and 0 is returned; -1 otherwise (logged). */
 int io_link_join_client(struct wire_conn *c, uint32_t self, const char *name, uint32_t expect,
                         const uint8_t *secret, size_t secret_len);
+/* Connects to DEVICE's resource server (address from DMX_DEVICES, port io_server_port(); a refused connection is
+ * retried for LIMIT_MS, as the device may still be starting) and joins as this device. 0 with C ready
+ * (WIRE_IO_CLIENT_READY; wire_conn_destroy it), or -1 (logged). */
+int io_link_connect(struct wire_conn *c, int device, long limit_ms);
+/* DMX_IO_CONNECT_MS: how long the forwarder retries a refused connection (emulated ms, default 20000). */
+long io_link_connect_limit_ms(void);
 /* Server side: answers a join as device SELF; returns the peer's index (connection in WIRE_IO_SERVER_READY), or
  * 0 after rejecting or dropping it (logged with WHO, e.g. the peer's address). */
 uint32_t io_link_join_server(struct wire_conn *c, const uint8_t *secret, size_t secret_len, const char *who);
+
+/* On a joined client connection C (as device SELF): asks the server to bind CLASS_NAME to DEVICE (IO_CONTROL
+ * BIND; 0 = the server's own device) and waits up to TIMEOUT_S seconds for its answer. Returns the server's
+ * result (0 or -errno), -EINVAL if the request cannot be encoded, or -EIO when the link failed (C is then
+ * unusable). */
+int io_link_control_bind(struct wire_conn *c, uint32_t self, const char *class_name, int device, int timeout_s);
 
 #endif

@@ -27,6 +27,9 @@ static struct io_class_slot classes[IO_MAX_CLASSES];
 static _Atomic int class_count;
 static _Atomic(io_forwarder_fn) forwarder;
 static _Atomic(io_locator_fn) locator;
+static _Atomic(io_binder_fn) binder;
+/* Bumped by every change of a binding: open virtual files check theirs when it moved (io_vfd.c). */
+static _Atomic uint64_t bind_epoch = 1;
 
 int io_register_class(const struct io_class_ops *ops)
 {
@@ -61,6 +64,17 @@ const struct io_class_ops *io_find_class(const char *name, size_t len)
 {
     struct io_class_slot *slot = slot_named(name, len);
     return slot ? slot->ops : NULL;
+}
+
+int io_class_index(const struct io_class_ops *ops)
+{
+    struct io_class_slot *slot = slot_of(ops);
+    return slot ? (int)(slot - classes) : -1;
+}
+
+const struct io_class_ops *io_class_at(int index)
+{
+    return index >= 0 && index < atomic_load(&class_count) ? classes[index].ops : NULL;
 }
 
 int io_class_device(const struct io_class_ops *ops)
@@ -110,19 +124,49 @@ int dmx_io_get_forward_counters(const char *name, struct dmx_io_forward_counters
     return 0;
 }
 
+void io_set_binder(io_binder_fn fn)
+{
+    atomic_store(&binder, fn);
+}
+
+uint64_t io_bind_epoch(void)
+{
+    return atomic_load_explicit(&bind_epoch, memory_order_acquire);
+}
+
+int io_bind_check(const char *name, int device)
+{
+    if (!name || !slot_named(name, strlen(name)))
+        return -ENOENT;
+    if (device < 0 || device > dmx_device_count())
+        return -EINVAL;
+    return 0;
+}
+
+void io_bind_index_local(int index, int device)
+{
+    if (index < 0 || index >= atomic_load(&class_count) || device < 0)
+        return;
+    atomic_store_explicit(&classes[index].device, device == dmx_device_index() ? 0 : device, memory_order_release);
+    /* even when the local value stays: "unbound" and "this device" are both 0 here, not in the directory */
+    atomic_fetch_add_explicit(&bind_epoch, 1, memory_order_acq_rel);
+}
+
+int io_bind_local(const char *name, int device)
+{
+    int rc = io_bind_check(name, device);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    io_bind_index_local((int)(slot_named(name, strlen(name)) - classes), device);
+    return 0;
+}
+
 int dmx_io_bind(const char *name, int device)
 {
-    struct io_class_slot *slot = name ? slot_named(name, strlen(name)) : NULL;
-    if (!slot) {
-        errno = ENOENT;
-        return -1;
-    }
-    if (device < 0 || device > dmx_device_count()) {
-        errno = EINVAL;
-        return -1;
-    }
-    atomic_store_explicit(&slot->device, device == dmx_device_index() ? 0 : device, memory_order_release);
-    return 0;
+    io_binder_fn fn = atomic_load(&binder);
+    return fn ? fn(name, device) : io_bind_local(name, device);
 }
 
 int dmx_io_get_counters(const char *name, struct dmx_io_counters *out)
@@ -140,7 +184,7 @@ int dmx_io_get_counters(const char *name, struct dmx_io_counters *out)
     return 0;
 }
 
-static void count(const struct io_request *req)
+void io_count(const struct io_request *req)
 {
     struct io_class_slot *slot = slot_of(req->cls);
     if (!slot)
@@ -208,11 +252,11 @@ void io_dispatch(int device, struct io_request *req)
         if (rc < 0)
             req->result = rc;
     }
-    count(req);
+    io_count(req);
 }
 
 /* At exit, leave the counters next to the device's other logs, where the orchestrator's metrics look. */
-static void write_counters_file(void)
+void io_registry_write_report(void)
 {
     const char *run_dir = getenv("DMX_RUN_DIR");
     int n = atomic_load(&class_count);
@@ -265,5 +309,5 @@ int io_mkdirs(const char *dir)
 
 __attribute__((constructor(150))) static void io_registry_init(void)
 {
-    atexit(write_counters_file);
+    atexit(io_registry_write_report);
 }

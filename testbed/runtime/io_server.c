@@ -2,6 +2,7 @@
 #include "io_server.h"
 
 #include "dmx.h"
+#include "io_binding.h"
 #include "io_devices.h"
 #include "io_link.h"
 #include "io_registry.h"
@@ -22,16 +23,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IO_SERVER_MAX_FILES 1024
+#define IO_SERVER_MAX_FILES 1024 /* a power of two: a file's id is (sequence << 10) | its index in the table */
+#define APP_WIDE 0u              /* owner of the files kept for the whole app (IO_OPEN_APP_WIDE) */
 
-/* Files peers opened here. One table for all connections: a device's threads each have their own connection,
- * and a file one thread opened is used by others (the app opens the screen in main() and writes from the
- * player thread). A device's files are closed when its last connection ends. */
+/* Files opened here for peers, and for the whole app. One table for all connections: a device's threads each
+ * have their own connection, and a file one thread opened is used by others (the app opens the screen in
+ * main() and writes from the player thread). A device's own files are closed when its last connection ends;
+ * app-wide files may be used by any device (the thread that opened one may run elsewhere now) and are closed
+ * only when asked. An operation pins its file, so a close from another connection waits for it to end. */
 struct served_file {
     uint64_t id;        /* 0 = free */
-    uint32_t owner;     /* the device that opened it */
+    uint32_t owner;     /* the device that opened it, or APP_WIDE */
     const struct io_class_ops *cls;
     void *handle;
+    uint32_t users;     /* operations running on it */
+    bool closing;       /* closed while pinned: the last operation closes it */
 };
 
 /* A request being reassembled from its fragments. */
@@ -46,6 +52,7 @@ struct pending {
 
 struct server_conn {
     struct wire_conn conn;
+    bool host_control; /* on the Unix control socket: the orchestrator, not a peer device */
     char who[64];
     uint8_t secret[WIRE_SECRET_MAX];
     size_t secret_len;
@@ -56,7 +63,7 @@ static struct {
     pthread_mutex_t lock;
     bool started;
     struct served_file files[IO_SERVER_MAX_FILES];
-    uint64_t next_id;
+    uint64_t next_seq;
     int conns[WIRE_MAX_DEVICES + 1]; /* joined connections per device */
     _Atomic uint64_t joined, rejected, dropped, requests, controls;
 } server = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -70,33 +77,85 @@ void io_server_get_stats(struct io_server_stats *out)
     out->controls = atomic_load(&server.controls);
 }
 
-/* The handle of file ID of class CLS opened by device OWNER; with TAKE, the file also leaves the table. */
-static bool find_file(uint64_t id, uint32_t owner, const struct io_class_ops *cls, bool take, void **handle)
+/* The live entry of file ID (server.lock held), or NULL. */
+static struct served_file *entry_of(uint64_t id)
 {
-    bool found = false;
+    struct served_file *f = &server.files[id & (IO_SERVER_MAX_FILES - 1)];
+    return id && f->id == id && !f->closing ? f : NULL;
+}
+
+static bool may_use(const struct served_file *f, uint32_t peer, const struct io_class_ops *cls)
+{
+    return f->cls == cls && (f->owner == APP_WIDE || f->owner == peer);
+}
+
+/* Pins file ID of class CLS for one operation of PEER (APP_WIDE: this device's own app threads). */
+static bool pin_file(uint64_t id, uint32_t peer, const struct io_class_ops *cls, void **handle)
+{
     pthread_mutex_lock(&server.lock);
-    for (int i = 0; i < IO_SERVER_MAX_FILES && id; i++) {
-        struct served_file *f = &server.files[i];
-        if (f->id == id && f->owner == owner && f->cls == cls) {
-            *handle = f->handle;
-            if (take)
-                *f = (struct served_file){ 0 };
-            found = true;
-            break;
-        }
+    struct served_file *f = entry_of(id);
+    bool ok = f && may_use(f, peer, cls);
+    if (ok) {
+        f->users++;
+        *handle = f->handle;
     }
     pthread_mutex_unlock(&server.lock);
-    return found;
+    return ok;
+}
+
+static void close_handle(const struct io_class_ops *cls, void *handle)
+{
+    struct io_request req = { .cls = cls, .op = IO_OP_CLOSE, .handle = handle };
+    io_serve_local(&req);
+}
+
+/* The end of an operation on file ID: the last one closes a file that was closed meanwhile. */
+static void unpin_file(uint64_t id)
+{
+    struct served_file *f = &server.files[id & (IO_SERVER_MAX_FILES - 1)];
+    struct served_file closed = { 0 };
+    pthread_mutex_lock(&server.lock);
+    if (f->id == id && --f->users == 0 && f->closing) {
+        closed = *f;
+        *f = (struct served_file){ 0 };
+    }
+    pthread_mutex_unlock(&server.lock);
+    if (closed.id)
+        close_handle(closed.cls, closed.handle);
+}
+
+/* Closes file ID for PEER: 0 (closed now, or by its last running operation), or -EBADF. */
+static int64_t close_file(uint64_t id, uint32_t peer, const struct io_class_ops *cls)
+{
+    pthread_mutex_lock(&server.lock);
+    struct served_file *f = entry_of(id);
+    if (!f || !may_use(f, peer, cls)) {
+        pthread_mutex_unlock(&server.lock);
+        return -EBADF;
+    }
+    struct served_file now = { 0 };
+    if (f->users)
+        f->closing = true;
+    else {
+        now = *f;
+        *f = (struct served_file){ 0 };
+    }
+    pthread_mutex_unlock(&server.lock);
+    if (!now.id)
+        return 0;
+    struct io_request req = { .cls = now.cls, .op = IO_OP_CLOSE, .handle = now.handle };
+    io_serve_local(&req);
+    return req.result;
 }
 
 static uint64_t add_file(uint32_t owner, const struct io_class_ops *cls, void *handle)
 {
     uint64_t id = 0;
     pthread_mutex_lock(&server.lock);
-    for (int i = 0; i < IO_SERVER_MAX_FILES; i++) {
+    for (uint32_t i = 0; i < IO_SERVER_MAX_FILES; i++) {
         if (!server.files[i].id) {
-            id = ++server.next_id;
-            server.files[i] = (struct served_file){ id, owner, cls, handle };
+            id = (++server.next_seq << 10) | i;
+            server.files[i] = (struct served_file){ .id = id, .owner = owner, .cls = cls, .handle = handle };
             break;
         }
     }
@@ -104,23 +163,42 @@ static uint64_t add_file(uint32_t owner, const struct io_class_ops *cls, void *h
     return id;
 }
 
-/* The last connection of DEVICE ended: close what it left open. */
+uint64_t io_server_adopt(const struct io_class_ops *cls, void *handle)
+{
+    return add_file(APP_WIDE, cls, handle);
+}
+
+int io_server_run_adopted(uint64_t id, struct io_request *req)
+{
+    if (req->op == IO_OP_CLOSE) {
+        req->result = close_file(id, APP_WIDE, req->cls);
+        return req->result == -EBADF ? -EBADF : 0;
+    }
+    void *handle;
+    if (!pin_file(id, APP_WIDE, req->cls, &handle)) {
+        req->result = -EBADF;
+        return -EBADF;
+    }
+    req->handle = handle;
+    io_serve_local(req);
+    unpin_file(id);
+    return 0;
+}
+
+/* The last connection of DEVICE ended: close what it left open (its own files, not the app's). */
 static void close_files_of(uint32_t device)
 {
-    for (;;) {
-        struct served_file f = { 0 };
+    for (uint32_t i = 0; i < IO_SERVER_MAX_FILES; i++) {
+        uint64_t id = 0;
+        const struct io_class_ops *cls = NULL;
         pthread_mutex_lock(&server.lock);
-        for (int i = 0; i < IO_SERVER_MAX_FILES && !f.id; i++) {
-            if (server.files[i].id && server.files[i].owner == device) {
-                f = server.files[i];
-                server.files[i] = (struct served_file){ 0 };
-            }
+        if (server.files[i].id && server.files[i].owner == device && !server.files[i].closing) {
+            id = server.files[i].id;
+            cls = server.files[i].cls;
         }
         pthread_mutex_unlock(&server.lock);
-        if (!f.id)
-            return;
-        struct io_request req = { .cls = f.cls, .op = IO_OP_CLOSE, .handle = f.handle };
-        io_serve_local(&req);
+        if (id)
+            close_file(id, device, cls);
     }
 }
 
@@ -156,13 +234,18 @@ static int execute(struct server_conn *sc)
     uint32_t out_len = 0;
     uint64_t new_id = 0;
     void *handle = NULL;
+    bool pinned = false;
     uint64_t start = now_ns();
     atomic_fetch_add(&server.requests, 1);
     if (!cls) {
         req.result = -ENOENT;
         goto reply;
     }
-    if (req.op != IO_OP_OPEN && !find_file(r->handle, sc->conn.peer, cls, req.op == IO_OP_CLOSE, &handle)) {
+    if (req.op == IO_OP_CLOSE) {
+        req.result = close_file(r->handle, sc->conn.peer, cls);
+        goto reply;
+    }
+    if (req.op != IO_OP_OPEN && !(pinned = pin_file(r->handle, sc->conn.peer, cls, &handle))) {
         req.result = -EBADF;
         goto reply;
     }
@@ -170,12 +253,12 @@ static int execute(struct server_conn *sc)
     switch (req.op) {
     case IO_OP_OPEN:
         req.subpath = p->subpath;
-        req.flags = (int)r->flags;
+        req.flags = (int)(r->flags & ~(uint32_t)IO_OPEN_APP_WIDE);
         req.mode = (mode_t)r->mode;
         io_serve_local(&req);
-        if (req.result >= 0 && !(new_id = add_file(sc->conn.peer, cls, req.new_handle))) {
-            struct io_request undo = { .cls = cls, .op = IO_OP_CLOSE, .handle = req.new_handle };
-            io_serve_local(&undo);
+        uint32_t owner = (r->flags & IO_OPEN_APP_WIDE) ? APP_WIDE : sc->conn.peer;
+        if (req.result >= 0 && !(new_id = add_file(owner, cls, req.new_handle))) {
+            close_handle(cls, req.new_handle);
             req.result = -EMFILE;
         }
         goto reply;
@@ -210,7 +293,9 @@ static int execute(struct server_conn *sc)
         break;
     }
     io_serve_local(&req);
-reply:;
+reply:
+    if (pinned)
+        unpin_file(r->handle);
     uint32_t back = 0;
     if (req.result >= 0) {
         if (req.op == IO_OP_READ)
@@ -267,7 +352,7 @@ static int on_control(struct server_conn *sc, const struct wire_msg *m)
     char name[WIRE_IO_CLASS_MAX + 1] = { 0 };
     memcpy(name, m->u.io_control.class_name, m->u.io_control.class_len);
     int device = m->u.io_control.device ? (int)m->u.io_control.device : dmx_device_index();
-    int64_t result = dmx_io_bind(name, device) == 0 ? 0 : -errno;
+    int64_t result = io_binding_on_control(name, device, sc->host_control);
     atomic_fetch_add(&server.controls, 1);
     wire_log("io: %s asks to bind %s to device %d: %s", sc->who, name, device, result ? strerror((int)-result) : "done");
     return send_reply(sc, m->u.io_control.req_id, WIRE_IO_OP_CONTROL, result, 0, 0, NULL, 0);
@@ -345,6 +430,7 @@ static void *accept_main(void *arg)
             snprintf(sc->who, sizeof sc->who, "peer %s:%u", ip, ntohs(in->sin_port));
         } else {
             snprintf(sc->who, sizeof sc->who, "control client");
+            sc->host_control = true;
         }
         wire_conn_init(&sc->conn, fd, (uint32_t)dmx_device_index(), WIRE_SERVER_AWAIT_HELLO);
         memcpy(sc->secret, secret, sizeof secret);

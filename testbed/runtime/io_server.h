@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "io_resource.h"
+
 struct io_server_stats {
     uint64_t joined;    /* connections that completed the join */
     uint64_t rejected;  /* connections dropped before or during the join */
@@ -24,5 +26,14 @@ struct io_server_stats {
  * Returns 1 when started, 0 when not needed, -1 on error (logged). Idempotent. */
 int io_server_start(void);
 void io_server_get_stats(struct io_server_stats *out);
+
+/* Files kept for the whole app (a multi-device run's virtual fds, io_vfd.c), in the same table as the files
+ * peers open with IO_OPEN_APP_WIDE: any device may use them by id, and they close only when asked to.
+ * io_server_adopt() enters a handle this device's app opened locally: its id, or 0 when the table is full.
+ * io_server_run_adopted() runs REQ on file ID here (the table's handle, pinned while it runs; a CLOSE while
+ * operations run is carried out by the last of them): 0, or -EBADF when ID is not open (req->result set either
+ * way). */
+uint64_t io_server_adopt(const struct io_class_ops *cls, void *handle);
+int io_server_run_adopted(uint64_t id, struct io_request *req);
 
 #endif

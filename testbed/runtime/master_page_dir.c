@@ -19,7 +19,10 @@ int pagedir_init(struct master_page_dir *d, uint32_t npages)
     d->pages = calloc(npages, sizeof(*d->pages));
     d->copy = calloc((size_t)npages * WIRE_MAX_DEVICES, sizeof(*d->copy));
     d->notified = calloc((size_t)npages * WIRE_MAX_DEVICES, 1);
-    if (!d->pages || !d->copy || !d->notified) {
+    d->holders = calloc(npages, sizeof(*d->holders));
+    d->asked = calloc(npages, sizeof(*d->asked));
+    d->waiting = calloc(npages, sizeof(*d->waiting));
+    if (!d->pages || !d->copy || !d->notified || !d->holders || !d->asked || !d->waiting) {
         pagedir_free(d);
         return -1;
     }
@@ -35,6 +38,9 @@ void pagedir_free(struct master_page_dir *d)
     free(d->pages);
     free(d->copy);
     free(d->notified);
+    free(d->holders);
+    free(d->asked);
+    free(d->waiting);
     if (d->home)
         munmap(d->home, (size_t)d->npages * WIRE_PAGE_SIZE);
     memset(d, 0, sizeof(*d));
@@ -76,11 +82,17 @@ static void log_append(struct pagedir_page *pg, const uint8_t *diff, uint32_t le
         log_drop_oldest(pg);
 }
 
+static uint32_t bit(uint32_t dev) { return 1u << (dev - 1); }
+
 int64_t pagedir_apply_diff(struct master_page_dir *d, uint32_t dev, uint32_t page, const uint8_t *diff, uint32_t len)
 {
     if (!valid(d, dev, page) || !dsm_diff_valid(diff, len))
         return -1;
     struct pagedir_page *pg = &d->pages[page];
+    d->holders[page] &= ~bit(dev);
+    d->asked[page] &= ~bit(dev);
+    if (len == 0)
+        return pg->version;
     dsm_diff_apply(d->home + (size_t)page * WIRE_PAGE_SIZE, diff, len);
     pg->version++;
     log_append(pg, diff, len);
@@ -90,6 +102,66 @@ int64_t pagedir_apply_diff(struct master_page_dir *d, uint32_t dev, uint32_t pag
     d->stats.diffs_received++;
     d->stats.diff_bytes_received += len;
     return pg->version;
+}
+
+int64_t pagedir_hold(struct master_page_dir *d, uint32_t dev, uint32_t page)
+{
+    if (!valid(d, dev, page))
+        return -1;
+    struct pagedir_page *pg = &d->pages[page];
+    while (pg->log_len)         /* the home copy lacks this version: only whole pages can be sent from now */
+        log_drop_oldest(pg);
+    pg->version++;
+    if (d->copy[idx(d, dev, page)] == pg->version - 1)
+        d->copy[idx(d, dev, page)] = pg->version;
+    d->holders[page] |= bit(dev);
+    d->stats.holds++;
+    return pg->version;
+}
+
+uint32_t pagedir_blockers(const struct master_page_dir *d, uint32_t dev, uint32_t page)
+{
+    return valid(d, dev, page) ? d->holders[page] & ~bit(dev) : 0;
+}
+
+uint32_t pagedir_wait(struct master_page_dir *d, uint32_t dev, uint32_t page)
+{
+    if (!valid(d, dev, page))
+        return 0;
+    d->waiting[page] |= bit(dev);
+    uint32_t ask = d->holders[page] & ~bit(dev) & ~d->asked[page];
+    d->asked[page] |= ask;
+    d->stats.waits++;
+    d->stats.flush_requests += (uint32_t)__builtin_popcount(ask);
+    return ask;
+}
+
+uint32_t pagedir_ready_waiters(struct master_page_dir *d, uint32_t page)
+{
+    if (page >= d->npages)
+        return 0;
+    uint32_t ready = 0;
+    for (uint32_t w = d->waiting[page]; w; w &= w - 1) {
+        uint32_t b = w & -w;
+        if ((d->holders[page] & ~b) == 0)
+            ready |= b;
+    }
+    d->waiting[page] &= ~ready;
+    return ready;
+}
+
+uint32_t pagedir_drop_device(struct master_page_dir *d, uint32_t dev)
+{
+    if (dev < 1 || dev > WIRE_MAX_DEVICES)
+        return 0;
+    uint32_t lost = 0;
+    for (uint32_t p = 0; p < d->npages; p++) {
+        lost += (d->holders[p] & bit(dev)) != 0;
+        d->holders[p] &= ~bit(dev);
+        d->asked[p] &= ~bit(dev);
+        d->waiting[p] &= ~bit(dev);
+    }
+    return lost;
 }
 
 uint32_t pagedir_notices(struct master_page_dir *d, uint32_t dev, struct wire_notice *out, uint32_t max)

@@ -8,7 +8,13 @@
  *   - the reply to a page fault: the logged diffs since the requester's version when they are all still in
  *     the log and smaller than a page, else the whole page.
  * Every device starts holding version 0 (the zero page) of every page, so nothing is fetched until someone
- * writes. Not thread-safe: the master server serialises calls. */
+ * writes. Not thread-safe: the master server serialises calls.
+ *
+ * Lazy diffs: a device may release without sending its diffs and only say which pages it holds
+ * (pagedir_hold): the version moves on at once, so grants carry the write notices as usual, but the home
+ * copy lacks those changes until the holder pushes them. A request for a page held by another device waits
+ * (pagedir_wait names the holders to ask for a flush); every push from a holder, empty or not, clears it, and
+ * pagedir_ready_waiters says who can be answered then. Bit masks index devices 1..16 as bit dev-1. */
 #ifndef MASTER_PAGE_DIR_H
 #define MASTER_PAGE_DIR_H
 
@@ -38,6 +44,7 @@ struct pagedir_stats {
     uint64_t diffs_sent, diff_bytes_sent;
     uint64_t diffs_received, diff_bytes_received;
     uint64_t notices_sent, prefetched;
+    uint64_t holds, flush_requests, waits;
 };
 
 struct master_page_dir {
@@ -47,14 +54,29 @@ struct master_page_dir {
     uint32_t *copy;             /* copy[(dev - 1) * npages + page]: version that device holds */
     uint8_t *notified;          /* same index: the device was told its copy is stale (so it invalidated it)
                                  * and has not fetched since */
+    uint32_t *holders;          /* per page: devices holding changes the home copy lacks */
+    uint32_t *asked;            /* per page: holders already sent a flush request */
+    uint32_t *waiting;          /* per page: devices whose request waits for the holders */
     struct pagedir_stats stats;
 };
 
 int pagedir_init(struct master_page_dir *d, uint32_t npages);
 void pagedir_free(struct master_page_dir *d);
 
-/* A device pushed a (validated) diff for page. Returns the new version, or -1 for a bad page or device. */
+/* A device pushed a (validated) diff for page. Returns the new version, or -1 for a bad page or device. An
+ * empty diff changes nothing but says the device holds nothing of page any more. */
 int64_t pagedir_apply_diff(struct master_page_dir *d, uint32_t dev, uint32_t page, const uint8_t *diff, uint32_t len);
+
+/* dev holds changes to page (lazy release). Returns the new version, or -1 for a bad page or device. */
+int64_t pagedir_hold(struct master_page_dir *d, uint32_t dev, uint32_t page);
+/* Devices other than dev that hold changes to page (0: the home copy is complete for dev). */
+uint32_t pagedir_blockers(const struct master_page_dir *d, uint32_t dev, uint32_t page);
+/* dev's request for page must wait: remember it; returns the holders to send a flush request to now. */
+uint32_t pagedir_wait(struct master_page_dir *d, uint32_t dev, uint32_t page);
+/* Waiting devices that can be answered now (no other holder left); they stop waiting. */
+uint32_t pagedir_ready_waiters(struct master_page_dir *d, uint32_t page);
+/* dev left: it holds nothing and waits for nothing. Returns how many pages' held changes were lost. */
+uint32_t pagedir_drop_device(struct master_page_dir *d, uint32_t dev);
 
 /* Write notices for dev at a grant: appends up to max, marks them sent. Returns the number. */
 uint32_t pagedir_notices(struct master_page_dir *d, uint32_t dev, struct wire_notice *out, uint32_t max);

@@ -14,17 +14,11 @@
 
 #define SEND_TIMEOUT_S 10
 
-/* A device that stops reading must not stall the directories (sends happen under srv->lock): a send that
- * fails or times out drops the device; its connection thread then reclaims its locks. */
+/* Sends happen under srv->lock, so they only queue (master_outbox.h): a device that stops reading is dropped
+ * by its outbox, and its connection thread then reclaims its locks. */
 static int send_buf(struct master_conn *mc, struct wire_buf *b)
 {
-    int rc = wire_conn_send(&mc->conn, b);
-    b->len = 0;
-    if (rc != 0) {
-        wire_log("master: sending to device %u failed: dropping it", mc->conn.peer);
-        shutdown(mc->conn.fd, SHUT_RDWR);
-    }
-    return rc;
+    return outbox_put(&mc->outbox, b);
 }
 
 /* Join: HELLO -> CHALLENGE -> AUTH -> WELCOME. Returns the device index, or 0 after rejecting. */
@@ -120,6 +114,61 @@ static void act_cb(void *ctx, uint64_t lock, const struct lockdir_action *a)
     act(ctx, lock, a);
 }
 
+/* With srv->lock held: ask each device in mask to push what it holds of page (lazy diffs). */
+static void ask_holders(struct master_server *srv, uint32_t page, uint32_t mask)
+{
+    struct wire_buf b = { 0 };
+    for (uint32_t dev = 1; dev <= WIRE_MAX_DEVICES; dev++) {
+        struct master_conn *h = srv->devices[dev];
+        if (!(mask & 1u << (dev - 1)) || !h)
+            continue;
+        if (wire_put_flush_request(&b, wire_conn_next_seq(&h->conn), srv->self, page) != 0 || send_buf(h, &b) != 0)
+            wire_log("master: could not ask device %u for page %u", dev, page);
+    }
+    wire_buf_free(&b);
+}
+
+/* With srv->lock held: answer the devices whose request for page waited for its holders, if they can be now. */
+static void answer_waiters(struct master_server *srv, uint32_t page)
+{
+    struct wire_buf b = { 0 };
+    for (uint32_t ready = pagedir_ready_waiters(&srv->pages, page); ready; ready &= ready - 1) {
+        uint32_t dev = (uint32_t)__builtin_ctz(ready) + 1;
+        struct master_conn *to = srv->devices[dev];
+        if (to && pagedir_reply(&srv->pages, dev, page, 0, wire_conn_next_seq(&to->conn), srv->self, &b) == 0)
+            send_buf(to, &b);
+        b.len = 0;
+    }
+    wire_buf_free(&b);
+}
+
+/* With srv->lock held: a page request (page, then up to count - 1 prefetched pages). Pages held by another
+ * device wait for its flush; the others are answered now. */
+static int serve_page_request(struct master_conn *mc, uint32_t first, uint32_t count)
+{
+    struct master_server *srv = mc->srv;
+    uint32_t dev = mc->conn.peer;
+    if (first >= srv->pages.npages)
+        return -1;
+    struct wire_buf b = { 0 };
+    int rc = 0;
+    for (uint32_t i = 0; i < count && first + i < srv->pages.npages && rc == 0; i++) {
+        uint32_t page = first + i;
+        if (i > 0 && !pagedir_prefetchable(&srv->pages, dev, page))
+            continue;
+        if (pagedir_blockers(&srv->pages, dev, page)) {
+            ask_holders(srv, page, pagedir_wait(&srv->pages, dev, page));
+            continue;
+        }
+        rc = pagedir_reply(&srv->pages, dev, page, i ? WIRE_F_PREFETCH : 0, wire_conn_next_seq(&mc->conn),
+                           srv->self, &b);
+    }
+    if (rc == 0 && b.len)
+        rc = send_buf(mc, &b);
+    wire_buf_free(&b);
+    return rc;
+}
+
 /* With srv->lock held. Returns 0, or -1 when the device broke the protocol. */
 static int serve(struct master_conn *mc, const struct wire_msg *m)
 {
@@ -138,22 +187,17 @@ static int serve(struct master_conn *mc, const struct wire_msg *m)
         act(srv, m->u.lock.lock, &a);
         return 0;
     case WIRE_DIFF_PUSH:
-        return pagedir_apply_diff(&srv->pages, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len) < 0 ? -1 : 0;
-    case WIRE_PAGE_REQUEST: {
-        uint32_t first = m->u.page_request.page;
-        if (first >= srv->pages.npages)
+        if (pagedir_apply_diff(&srv->pages, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len) < 0)
             return -1;
-        struct wire_buf b = { 0 };
-        int rc = 0;
-        for (uint32_t i = 0; i < m->u.page_request.count && first + i < srv->pages.npages && rc == 0; i++)
-            if (i == 0 || pagedir_prefetchable(&srv->pages, dev, first + i))
-                rc = pagedir_reply(&srv->pages, dev, first + i, i ? WIRE_F_PREFETCH : 0,
-                                   wire_conn_next_seq(&mc->conn), srv->self, &b);
-        if (rc == 0)
-            rc = send_buf(mc, &b);
-        wire_buf_free(&b);
-        return rc;
-    }
+        answer_waiters(srv, m->u.diff.page);
+        return 0;
+    case WIRE_DIFF_HELD:
+        for (uint32_t i = 0; i < m->u.held.count; i++)
+            if (pagedir_hold(&srv->pages, dev, wire_held_page(m, i)) < 0)
+                return -1;
+        return 0;
+    case WIRE_PAGE_REQUEST:
+        return serve_page_request(mc, m->u.page_request.page, m->u.page_request.count);
     default:
         return -1;              /* wire_type_allowed already refused it */
     }
@@ -185,12 +229,19 @@ static void *conn_main(void *arg)
         srv->devices[dev] = NULL;
         srv->dropped += rc != WIRE_E_IO;
         lockdir_drop_device(&srv->locks, dev, act_cb, srv);
+        uint32_t lost = pagedir_drop_device(&srv->pages, dev);
+        if (lost)
+            wire_log("master: device %u left holding changes to %u pages: they are lost", dev, lost);
+        for (uint32_t p = 0; p < srv->pages.npages; p++)
+            if (srv->pages.waiting[p])
+                answer_waiters(srv, p);
         pthread_mutex_unlock(&srv->lock);
     } else {
         pthread_mutex_lock(&srv->lock);
         srv->rejected++;
         pthread_mutex_unlock(&srv->lock);
     }
+    outbox_stop(&mc->outbox);
     wire_conn_destroy(&mc->conn);
     free(mc);
     return NULL;
@@ -203,12 +254,18 @@ int master_server_attach(struct master_server *srv, int fd)
         return -1;
     mc->srv = srv;
     wire_conn_init(&mc->conn, fd, srv->self, WIRE_SERVER_AWAIT_HELLO);
+    if (outbox_start(&mc->outbox, &mc->conn) != 0) {
+        wire_conn_destroy(&mc->conn);
+        free(mc);
+        return -1;
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&mc->thread, &attr, conn_main, mc);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
+        outbox_stop(&mc->outbox);
         wire_conn_destroy(&mc->conn);
         free(mc);
         return -1;

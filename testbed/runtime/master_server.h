@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "master_lock_dir.h"
+#include "master_outbox.h"
 #include "master_page_dir.h"
 #include "wire_auth.h"
 #include "wire_conn.h"
@@ -21,6 +22,7 @@ struct master_server;
 
 struct master_conn {
     struct wire_conn conn;
+    struct master_outbox outbox;    /* everything sent to this device (never blocks the directories) */
     struct master_server *srv;
     pthread_t thread;
 };

@@ -90,6 +90,17 @@ static int push_diff(void *ctx, uint32_t page, uint32_t base_version, const uint
     return send_buf(pc, &b);
 }
 
+static int announce_held(void *ctx, const uint32_t *pages, uint32_t count)
+{
+    struct peer_client *pc = ctx;
+    struct wire_buf b = { 0 };
+    if (wire_put_held(&b, wire_conn_next_seq(&pc->conn), pc->conn.self, pages, count) != 0) {
+        wire_buf_free(&b);
+        return -1;
+    }
+    return send_buf(pc, &b);
+}
+
 static int send_lock(void *ctx, uint8_t type, uint64_t lock)
 {
     struct peer_client *pc = ctx;
@@ -122,6 +133,10 @@ static void *rx_main(void *arg)
             dsm_region_apply_diff(&pc->region, m.u.diff.page, m.u.diff.version, m.u.diff.diff, m.u.diff.len,
                                   m.h.flags & WIRE_F_PREFETCH);
             break;
+        case WIRE_FLUSH_REQUEST:
+            if (dsm_region_flush_request(&pc->region, m.u.flush.page) != 0)
+                wire_log("dsm: could not answer the master's flush request for page %u", m.u.flush.page);
+            break;
         }
     }
     if (atomic_load(&pc->stopping))
@@ -133,13 +148,15 @@ static void *rx_main(void *arg)
 
 int peer_client_start(struct peer_client *pc)
 {
-    struct dsm_transport dt = { request_page, push_diff, pc };
+    struct dsm_transport dt = { .request = request_page, .push = push_diff, .hold = announce_held, .ctx = pc };
     struct sync_transport st = { send_lock, pc };
     if (dsm_region_init(&pc->region, pc->region_base, pc->region_size, &dt) != 0) {
         wire_log("dsm: cannot map %llu bytes at %#llx: %s", (unsigned long long)pc->region_size,
                  (unsigned long long)pc->region_base, strerror(errno));
         return -1;
     }
+    const char *lazy = getenv("DMX_LAZY_DIFFS");
+    pc->region.lazy = !(lazy && strcmp(lazy, "0") == 0);
     sync_table_init(&pc->locks, &pc->region, &st);
     if (dsm_region_install_handler(&pc->region) != 0)
         return -1;
@@ -154,6 +171,8 @@ void peer_client_stop(struct peer_client *pc)
     /* Nothing written here may be lost: cached locks go back with their diffs first. Then only our
      * sending side closes, so the master reads everything before it sees the end and closes its side;
      * the receiver ends at that end of stream. */
+    if (pc->rx_running && dsm_region_publish_all(&pc->region) != 0)
+        wire_log("leaving: could not push the changes held here");
     if (pc->rx_running && sync_release_cached(&pc->locks) != 0)
         wire_log("leaving: could not hand back cached locks");
     atomic_store(&pc->stopping, true);

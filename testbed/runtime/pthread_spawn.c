@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <ucontext.h>
+#include <unistd.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -140,7 +141,20 @@ struct carrier {
     int held;                   /* app mutexes held */
     uint64_t next_random;       /* DMX_MIGRATE_RANDOM_MS: the next migration is due (emulated ns) */
     uint64_t rng;
+    uint64_t t_detect, t_decide;    /* a policy's request being carried out */
 };
+
+/* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
+ * the device: the monitor that asks runs where the thread runs. */
+struct local_slot {
+    _Atomic(struct dmx_thread *) rec;
+    _Atomic int tid;
+    _Atomic uint64_t since_ns;
+    _Atomic uint32_t migrations;
+    _Atomic uint32_t want_dest;
+    _Atomic uint64_t t_detect, t_decide;
+};
+static struct local_slot local_slots[DMX_SPAWN_SLOTS];
 
 static __thread struct carrier *cur_carrier;
 static uint64_t random_ns;      /* DMX_MIGRATE_RANDOM_MS in ns, 0 = off */
@@ -210,14 +224,78 @@ static uint32_t random_other(struct carrier *c)
     return d >= dmx_takeover.self ? d + 1 : d;
 }
 
+static _Atomic uint32_t arrivals;      /* threads that migrated here so far */
+
+uint32_t dmx_migrations_arrived(void)
+{
+    return atomic_load(&arrivals);
+}
+
+static void arrive_here(struct carrier *c, uint32_t migrations)
+{
+    struct local_slot *l = &local_slots[c->slot];
+    if (migrations)
+        atomic_fetch_add(&arrivals, 1);
+    atomic_store(&l->migrations, migrations);
+    atomic_store(&l->tid, (int)gettid());
+    atomic_store(&l->since_ns, dmx_now_ns());
+    atomic_store(&l->rec, dmx_thread_self());
+}
+
+static void leave_here(struct carrier *c)
+{
+    atomic_store(&local_slots[c->slot].rec, NULL);
+}
+
+uint32_t dmx_local_threads(struct dmx_local_thread *out, uint32_t max)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < DMX_SPAWN_SLOTS && n < max; i++) {
+        struct dmx_thread *rec = atomic_load(&local_slots[i].rec);
+        if (rec)
+            out[n++] = (struct dmx_local_thread){ i, atomic_load(&local_slots[i].tid), rec,
+                                                  atomic_load(&local_slots[i].since_ns),
+                                                  atomic_load(&local_slots[i].migrations) };
+    }
+    return n;
+}
+
+void dmx_request_migration(uint32_t slot, uint32_t dest, uint64_t t_detect, uint64_t t_decide)
+{
+    if (slot >= DMX_SPAWN_SLOTS || dest < 1 || dest > dmx_takeover.ndev || dest == dmx_takeover.self)
+        return;
+    struct local_slot *l = &local_slots[slot];
+    atomic_store(&l->t_detect, t_detect);
+    atomic_store(&l->t_decide, t_decide);
+    atomic_store(&l->want_dest, dest);
+}
+
+/* A migration the monitor asked of this thread: carry it out now. */
+static bool requested_migration(struct carrier *c)
+{
+    struct local_slot *l = &local_slots[c->slot];
+    uint32_t dest = atomic_exchange(&l->want_dest, 0);
+    if (!dest)
+        return false;
+    c->t_detect = atomic_load(&l->t_detect);
+    c->t_decide = atomic_load(&l->t_decide);
+    migrate_out(dest);
+    return true;
+}
+
 void dmx_safe_point(void)
 {
     struct carrier *c = current();
-    if (!c || c->held || !random_ns)
+    if (!c || c->held)
+        return;
+    if (atomic_load_explicit(&local_slots[c->slot].want_dest, memory_order_relaxed) && requested_migration(c))
+        return;
+    if (!random_ns)
         return;
     uint64_t now = dmx_now_ns();
     if (now < c->next_random)
         return;
+    c->t_detect = c->t_decide = 0;
     migrate_out(random_other(c));
 }
 
@@ -232,6 +310,7 @@ int dmx_migrate_self(int device)
         errno = EBUSY;
         return -1;
     }
+    c->t_detect = c->t_decide = 0;
     if ((uint32_t)device != dmx_takeover.self)
         migrate_out((uint32_t)device);
     return 0;
@@ -254,7 +333,7 @@ static void guest_entry(void)
 }
 
 static void log_migration(uint32_t slot, uint32_t from, uint32_t to, uint64_t t_request, uint64_t t_done,
-                          uint64_t diff_bytes, uint64_t page_bytes, uint32_t n)
+                          uint64_t diff_bytes, uint64_t page_bytes, uint32_t n, uint64_t t_detect, uint64_t t_decide)
 {
     fprintf(stderr, "dmx: migrated thread %u (#%u) from device %u to %u: downtime %.3f ms, %llu diff bytes, "
                     "%llu stack bytes fetched\n", slot, n, from, to, (t_done - t_request) / 1e6,
@@ -274,10 +353,12 @@ static void log_migration(uint32_t slot, uint32_t from, uint32_t to, uint64_t t_
     FILE *f = fopen(path, "a");
     if (f) {
         if (fresh)
-            fprintf(f, "thread,from,to,t_request_ns,t_done_ns,downtime_ns,diff_bytes,page_bytes,bytes_moved\n");
-        fprintf(f, "%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu\n", slot, from, to, (unsigned long long)t_request,
+            fprintf(f, "thread,from,to,t_request_ns,t_done_ns,downtime_ns,diff_bytes,page_bytes,bytes_moved,"
+                       "t_detect_ns,t_decide_ns\n");
+        fprintf(f, "%u,%u,%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n", slot, from, to, (unsigned long long)t_request,
                 (unsigned long long)t_done, (unsigned long long)(t_done - t_request), (unsigned long long)diff_bytes,
-                (unsigned long long)page_bytes, (unsigned long long)(diff_bytes + page_bytes));
+                (unsigned long long)page_bytes, (unsigned long long)(diff_bytes + page_bytes),
+                (unsigned long long)t_detect, (unsigned long long)t_decide);
         fclose(f);
     }
     pthread_mutex_unlock(&log_lock);
@@ -303,7 +384,7 @@ static void *carrier_main(void *arg)
     c->stack_lo = (uintptr_t)s->stack_lo;
     c->stack_hi = (uintptr_t)s->stack_hi;
     ucontext_t *saved = (ucontext_t *)(uintptr_t)s->ctx;
-    uint64_t t_request = s->t_request, diff_bytes = s->diff_bytes;
+    uint64_t t_request = s->t_request, diff_bytes = s->diff_bytes, t_detect = s->t_detect, t_decide = s->t_decide;
     uint32_t src = s->src, n = s->migrations;
     s->ctx = 0;
     dmx_gunlock(DMX_LOCK_CONTROL);
@@ -321,9 +402,11 @@ static void *carrier_main(void *arg)
             abort();
         uint64_t t_done = dmx_now_ns();
         uint64_t fetched = r->stats.page_bytes_received + r->stats.diff_bytes_received - pages0;
-        log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n);
+        log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n, t_detect,
+                      t_decide);
         c->next_random = t_done + random_ns;
         set_current(c);
+        arrive_here(c, n);
         swapcontext(&c->home, saved);
     } else {
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, c->stack_hi - MIG_START_EAGER) != 0)
@@ -335,8 +418,10 @@ static void *carrier_main(void *arg)
         c->start.uc_link = NULL;
         makecontext(&c->start, guest_entry, 0);
         set_current(c);
+        arrive_here(c, 0);
         swapcontext(&c->home, &c->start);
     }
+    leave_here(c);
     set_current(NULL);                  /* back on the carrier's own stack */
     dsm_region_unpin(r, c->stack_lo, c->stack_hi);
     if (c->reason == GUEST_MIGRATE) {
@@ -350,6 +435,8 @@ static void *carrier_main(void *arg)
         s->ctx = (uint64_t)(uintptr_t)c->saved;
         s->t_request = c->t_request;
         s->diff_bytes = pushed;
+        s->t_detect = c->t_detect;
+        s->t_decide = c->t_decide;
         s->src = dmx_takeover.self;
         s->migrations++;
         s->device = c->dest;
@@ -413,6 +500,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].stack_hi = stack ? (uint64_t)(uintptr_t)stack + stack_size : 0;
         c->slot[i].ctx = 0;
         c->slot[i].t_request = c->slot[i].diff_bytes = 0;
+        c->slot[i].t_detect = c->slot[i].t_decide = 0;
         c->slot[i].src = dmx_takeover.self;
         c->slot[i].migrations = 0;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
@@ -519,6 +607,8 @@ static void *server_main(void *unused)
                 c->slot[i].state = SPAWN_RUNNING;
                 start[n++] = i;
             }
+        if (!shutdown)
+            dmx_precopy_serve();
         dmx_gunlock(DMX_LOCK_CONTROL);
         if (shutdown)
             break;

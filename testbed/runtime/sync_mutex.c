@@ -100,8 +100,7 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
     } else {
         t->stats.cached_acquires++;
     }
-    if (self)
-        self->lock_acquires++;
+    dmx_thread_note_acquire(self, id, remote);
     pthread_mutex_unlock(&t->lock);
     return 0;
 }
@@ -124,6 +123,7 @@ int sync_mutex_unlock(struct sync_table *t, uint64_t id)
         return -1;
     }
     l->held = false;
+    dmx_thread_note_release(dmx_thread_self(), id);
     if (l->speculative && !l->revoke)
         pthread_cond_broadcast(&l->changed);    /* cached: a local waiter may take it */
     else

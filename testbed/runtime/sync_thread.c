@@ -32,6 +32,49 @@ struct dmx_thread *dmx_thread_at(uint32_t i)
     return i < dmx_thread_count() ? &table[i] : NULL;
 }
 
+static struct dmx_thread_lock *lock_slot(struct dmx_thread *t, uint64_t id)
+{
+    for (int i = 0; i < DMX_THREAD_LOCKS; i++) {
+        unsigned long long want = 0;
+        if (atomic_load(&t->locks[i].id) == id ||
+            atomic_compare_exchange_strong(&t->locks[i].id, &want, id))
+            return &t->locks[i];
+    }
+    return NULL;                    /* more locks than slots: the rest are not counted */
+}
+
+void dmx_thread_note_acquire(struct dmx_thread *t, uint64_t id, bool remote)
+{
+    if (!t)
+        return;
+    t->lock_acquires++;
+    if (remote)
+        t->remote_acquires++;
+    struct dmx_thread_lock *l = lock_slot(t, id);
+    if (l)
+        l->acquires++;
+}
+
+void dmx_thread_note_release(struct dmx_thread *t, uint64_t id)
+{
+    if (!t)
+        return;
+    uint64_t pages = atomic_exchange(&t->pending_writes, 0);
+    struct dmx_thread_lock *l = pages ? lock_slot(t, id) : NULL;
+    if (l)
+        l->bytes += pages * 4096u;
+}
+
+void dmx_thread_note_forward(uint32_t device, uint64_t bytes, uint64_t stall_ns)
+{
+    struct dmx_thread *t = dmx_thread_self();
+    if (!t || device == 0 || device >= DMX_THREAD_PEERS)
+        return;
+    t->io_requests[device]++;
+    t->io_bytes[device] += bytes;
+    t->io_stall_ns += stall_ns;
+}
+
 uint64_t dmx_now_ns(void)
 {
     struct timespec ts;

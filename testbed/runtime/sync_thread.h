@@ -6,9 +6,19 @@
 #define SYNC_THREAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DMX_THREADS_MAX 256
+#define DMX_THREAD_LOCKS 32         /* locks whose use is counted per thread (the first 32 it takes) */
+#define DMX_THREAD_PEERS 17         /* devices 1..16 (WIRE_MAX_DEVICES), index 0 unused */
+
+/* One lock as this thread uses it: how often it took it, and the bytes it wrote in the critical sections
+ * that ended with its release (pages first written since the previous release x page size): the data the
+ * next holder would need if it ran elsewhere (the thread manager's data communication, DynaMix 4.2.1). */
+struct dmx_thread_lock {
+    atomic_ullong id, acquires, bytes;
+};
 
 struct dmx_thread {
     uint32_t id;                    /* 1-based, local to this device for now */
@@ -16,7 +26,19 @@ struct dmx_thread {
     atomic_ullong fetch_stall_ns;   /* time waiting for pages/diffs */
     atomic_ullong lock_stall_ns;    /* time waiting for remote lock grants */
     atomic_ullong lock_acquires;
+    atomic_ullong remote_acquires;  /* acquires that waited for a grant from the master */
+    atomic_ullong fetch_bytes;      /* page and diff bytes its faults brought */
+    atomic_ullong pending_writes;   /* pages first written since its last release */
+    struct dmx_thread_lock locks[DMX_THREAD_LOCKS];
+    /* I/O requests forwarded to each device: count, wire bytes both ways, network wait (I/O engine) */
+    atomic_ullong io_requests[DMX_THREAD_PEERS], io_bytes[DMX_THREAD_PEERS], io_stall_ns;
 };
+
+/* Lock use by the calling thread (sync_mutex.c): an acquire of id, and its release. */
+void dmx_thread_note_acquire(struct dmx_thread *t, uint64_t id, bool remote);
+void dmx_thread_note_release(struct dmx_thread *t, uint64_t id);
+/* A forwarded I/O request of the calling thread to device (io_forward.c). */
+void dmx_thread_note_forward(uint32_t device, uint64_t bytes, uint64_t stall_ns);
 
 /* This thread's record, made on first use (async-signal-safe: no allocation). NULL if the table is full. */
 struct dmx_thread *dmx_thread_self(void);

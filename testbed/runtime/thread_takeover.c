@@ -153,6 +153,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
         abort();                /* half shared is worse than not at all */
     dmx_heap_setup((uintptr_t)r->base + DMX_CTL_PAGES * DSM_PAGE_SIZE, (uintptr_t)r->base + (uintptr_t)first * DSM_PAGE_SIZE,
                    t->self, t->ndev);
+    dmx_app_code_scan();
     t->active = true;
     if (t->runs_main)
         atexit(master_at_exit);
@@ -162,4 +163,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
         wire_log("takeover: cannot start the spawn server");
         abort();
     }
+    const char *policy = getenv("DMX_POLICY");
+    if (policy && strcmp(policy, "dynamix") == 0 && dmx_monitor_start() != 0)
+        wire_log("takeover: no device monitor: threads will not move");
 }

@@ -24,6 +24,7 @@
 #include "wire_msg.h"
 
 #define DMX_LOCK_CONTROL   1ull
+#define DMX_LOCK_IO_FDS    2ull     /* the I/O engine's process-wide virtual fd directory (io_fd_directory.h) */
 #define DMX_CTL_PAGES      4u
 #define DMX_SPAWN_SLOTS    128u
 #define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
@@ -39,6 +40,7 @@ struct spawn_slot {             /* one thread started on another device; guarded
      * when it asked (emulated CLOCK_MONOTONIC ns), diff_bytes what the source pushed home on its way out. */
     uint64_t stack_lo, stack_hi, ctx, t_request, diff_bytes;
     uint32_t src, migrations;
+    uint64_t t_detect, t_decide;    /* a policy's migration: when its monitor saw contention, and decided */
 };
 
 struct dmx_control {
@@ -46,6 +48,11 @@ struct dmx_control {
     uint64_t shutdown;          /* the master's app has finished: leave */
     uint32_t joined[WIRE_MAX_DEVICES + 1];
     struct spawn_slot slot[DMX_SPAWN_SLOTS];
+    uint64_t io_fd_directory;   /* its address in the shared heap, 0 until the master made it (io_fd_directory.c) */
+    struct precopy_box {        /* migration pre-copy for device i (migration_precopy.c) */
+        uint64_t pages;         /* u32 page numbers in the shared heap */
+        uint32_t count, seq, done;
+    } precopy[WIRE_MAX_DEVICES + 1];
 };
 
 struct sync_table;
@@ -77,6 +84,11 @@ void dmx_gunlock(uint64_t id);
 /* Sleep ns nanoseconds of emulated time. */
 void dmx_nap(uint64_t ns);
 
+/* app_code.c: note the app's shared libraries (before the takeover goes active), and whether code at ra
+ * is the app's (its allocations are shared). */
+void dmx_app_code_scan(void);
+bool dmx_app_code(const void *ra);
+
 /* heap_dsm.c: set the arena of this device inside [lo, hi). */
 void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev);
 /* pthread_spawn.c: the loop that runs threads posted for this device (on a libdmx thread). */
@@ -89,6 +101,30 @@ void dmx_heap_free_shared(void *p);
  * the calling thread if that was asked for), and the count of app mutexes the calling thread holds. */
 void dmx_safe_point(void);
 void dmx_held_locks(int delta);
+
+/* pthread_spawn.c, for the device monitor: the app threads running on this device now (rec: the dmx thread
+ * record of the carrier that runs it, whose counters start with its arrival here; tid: that carrier's host
+ * thread id, the devmodel plugin's key), and a request that thread slot move to dest at its next safe point
+ * (t_detect, t_decide: for the migration log). */
+struct dmx_local_thread {
+    uint32_t slot;
+    int tid;
+    struct dmx_thread *rec;
+    uint64_t since_ns;
+    uint32_t migrations;        /* moves so far (the monitor's backoff doubles with each) */
+};
+uint32_t dmx_local_threads(struct dmx_local_thread *out, uint32_t max);
+void dmx_request_migration(uint32_t slot, uint32_t dest, uint64_t t_detect, uint64_t t_decide);
+uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this device so far */
+
+/* device_monitor.c: start the dynamix policy's monitor and selector on this device (DMX_POLICY=dynamix). */
+int dmx_monitor_start(void);
+
+/* migration_precopy.c. post: before threads move to dest, have dest fetch the pages written here in the
+ * last window_ns (the threads keep running meanwhile); waits until dest is done or timeout_ns passed, and
+ * returns the pages dest was asked for (-1 on failure). serve: the spawn server's side, on dest. */
+long dmx_precopy_post(uint32_t dest, uint64_t window_ns, uint64_t timeout_ns);
+void dmx_precopy_serve(void);
 
 /* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
 struct sync_table *dmx_dsm_lock_table(void);

@@ -187,6 +187,28 @@ int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sende
     return 0;
 }
 
+int wire_put_held(struct wire_buf *b, uint32_t seq, uint32_t sender, const uint32_t *pages, uint32_t count)
+{
+    if (count == 0 || (size_t)count > (WIRE_MAX_PAYLOAD - 4) / 4)
+        return -1;
+    uint8_t *p = begin(b, WIRE_DIFF_HELD, 0, seq, sender, 4 + (size_t)count * 4);
+    if (!p)
+        return -1;
+    set32(p, count);
+    for (uint32_t i = 0; i < count; i++)
+        set32(p + 4 + i * 4, pages[i]);
+    return 0;
+}
+
+int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t page)
+{
+    uint8_t *p = begin(b, WIRE_FLUSH_REQUEST, 0, seq, sender, 4);
+    if (!p)
+        return -1;
+    set32(p, page);
+    return 0;
+}
+
 static bool class_ok(const char *name, size_t len)
 {
     return len >= 1 && len <= WIRE_IO_CLASS_MAX && name_ok(name, len);
@@ -296,7 +318,7 @@ static bool reserved_type(uint8_t t)
 static bool known_type(uint8_t t)
 {
     return (t >= WIRE_HELLO && t <= WIRE_REJECT) || (t >= WIRE_LOCK_ACQUIRE && t <= WIRE_LOCK_REVOKE) ||
-           (t >= WIRE_PAGE_REQUEST && t <= WIRE_DIFF_REPLY) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL);
+           (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL);
 }
 
 /* Flags each type may carry; any other bit set is an error. */
@@ -485,6 +507,19 @@ static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
         if (!dsm_diff_valid(m->u.diff.diff, m->u.diff.len))
             return WIRE_E_DIFF;
         return WIRE_OK;
+    case WIRE_DIFF_HELD:
+        if (n < 4)
+            return WIRE_E_LENGTH;
+        m->u.held.count = get32(p);
+        if (m->u.held.count == 0 || m->u.held.count > (n - 4) / 4 || n != 4 + m->u.held.count * 4)
+            return m->u.held.count == 0 ? WIRE_E_FIELD : WIRE_E_LENGTH;
+        m->u.held.raw = p + 4;
+        return WIRE_OK;
+    case WIRE_FLUSH_REQUEST:
+        if (n != 4)
+            return WIRE_E_LENGTH;
+        m->u.flush.page = get32(p);
+        return WIRE_OK;
     case WIRE_IO_REQUEST:
         return decode_io_request(p, n, m);
     case WIRE_IO_REPLY:
@@ -523,6 +558,11 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out, size_t *co
     return WIRE_OK;
 }
 
+uint32_t wire_held_page(const struct wire_msg *m, uint32_t i)
+{
+    return get32(m->u.held.raw + i * 4);
+}
+
 struct wire_notice wire_grant_notice(const struct wire_msg *m, uint32_t i)
 {
     struct wire_notice n = { get32(m->u.grant.raw + i * 8), get32(m->u.grant.raw + i * 8 + 4) };
@@ -536,12 +576,12 @@ bool wire_type_allowed(enum wire_conn_state state, uint8_t type)
     case WIRE_SERVER_AWAIT_AUTH: return type == WIRE_AUTH;
     case WIRE_SERVER_READY:
         return type == WIRE_LOCK_ACQUIRE || type == WIRE_LOCK_RELEASE || type == WIRE_PAGE_REQUEST ||
-               type == WIRE_DIFF_PUSH;
+               type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD;
     case WIRE_CLIENT_AWAIT_CHALLENGE: return type == WIRE_CHALLENGE || type == WIRE_REJECT;
     case WIRE_CLIENT_AWAIT_WELCOME: return type == WIRE_WELCOME || type == WIRE_REJECT;
     case WIRE_CLIENT_READY:
         return type == WIRE_LOCK_GRANT || type == WIRE_LOCK_REVOKE || type == WIRE_PAGE_REPLY ||
-               type == WIRE_DIFF_REPLY;
+               type == WIRE_DIFF_REPLY || type == WIRE_FLUSH_REQUEST;
     case WIRE_IO_SERVER_READY: return type == WIRE_IO_REQUEST || type == WIRE_IO_CONTROL;
     case WIRE_IO_CLIENT_READY: return type == WIRE_IO_REPLY;
     }
@@ -555,7 +595,8 @@ const char *wire_type_name(uint8_t type)
         [WIRE_WELCOME] = "welcome", [WIRE_REJECT] = "reject", [WIRE_LOCK_ACQUIRE] = "lock-acquire",
         [WIRE_LOCK_GRANT] = "lock-grant", [WIRE_LOCK_RELEASE] = "lock-release", [WIRE_LOCK_REVOKE] = "lock-revoke",
         [WIRE_PAGE_REQUEST] = "page-request", [WIRE_PAGE_REPLY] = "page-reply", [WIRE_DIFF_PUSH] = "diff-push",
-        [WIRE_DIFF_REPLY] = "diff-reply", [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
+        [WIRE_DIFF_REPLY] = "diff-reply", [WIRE_DIFF_HELD] = "diff-held",
+        [WIRE_FLUSH_REQUEST] = "flush-request", [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
         [WIRE_IO_CONTROL] = "io-control",
     };
     return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";

@@ -50,6 +50,8 @@ enum wire_type {
     WIRE_PAGE_REPLY = 21,       /* whole page */
     WIRE_DIFF_PUSH = 22,        /* device -> home: diff made at release */
     WIRE_DIFF_REPLY = 23,       /* home -> device: diffs that bring its stale copy up to date */
+    WIRE_DIFF_HELD = 24,        /* device -> home, lazy release: u32 count, count x u32 page held here */
+    WIRE_FLUSH_REQUEST = 25,    /* home -> device: u32 page; push its diff (empty if nothing is held) */
     /* reserved: defined so the numbers are stable, rejected by this version's decoder */
     WIRE_COND_WAIT = 30, WIRE_COND_SIGNAL = 31, WIRE_BARRIER = 32,
     /* I/O request forwarding (resource server, testbed/runtime/io_server.c; layouts below) */
@@ -139,6 +141,8 @@ struct wire_msg {
         struct { uint32_t page, count; } page_request;
         struct { uint32_t page, version; const uint8_t *data; } page_reply;    /* WIRE_PAGE_SIZE bytes */
         struct { uint32_t page, version, len; const uint8_t *diff; } diff;     /* DIFF_PUSH, DIFF_REPLY */
+        struct { uint32_t count; const uint8_t *raw; } held;                   /* raw: count * 4 bytes */
+        struct { uint32_t page; } flush;
         struct {
             uint32_t req_id; uint8_t op; uint8_t class_len; uint16_t subpath_len;
             uint64_t handle, cmd; int64_t offset; uint32_t flags, mode, whence, out_len, in_total, in_offset;
@@ -166,6 +170,8 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out, size_t *co
 int wire_decode_header(const uint8_t *buf, size_t len, struct wire_header *out);
 /* Write notice i of a decoded grant (i < count). */
 struct wire_notice wire_grant_notice(const struct wire_msg *m, uint32_t i);
+/* Page i of a decoded DIFF_HELD (i < count). */
+uint32_t wire_held_page(const struct wire_msg *m, uint32_t i);
 
 /* Encoders append one complete message to b; they return 0, or -1 when out of memory or a field is invalid. */
 int wire_put_hello(struct wire_buf *b, uint32_t seq, uint32_t device, const uint8_t nonce[WIRE_NONCE_SIZE], const char *name);
@@ -182,6 +188,8 @@ int wire_put_page_reply(struct wire_buf *b, uint32_t seq, uint32_t sender, uint1
                         uint32_t version, const uint8_t *data);
 int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint16_t flags, uint32_t page,
                   uint32_t version, const uint8_t *diff, uint32_t len);
+int wire_put_held(struct wire_buf *b, uint32_t seq, uint32_t sender, const uint32_t *pages, uint32_t count);
+int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t page);
 
 /* The fixed part of one forwarded operation; the encoder appends as many fragments as DATA needs. */
 struct wire_io_req {

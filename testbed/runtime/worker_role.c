@@ -10,11 +10,17 @@
  *
  * Bindings at start (the master): DMX_BIND="screen=tv,audio=speaker" binds each named class to a device, by name
  * from DMX_DEVICES or by index; ignored under DMX_POLICY=local, the ideal-network reference where the master
- * uses its own resources. Classes not named stay local. */
+ * uses its own resources. Classes not named stay local. With the takeover active, app threads run on every
+ * device and virtual fds and bindings are the whole app's (io_fd_directory.h, io_binding.h): the master makes
+ * the directory and enters DMX_BIND there, the workers mirror DMX_BIND, and a worker writes its I/O counters
+ * before it leaves (it has app threads of its own now). */
 #include "dmx.h"
+#include "io_binding.h"
 #include "io_devices.h"
+#include "io_fd_directory.h"
 #include "io_forward.h"
 #include "io_link.h"
+#include "io_registry.h"
 #include "io_server.h"
 
 #include <errno.h>
@@ -33,8 +39,9 @@ static int run_alive_fd(void)
     return *end || fd < 0 || fd > 65535 ? -1 : (int)fd;
 }
 
-/* DMX_BIND: comma list of CLASS=DEVICE. A malformed entry is logged and skipped. */
-static void apply_bindings(void)
+/* DMX_BIND: comma list of CLASS=DEVICE. A malformed entry is logged and skipped. FOR_THE_APP: the master's,
+ * which are the app's (see io_binding_initial). */
+static void apply_bindings(bool for_the_app)
 {
     const char *bind = getenv("DMX_BIND");
     const char *policy = getenv("DMX_POLICY");
@@ -50,7 +57,7 @@ static void apply_bindings(void)
         int device = eq ? io_device_index(eq + 1) : 0;
         if (eq)
             *eq = '\0';
-        if (!device || dmx_io_bind(item, device) != 0) {
+        if (!device || io_binding_initial(item, device, for_the_app) != 0) {
             wire_log("io: DMX_BIND: cannot bind '%s' to '%s'", item, eq ? eq + 1 : "?");
             continue;
         }
@@ -63,18 +70,27 @@ static void apply_bindings(void)
 __attribute__((constructor(65000))) static void worker_role_serve(void)
 {
     io_forward_install();
+    io_binding_install();
     if (io_server_start() < 0)
         wire_log("io: the resource server did not start: peers cannot use this device's resources");
     int fd = run_alive_fd();
     if (fd < 0) {
-        apply_bindings();
+        io_fdd_create();
+        apply_bindings(true);
         return;
     }
+    bool app_threads_here = io_fdd_wanted();
+    if (app_threads_here)
+        apply_bindings(false);
     char byte;
     ssize_t n;
     do
         n = read(fd, &byte, 1);
     while (n > 0 || (n < 0 && errno == EINTR));
+    if (app_threads_here) {
+        io_registry_write_report();
+        io_forward_write_report();
+    }
     /* _exit: the app's atexit handlers and stdio belong to main(), which never ran here. */
     _exit(n == 0 ? 0 : 1);
 }

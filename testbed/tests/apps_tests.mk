@@ -13,7 +13,8 @@ build/tests/test_resources: testbed/tests/test_resources.c $(RES_TEST_SRCS) test
 # (io_*.c includes the I/O engine's server and forwarder, which speak the wire protocol.)
 build/tests/test_resources_io: testbed/tests/test_resources_io.c $(RES_TEST_SRCS) $(wildcard testbed/runtime/io_*.c) \
                                $(wildcard testbed/runtime/wire_*.c) testbed/runtime/dsm_diff.c \
-                               testbed/runtime/device_identity.c $(RUNTIME_HEADERS)
+                               testbed/runtime/device_identity.c testbed/runtime/link_estimate.c \
+                               testbed/runtime/sync_thread.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
@@ -23,7 +24,8 @@ build/tests/test_apps: testbed/tests/test_apps.c testbed/apps/canny.c testbed/ap
 	$(CC) $(HOST_CFLAGS) -ffp-contract=off $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -lm
 
 # End-to-end: the apps under qemu-aarch64 on one device, with the media.
-build/tests/test_apps_e2e: testbed/tests/test_apps_e2e.c testbed/apps/canny.c $(wildcard testbed/apps/*.h) \
+build/tests/test_apps_e2e: testbed/tests/test_apps_e2e.c testbed/tests/test_tree.h testbed/tests/test_dmx.h \
+                           testbed/apps/canny.c $(wildcard testbed/apps/*.h) \
                            build/guest/apps/home-theater build/guest/apps/surveillance build/guest/apps/photo-classify \
                            build/media/.stamp
 	@mkdir -p $(@D)

@@ -9,7 +9,7 @@ $(MIG_GUEST_BINS): build/guest/tests/%: testbed/guest-tests/%.c build/guest/lib/
 	@mkdir -p $(@D)
 	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
 
-build/tests/test_migrate: testbed/tests/test_migrate.c testbed/tests/test_tree.h
+build/tests/test_migrate: testbed/tests/test_migrate.c testbed/tests/test_tree.h testbed/tests/test_dmx.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
 

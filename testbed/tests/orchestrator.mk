@@ -16,7 +16,8 @@ build/guest/hello: testbed/guest-tests/hello.c
 	@mkdir -p $(@D)
 	$(CROSS_CC) $(GUEST_CFLAGS) -o $@ $<
 
-build/obj/orchestrator/tests/%.o: testbed/tests/%.c $(ORCH_HEADERS) testbed/tests/orchestrator.mk
+build/obj/orchestrator/tests/%.o: testbed/tests/%.c $(ORCH_HEADERS) testbed/tests/test_tree.h testbed/tests/test_dmx.h \
+    testbed/tests/orchestrator.mk
 	@mkdir -p $(@D)
 	$(CC) $(ORCH_TEST_CFLAGS) -c -o $@ $<
 

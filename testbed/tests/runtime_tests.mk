@@ -36,7 +36,7 @@ $(PT_GUEST_BINS): build/guest/tests/%: testbed/guest-tests/%.c build/guest/lib/l
 	@mkdir -p $(@D)
 	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
 
-build/tests/test_pthread_e2e: testbed/tests/test_pthread_e2e.c testbed/tests/test_tree.h
+build/tests/test_pthread_e2e: testbed/tests/test_pthread_e2e.c testbed/tests/test_tree.h testbed/tests/test_dmx.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
 

@@ -14,34 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef DMX_TOP
-#define DMX_TOP "."
-#endif
-
-static const char *top(void)
-{
-    const char *t = g_getenv("DMX_TOP");
-    return t && *t ? t : DMX_TOP;
-}
-
-static char *top_path(const char *rel)
-{
-    return g_build_filename(top(), rel, NULL);
-}
-
-static gboolean have(const char *rel)
-{
-    g_autofree char *p = top_path(rel);
-    return g_file_test(p, G_FILE_TEST_EXISTS);
-}
+#include "test_dmx.h"
 
 static gboolean ready(const char *app, const char *media)
 {
-    if (!have("build/bin/qemu-aarch64") || !have(app) || !have(media)) {
-        g_test_skip("qemu, the app or its media is missing (make; tools/make-media.sh)");
-        return FALSE;
-    }
-    return TRUE;
+    const char *need[] = { "build/bin/qemu-aarch64", app, media, NULL };
+    return need_in_tree(need, G_FILE_TEST_EXISTS, "qemu, the app or its media is missing (make; tools/make-media.sh)");
 }
 
 struct run {
@@ -62,38 +40,24 @@ static struct run run_app(const char *app, const char *const *args, int limit, .
     env = g_environ_unsetenv(env, "DMX_SCREEN_LOG");
     va_list ap;
     va_start(ap, limit);
-    const char *key;
-    while ((key = va_arg(ap, const char *)) != NULL)
-        env = g_environ_setenv(env, key, va_arg(ap, const char *), TRUE);
+    env = environ_set_pairs(env, ap);
     va_end(ap);
-    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(argv, g_strdup("timeout"));
-    g_ptr_array_add(argv, g_strdup_printf("%d", limit));
-    g_ptr_array_add(argv, top_path("build/bin/qemu-aarch64"));
-    g_ptr_array_add(argv, top_path(app));
+    g_autofree char *app_path = in_top(app);
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)"build/bin/qemu-aarch64");
+    g_ptr_array_add(argv, app_path);
     for (int i = 0; args[i]; i++)
-        g_ptr_array_add(argv, g_strdup(args[i]));
+        g_ptr_array_add(argv, (char *)args[i]);
     g_ptr_array_add(argv, NULL);
-    int wait_status = 0;
-    GError *error = NULL;
-    g_assert_true(g_spawn_sync(top(), (char **)argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &r.out, &r.err,
-                               &wait_status, &error));
-    r.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-    g_assert_cmpint(r.status, !=, 124); /* timeout: the app hung */
+    r.status = run_timeout((const char *const *)argv->pdata, limit, env, &r.out, &r.err);
     g_ptr_array_free(argv, TRUE);
     g_strfreev(env);
     return r;
 }
 
-static void rm_rf(const char *dir)
-{
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL));
-}
-
 static void run_free(struct run *r)
 {
-    rm_rf(r->dir);
+    remove_tree(r->dir);
     g_free(r->dir);
     g_free(r->out);
     g_free(r->err);
@@ -138,7 +102,7 @@ static void test_home_theater_fps_and_checksums(void)
 {
     if (!ready("build/guest/apps/home-theater", "build/media/movie-360p.mp4"))
         return;
-    g_autofree char *media = top_path("build/media");
+    g_autofree char *media = in_top("build/media");
     const char *args[] = { "/dev/dmx/storage/movie-360p.mp4", "--frames", "48", NULL };
     struct run a = run_app("build/guest/apps/home-theater", args, 300, "DMX_STORAGE_DIR", media, NULL);
     struct run b = run_app("build/guest/apps/home-theater", args, 300, "DMX_STORAGE_DIR", media, NULL);
@@ -165,7 +129,7 @@ static void test_home_theater_truncated_movie(void)
 {
     if (!ready("build/guest/apps/home-theater", "build/media/movie-360p.mp4"))
         return;
-    g_autofree char *movie = top_path("build/media/movie-360p.mp4"), *data = NULL;
+    g_autofree char *movie = in_top("build/media/movie-360p.mp4"), *data = NULL;
     gsize len = 0;
     g_assert_true(g_file_get_contents(movie, &data, &len, NULL));
     g_autofree char *dir = g_dir_make_tmp("dmx-movie-XXXXXX", NULL);
@@ -183,7 +147,7 @@ static void test_home_theater_truncated_movie(void)
     g_assert_nonnull(strstr(m.err, "missing.mp4"));
     run_free(&r);
     run_free(&m);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 /* Clip frame INDEX (gray8, concatenated PGMs) scaled like the camera does, nearest neighbour. */
@@ -209,7 +173,7 @@ static void test_surveillance_matches_native(void)
 {
     if (!ready("build/guest/apps/surveillance", "build/media/camera-720x480.pgms"))
         return;
-    g_autofree char *clip = top_path("build/media/camera-720x480.pgms");
+    g_autofree char *clip = in_top("build/media/camera-720x480.pgms");
     const char *args[] = { "--size", "320x240", "--frames", "15", NULL };
     struct run r = run_app("build/guest/apps/surveillance", args, 300, "DMX_CAMERA_CLIP", clip, NULL);
     g_assert_cmpint(r.status, ==, 0);
@@ -243,7 +207,7 @@ static void test_photo_classify_deterministic(void)
 {
     if (!ready("build/guest/apps/photo-classify", "build/media/photos"))
         return;
-    g_autofree char *photos = top_path("build/media/photos");
+    g_autofree char *photos = in_top("build/media/photos");
     const char *args[] = { "--alpha", "0.25", "--threads", "2", "--limit", "4", NULL };
     struct run a = run_app("build/guest/apps/photo-classify", args, 300, "DMX_STORAGE_DIR", photos, NULL);
     struct run b = run_app("build/guest/apps/photo-classify", args, 300, "DMX_STORAGE_DIR", photos, NULL);
@@ -262,7 +226,7 @@ static void test_photo_classify_bad_photo(void)
 {
     if (!ready("build/guest/apps/photo-classify", "build/media/photos/p03-vga.jpg"))
         return;
-    g_autofree char *good = top_path("build/media/photos/p03-vga.jpg"), *data = NULL;
+    g_autofree char *good = in_top("build/media/photos/p03-vga.jpg"), *data = NULL;
     gsize len = 0;
     g_assert_true(g_file_get_contents(good, &data, &len, NULL));
     g_autofree char *dir = g_dir_make_tmp("dmx-photos-XXXXXX", NULL);
@@ -279,7 +243,7 @@ static void test_photo_classify_bad_photo(void)
     g_assert_nonnull(strstr(r.out, "skip /dev/dmx/storage/c-junk.jpg: "));
     g_assert_nonnull(strstr(r.out, "photo a-good.jpg "));
     run_free(&r);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 int main(int argc, char **argv)

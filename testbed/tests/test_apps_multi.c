@@ -17,38 +17,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#ifndef DMX_TOP
-#define DMX_TOP "."
-#endif
-
-static const char *top(void)
-{
-    const char *t = g_getenv("DMX_TOP");
-    return t && *t ? t : DMX_TOP;
-}
-
-static char *top_path(const char *rel)
-{
-    return g_build_filename(top(), rel, NULL);
-}
+#include "test_dmx.h"
 
 static gboolean ready(const char *app, const char *media)
 {
-    const char *need[] = { "build/bin/qemu-aarch64", "build/bin/dmx", app, media };
-    for (guint i = 0; i < G_N_ELEMENTS(need); i++) {
-        g_autofree char *p = top_path(need[i]);
-        if (!g_file_test(p, G_FILE_TEST_EXISTS)) {
-            g_test_skip("qemu, dmx, the app or its media is missing (make; tools/make-media.sh)");
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-static void rm_rf(const char *dir)
-{
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL));
+    const char *need[] = { "build/bin/qemu-aarch64", "build/bin/dmx", app, media, NULL };
+    return need_in_tree(need, G_FILE_TEST_EXISTS,
+                        "qemu, dmx, the app or its media is missing (make; tools/make-media.sh)");
 }
 
 struct run {
@@ -71,30 +46,16 @@ static struct run dmx_run(const char *const *args, int limit, ...)
     env = g_environ_unsetenv(env, "DMX_BIND");
     va_list ap;
     va_start(ap, limit);
-    const char *key;
-    while ((key = va_arg(ap, const char *)) != NULL)
-        env = g_environ_setenv(env, key, va_arg(ap, const char *), TRUE);
+    env = environ_set_pairs(env, ap);
     va_end(ap);
-    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(argv, g_strdup("timeout"));
-    g_ptr_array_add(argv, g_strdup_printf("%d", limit));
-    g_ptr_array_add(argv, top_path("build/bin/dmx"));
-    g_ptr_array_add(argv, g_strdup("run"));
-    g_ptr_array_add(argv, g_strdup("--out"));
-    g_ptr_array_add(argv, g_strdup(r.dir));
+    GPtrArray *argv = g_ptr_array_new();
+    const char *head[] = { "build/bin/dmx", "run", "--out", r.dir };
+    for (guint i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(argv, (char *)head[i]);
     for (int i = 0; args[i]; i++)
-        g_ptr_array_add(argv, g_strdup(args[i]));
+        g_ptr_array_add(argv, (char *)args[i]);
     g_ptr_array_add(argv, NULL);
-    g_autofree char *cmdline = g_strjoinv(" ", (char **)argv->pdata);
-    g_test_message("%s", cmdline);
-    int wait_status = 0;
-    GError *error = NULL;
-    g_assert_true(g_spawn_sync(top(), (char **)argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &r.out, &r.err,
-                               &wait_status, &error));
-    r.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-    if (r.status != 0)
-        g_test_message("exit %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
-    g_assert_cmpint(r.status, !=, 124); /* timeout: the run hung */
+    r.status = run_timeout((const char *const *)argv->pdata, limit, env, &r.out, &r.err);
     g_ptr_array_free(argv, TRUE);
     g_strfreev(env);
     return r;
@@ -103,7 +64,7 @@ static struct run dmx_run(const char *const *args, int limit, ...)
 static void run_free(struct run *r)
 {
     g_autofree char *parent = g_path_get_dirname(r->dir);
-    rm_rf(parent);
+    remove_tree(parent);
     g_free(r->dir);
     g_free(r->out);
     g_free(r->err);
@@ -170,7 +131,7 @@ static void test_home_theater(void)
 {
     if (!ready("build/guest/apps/home-theater", "build/media/movie-360p.mp4"))
         return;
-    g_autofree char *media = top_path("build/media");
+    g_autofree char *media = in_top("build/media");
     g_autofree char *dir = g_dir_make_tmp("dmx-multi-XXXXXX", NULL);
     g_autofree char *dev1 = g_strdup_printf("dev1 storage = %s;screen = 640x360", media);
     const char *devices[] = { dev1, "dev2 screen = 640x360", NULL };
@@ -208,7 +169,7 @@ static void test_home_theater(void)
     g_assert_cmpstr(net_one, ==, "0");
     run_free(&rf);
     run_free(&one);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 /* frame index -> edge checksum, from surveillance's "edge seq=S checksum=C frame=K" lines. */
@@ -230,7 +191,7 @@ static void test_surveillance(void)
 {
     if (!ready("build/guest/apps/surveillance", "build/media/camera-720x480.pgms"))
         return;
-    g_autofree char *media = top_path("build/media");
+    g_autofree char *media = in_top("build/media");
     g_autofree char *dir = g_dir_make_tmp("dmx-multi-XXXXXX", NULL);
     g_autofree char *cam = g_strdup_printf("cam camera = 320x240@15;storage = %s", media);
     const char *devices[] = { "monitor screen = 320x240", cam, NULL };
@@ -263,7 +224,7 @@ static void test_surveillance(void)
     g_assert_cmpint(common, >=, 5);
     run_free(&rf);
     run_free(&one);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 /* name -> label, from photo-classify's "photo NAME ... label=K" lines; FORWARDED gets name -> "from=D forwarded=F". */
@@ -292,7 +253,7 @@ static void test_photo_classify(void)
 {
     if (!ready("build/guest/apps/photo-classify", "build/media/photos/split3/dev3"))
         return;
-    g_autofree char *photos = top_path("build/media/photos");
+    g_autofree char *photos = in_top("build/media/photos");
     g_autofree char *dir = g_dir_make_tmp("dmx-multi-XXXXXX", NULL);
     g_autofree char *d1 = g_strdup_printf("dev1 storage = %s/split3/dev1", photos);
     g_autofree char *d2 = g_strdup_printf("dev2 storage = %s/split3/dev2", photos);
@@ -336,7 +297,7 @@ static void test_photo_classify(void)
     g_assert_cmpstr(ha, ==, hb);
     run_free(&rf);
     run_free(&one);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 static void copy_file(const char *from, const char *to, gssize len)
@@ -352,7 +313,7 @@ static void test_bad_input(void)
     if (!ready("build/guest/apps/photo-classify", "build/media/photos/p03-vga.jpg") ||
         !ready("build/guest/apps/surveillance", "build/media/camera-720x480.pgms"))
         return;
-    g_autofree char *good = top_path("build/media/photos/p03-vga.jpg");
+    g_autofree char *good = in_top("build/media/photos/p03-vga.jpg");
     g_autofree char *dir = g_dir_make_tmp("dmx-multi-XXXXXX", NULL);
     g_autofree char *s1 = g_build_filename(dir, "s1", NULL), *s2 = g_build_filename(dir, "s2", NULL);
     g_assert_cmpint(g_mkdir(s1, 0755), ==, 0);
@@ -402,7 +363,7 @@ static void test_bad_input(void)
     g_assert_nonnull(strstr(cam_err, "camera (device cam): clip "));
     g_assert_nonnull(strstr(cam_err, "camera-bad.pgms"));
     run_free(&s);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 int main(int argc, char **argv)

@@ -106,11 +106,49 @@ static void test_stale_writer(void)
     pagedir_free(&d);
 }
 
+/* Lazy diffs: a held page moves the version on at once, a request from another device waits for the holder's
+ * push (empty or not), and a holder that leaves releases its waiters. */
+static void test_held_pages(void)
+{
+    struct master_page_dir d;
+    struct wire_notice n[16];
+    struct wire_buf b = { 0 };
+    g_assert_cmpint(pagedir_init(&d, 16), ==, 0);
+    g_assert_cmpint(pagedir_hold(&d, 2, 5), ==, 1);
+    g_assert_cmpuint(pagedir_notices(&d, 2, n, 16), ==, 0);         /* the holder is current */
+    g_assert_cmpuint(pagedir_notices(&d, 3, n, 16), ==, 1);         /* others hear of it at their grant */
+    g_assert_cmpuint(pagedir_blockers(&d, 3, 5), ==, 1u << 1);
+    g_assert_cmpuint(pagedir_blockers(&d, 2, 5), ==, 0);
+    g_assert_cmpuint(pagedir_wait(&d, 3, 5), ==, 1u << 1);          /* ask device 2 once */
+    g_assert_cmpuint(pagedir_wait(&d, 4, 5), ==, 0);                /* already asked */
+    g_assert_cmpuint(pagedir_ready_waiters(&d, 5), ==, 0);
+    g_assert_cmpint(pagedir_apply_diff(&d, 2, 5, one_word, sizeof(one_word)), ==, 2);
+    g_assert_cmpuint(pagedir_ready_waiters(&d, 5), ==, (1u << 2) | (1u << 3));
+    g_assert_cmpuint(pagedir_ready_waiters(&d, 5), ==, 0);          /* answered once */
+    struct wire_msg m = reply_of(&d, 3, 5, &b);                    /* the log was reset: a whole page */
+    g_assert_cmpint(m.h.type, ==, WIRE_PAGE_REPLY);
+    g_assert_cmpmem(m.u.page_reply.data + 20, 4, one_word + 4, 4);
+    /* an empty push only says "nothing held here"; the version does not move */
+    g_assert_cmpint(pagedir_hold(&d, 2, 6), ==, 1);
+    g_assert_cmpint(pagedir_apply_diff(&d, 2, 6, NULL, 0), ==, 1);
+    g_assert_cmpuint(pagedir_blockers(&d, 3, 6), ==, 0);
+    /* a holder that leaves: its changes are lost, its waiters are answered from home */
+    g_assert_cmpint(pagedir_hold(&d, 2, 7), ==, 1);
+    g_assert_cmpuint(pagedir_wait(&d, 3, 7), ==, 1u << 1);
+    g_assert_cmpuint(pagedir_drop_device(&d, 2), ==, 1);
+    g_assert_cmpuint(pagedir_ready_waiters(&d, 7), ==, 1u << 2);
+    g_assert_cmpint(pagedir_hold(&d, 0, 7), ==, -1);
+    g_assert_cmpint(pagedir_hold(&d, 2, 16), ==, -1);
+    wire_buf_free(&b);
+    pagedir_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/dsm-pagedir/versions-and-notices", test_versions_and_notices);
     g_test_add_func("/dsm-pagedir/reply-diff-then-page", test_reply_diff_then_page);
     g_test_add_func("/dsm-pagedir/stale-writer", test_stale_writer);
+    g_test_add_func("/dsm-pagedir/held-pages", test_held_pages);
     return g_test_run();
 }

@@ -16,10 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "test_tree.h"
-
-#define RUN_TIMEOUT_S 240
-
+#include "test_dmx.h"
 
 struct result { int status; char *out, *err; int migrations; char *csv; };
 
@@ -51,10 +48,10 @@ static int count_migrations(const char *out, char **text)
 static struct result run(const char *prog, int devices, const char *const *args, const char *migrate_ms,
                          const char *link)
 {
-    g_autofree char *dmx = in_top("build/bin/dmx"), *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
+    g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
     g_autofree char *out = g_dir_make_tmp("dmx-mig-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
     GPtrArray *a = g_ptr_array_new();
-    const char *head[] = { dmx, "run", "--app", app, "--devices", n, "--out", out, "--tdf", "4" };
+    const char *head[] = { "dmx", "run", "--app", app, "--devices", n, "--out", out, "--tdf", "4" };
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
         g_ptr_array_add(a, (char *)head[i]);
     if (link) {
@@ -65,28 +62,16 @@ static struct result run(const char *prog, int devices, const char *const *args,
     for (; *args; args++)
         g_ptr_array_add(a, (char *)*args);
     g_ptr_array_add(a, NULL);
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_subprocess_launcher_setenv(l, "DMX_PLACE", "rr", TRUE);
-    if (migrate_ms)
-        g_subprocess_launcher_setenv(l, "DMX_MIGRATE_RANDOM_MS", migrate_ms, TRUE);
-    else
-        g_subprocess_launcher_unsetenv(l, "DMX_MIGRATE_RANDOM_MS");
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv(l, (const char *const *)a->pdata, &err);
+    g_autofree char *migrate = migrate_ms ? g_strdup_printf("DMX_MIGRATE_RANDOM_MS=%s", migrate_ms)
+                                          : g_strdup("DMX_MIGRATE_RANDOM_MS");
+    const char *env[] = { "DMX_PLACE=rr", migrate, NULL };
+    RunResult rr = run_dmx_env((const char *const *)a->pdata, env);
     g_ptr_array_free(a, TRUE);
-    g_assert_no_error(err);
-    struct result r = { 0 };
-    alarm(RUN_TIMEOUT_S);
-    g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err);
-    alarm(0);
-    g_assert_no_error(err);
-    r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
+    struct result r = { .status = rr.status, .out = rr.out, .err = rr.err };
     r.migrations = count_migrations(out, &r.csv);
-    g_test_message("%s on %d device(s): exit %d, %d migration(s)\nstdout: %s\nstderr: %s\nmigrations:\n%s", prog,
-                   devices, r.status, r.migrations, r.out, r.err, r.csv);
-    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", out);
-    if (system(rm) != 0)
-        g_test_message("could not remove %s", out);
+    g_test_message("%s on %d device(s): exit %d, %d migration(s)\nmigrations:\n%s", prog, devices, r.status,
+                   r.migrations, r.csv);
+    remove_tree(out);
     return r;
 }
 

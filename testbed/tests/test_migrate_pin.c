@@ -43,7 +43,7 @@ static volatile uint32_t *word(uint32_t page, uint32_t w) { return (volatile uin
 
 static void setup(void)
 {
-    struct dsm_transport t = { fake_request, fake_push, NULL };
+    struct dsm_transport t = { .request = fake_request, .push = fake_push };
     memset(home, 0, sizeof(home));
     requests = pushes = max_count = 0;
     g_setenv("DMX_PREFETCH", "0", TRUE);

@@ -18,99 +18,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef DMX_TOP
-#define DMX_TOP "."
-#endif
-
-#define RUN_TIMEOUT_S 240 /* per dmx invocation; the host is slow and shared */
-
-static char *top_dir;
-
-static char *in_top(const char *rel) { return g_build_filename(top_dir, rel, NULL); }
+#include "test_dmx.h"
 
 static gboolean prerequisites(void) {
-  const char *need[] = {"build/bin/dmx", "build/bin/qemu-aarch64", "build/bin/dmx-medium", "build/guest/tcp_ring",
-                        "build/guest/hello"};
-  for (guint i = 0; i < G_N_ELEMENTS(need); i++) {
-    g_autofree char *p = in_top(need[i]);
-    if (!g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
-      g_autofree char *msg = g_strdup_printf("%s is not built", need[i]);
-      g_test_skip(msg);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-typedef struct {
-  int status;   /* exit status, or 128+signal */
-  char *out;
-  char *err;
-} Result;
-
-static void result_clear(Result *r) {
-  g_free(r->out);
-  g_free(r->err);
-}
-
-/* argv[0] is "dmx" and is replaced by build/bin/dmx. */
-static GSubprocess *spawn_dmx(const char *const *argv, GError **error) {
-  g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(a, in_top("build/bin/dmx"));
-  for (int i = 1; argv[i]; i++)
-    g_ptr_array_add(a, g_strdup(argv[i]));
-  g_ptr_array_add(a, NULL);
-  return g_subprocess_newv((const char *const *)a->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                           error);
-}
-
-static Result finish(GSubprocess *p) {
-  Result r = {0};
-  g_autoptr(GError) err = NULL;
-  alarm(RUN_TIMEOUT_S); /* a hung dmx must fail the test, not stall the suite */
-  g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err));
-  alarm(0);
-  g_assert_no_error(err);
-  r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : 128 + g_subprocess_get_term_sig(p);
-  g_test_message("dmx exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
-  return r;
-}
-
-static Result run_dmx(const char *const *argv) {
-  g_autoptr(GError) err = NULL;
-  g_autoptr(GSubprocess) p = spawn_dmx(argv, &err);
-  g_assert_no_error(err);
-  return finish(p);
+  const char *guests[] = {"build/guest/tcp_ring", "build/guest/hello", NULL};
+  return need_devices(guests);
 }
 
 static char *make_tmp_dir(void) {
   char *d = g_dir_make_tmp("dmx-e2e-XXXXXX", NULL);
   g_assert_nonnull(d);
   return d;
-}
-
-static void remove_tree(const char *path) {
-  g_autoptr(GFile) f = g_file_new_for_path(path);
-  g_autoptr(GFileEnumerator) e =
-      g_file_enumerate_children(f, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  GFileInfo *info;
-  while (e && (info = g_file_enumerator_next_file(e, NULL, NULL))) {
-    g_autofree char *child = g_build_filename(path, g_file_info_get_name(info), NULL);
-    if (g_file_info_get_file_type(info) == G_FILE_TYPE_DIRECTORY)
-      remove_tree(child);
-    else
-      g_remove(child);
-    g_object_unref(info);
-  }
-  g_rmdir(path);
-}
-
-static char *read_file(const char *dir, const char *rel) {
-  g_autofree char *p = g_build_filename(dir, rel, NULL);
-  char *text = NULL;
-  if (!g_file_get_contents(p, &text, NULL, NULL))
-    return g_strdup("");
-  return text;
 }
 
 /* ---- leak checks ---- */
@@ -295,16 +213,16 @@ static void test_tcp_ring(void) {
   g_autofree char *out = make_tmp_dir();
   g_autofree char *app = in_top("build/guest/tcp_ring");
   const char *argv[] = {"dmx", "run", "--app", app, "--devices", "3", "--out", out, "--", "--rounds", "3", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "tcp_ring: OK rounds=3 devices=3"));
   g_assert_nonnull(strstr(r.out, "ring=1->2->3->1"));
   for (int i = 2; i <= 3; i++) {
     g_autofree char *rel = g_strdup_printf("devices/dev%d/stdout.log", i);
-    g_autofree char *log = read_file(out, rel);
+    g_autofree char *log = read_run_file(out, rel);
     g_assert_nonnull(strstr(log, "forwarded 3 tokens"));
   }
-  g_autofree char *summary = read_file(out, "summary.json");
+  g_autofree char *summary = read_run_file(out, "summary.json");
   g_assert_nonnull(strstr(summary, "\"valid\": true"));
   g_assert_nonnull(strstr(summary, "\"exit_status\": 0"));
   /* The tokens crossed the medium: its pcap holds at least the 3 x 3 x 16 KiB of payload. */
@@ -312,9 +230,9 @@ static void test_tcp_ring(void) {
   struct stat st;
   g_assert_cmpint(stat(pcap, &st), ==, 0);
   g_assert_cmpint(st.st_size, >, 3 * 3 * 16384);
-  g_autofree char *events = read_file(out, "events.log");
+  g_autofree char *events = read_run_file(out, "events.log");
   g_assert_nonnull(strstr(events, "device dev3 (pid"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out);
 }
 
@@ -324,19 +242,25 @@ static void test_scenario_hello(void) {
   g_autofree char *out = make_tmp_dir();
   g_autofree char *ini = in_top("scenarios/hello.ini");
   const char *argv[] = {"dmx", "run", ini, "--out", out, "--seed", "7", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "tcp_ring: OK rounds=3 devices=3"));
-  g_autofree char *tv = read_file(out, "devices/tv/stdout.log");
+  g_autofree char *tv = read_run_file(out, "devices/tv/stdout.log");
   g_assert_nonnull(strstr(tv, "tcp_ring[3]: forwarded 3 tokens"));
-  g_autofree char *summary = read_file(out, "summary.json");
+  g_autofree char *summary = read_run_file(out, "summary.json");
   g_assert_nonnull(strstr(summary, "\"scenario\": \"hello\""));
-  g_assert_nonnull(strstr(summary, "\"tablet\": {\"index\": 2, \"ip\": \"10.77.0.2\", \"model\": \"nexus7\"}"));
-  g_autofree char *events = read_file(out, "events.log");
+  /* The tablet's entry: identity, then its modelled power (DESIGN.md §8: devices.NAME.power_mw, energy_j). */
+  const char *tablet = strstr(summary, "\"tablet\": {\"index\": 2, \"ip\": \"10.77.0.2\", \"model\": \"nexus7\"");
+  g_assert_nonnull(tablet);
+  g_autofree char *tablet_entry = g_strndup(tablet, strcspn(tablet, "\n"));
+  g_assert_nonnull(strstr(tablet_entry, ", \"power_mw\": "));
+  g_assert_nonnull(strstr(tablet_entry, ", \"energy_j\": "));
+  g_assert_true(g_str_has_suffix(tablet_entry, "}") || g_str_has_suffix(tablet_entry, "},"));
+  g_autofree char *events = read_run_file(out, "events.log");
   g_autofree char *plugin = in_top("build/lib/libdevmodel.so");
   if (g_file_test(plugin, G_FILE_TEST_EXISTS)) /* the tv's model (shieldtv) reached the devmodel plugin */
     g_assert_nonnull(strstr(events, "ips=2000000000,cores=4,tdf=1,out="));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out);
 }
 
@@ -346,13 +270,13 @@ static void test_exit_status(void) {
   g_autofree char *out = make_tmp_dir();
   g_autofree char *app = in_top("build/guest/hello");
   const char *argv[] = {"dmx", "run", "--app", app, "--devices", "2", "--out", out, "--", "--exit", "7", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 7);
   g_assert_nonnull(strstr(r.out, "hello from dev1 (device 1, role master"));
   g_assert_null(strstr(r.out, "dev2 (device 2")); /* workers' output is in their logs */
-  g_autofree char *log = read_file(out, "devices/dev2/stdout.log");
+  g_autofree char *log = read_run_file(out, "devices/dev2/stdout.log");
   g_assert_nonnull(strstr(log, "hello from dev2 (device 2, role worker, devices dev1=10.77.0.1,dev2=10.77.0.2)"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out);
 }
 
@@ -362,7 +286,7 @@ static GSubprocess *start_sleeping_run(const char *out, LeakProbe *lp, GArray **
   const char *argv[] = {"dmx", "run", "--app", app, "--devices", "3", "--out", out, "--", "--sleep", "120", NULL};
   lp->before = netns_inodes();
   g_autoptr(GError) err = NULL;
-  GSubprocess *p = spawn_dmx(argv, &err);
+  GSubprocess *p = spawn_dmx(argv, NULL, &err);
   g_assert_no_error(err);
   int dmx_pid = atoi(g_subprocess_get_identifier(p));
   *pids = wait_for_devices(dmx_pid, 3);
@@ -378,15 +302,15 @@ static void test_sigint(void) {
   GArray *pids;
   g_autoptr(GSubprocess) p = start_sleeping_run(out, &lp, &pids);
   g_subprocess_send_signal(p, SIGINT);
-  Result r = finish(p);
+  RunResult r = finish_dmx(p);
   g_assert_cmpint(r.status, ==, 130);
   g_assert_nonnull(strstr(r.err, "interrupted by SIGINT"));
   assert_nothing_left(&lp, out);
-  g_autofree char *summary = read_file(out, "summary.json");
+  g_autofree char *summary = read_run_file(out, "summary.json");
   g_assert_nonnull(strstr(summary, "\"valid\": false"));
   leak_probe_clear(&lp);
   g_array_unref(pids);
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out);
 }
 
@@ -399,7 +323,7 @@ static void test_crashed_device(void) {
   g_autoptr(GSubprocess) p = start_sleeping_run(out, &lp, &pids);
   int victim = g_array_index(pids, int, 2);
   g_assert_cmpint(kill(victim, SIGKILL), ==, 0);
-  Result r = finish(p);
+  RunResult r = finish_dmx(p);
   g_assert_cmpint(r.status, ==, 70);
   g_autofree char *want = g_strdup_printf("device dev2 (pid %d, worker) was killed by signal 9 (SIGKILL)", victim);
   g_assert_nonnull(strstr(r.err, want));
@@ -407,7 +331,7 @@ static void test_crashed_device(void) {
   assert_nothing_left(&lp, out);
   leak_probe_clear(&lp);
   g_array_unref(pids);
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out);
 }
 
@@ -419,17 +343,17 @@ static void test_concurrent(void) {
   const char *a1[] = {"dmx", "run", "--app", ring, "--devices", "2", "--out", out1, "--", "--rounds", "5", NULL};
   const char *a2[] = {"dmx", "run", "--app", ring, "--devices", "2", "--out", out2, "--", "--rounds", "5", NULL};
   g_autoptr(GError) err = NULL;
-  g_autoptr(GSubprocess) p1 = spawn_dmx(a1, &err);
+  g_autoptr(GSubprocess) p1 = spawn_dmx(a1, NULL, &err);
   g_assert_no_error(err);
-  g_autoptr(GSubprocess) p2 = spawn_dmx(a2, &err);
+  g_autoptr(GSubprocess) p2 = spawn_dmx(a2, NULL, &err);
   g_assert_no_error(err);
   /* While run 1 holds its directory, a third run must not take it over. */
   g_autofree char *lock = g_build_filename(out1, ".lock", NULL);
   for (int i = 0; i < 300 && !g_file_test(lock, G_FILE_TEST_EXISTS); i++)
     g_usleep(20000);
   const char *a3[] = {"dmx", "run", "--app", hello, "--devices", "1", "--out", out1, NULL};
-  Result r3 = run_dmx(a3);
-  Result r1 = finish(p1), r2 = finish(p2);
+  RunResult r3 = run_dmx(a3);
+  RunResult r1 = finish_dmx(p1), r2 = finish_dmx(p2);
   g_assert_cmpint(r1.status, ==, 0);
   g_assert_cmpint(r2.status, ==, 0);
   g_assert_nonnull(strstr(r1.out, "tcp_ring: OK rounds=5 devices=2"));
@@ -440,19 +364,17 @@ static void test_concurrent(void) {
     g_assert_cmpint(r3.status, ==, 73);
     g_assert_nonnull(strstr(r3.err, "in use by another dmx run"));
   }
-  result_clear(&r1);
-  result_clear(&r2);
-  result_clear(&r3);
+  run_result_clear(&r1);
+  run_result_clear(&r2);
+  run_result_clear(&r3);
   remove_tree(out1);
   remove_tree(out2);
 }
 
 static void test_scenario_typo(void) {
-  g_autofree char *dmx = in_top("build/bin/dmx");
-  if (!g_file_test(dmx, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_skip("build/bin/dmx is not built");
+  const char *need[] = {"build/bin/dmx", NULL};
+  if (!need_in_tree(need, G_FILE_TEST_IS_EXECUTABLE, NULL))
     return;
-  }
   g_autofree char *dir = make_tmp_dir();
   g_autofree char *ini = g_build_filename(dir, "typo.ini", NULL);
   g_assert_true(g_file_set_contents(ini,
@@ -463,12 +385,12 @@ static void test_scenario_typo(void) {
                                     "modle = shieldtv\n",
                                     -1, NULL));
   const char *argv[] = {"dmx", "run", ini, NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 65);
   g_autofree char *want = g_strdup_printf("%s:5: key 'modle' in [device tv]: unknown key; did you mean 'model'?", ini);
   g_assert_nonnull(strstr(r.err, want));
   g_assert_nonnull(strstr(r.err, "section [device tv]: missing required key 'model'"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -481,37 +403,37 @@ static void test_host_errors(void) {
   }
   g_setenv("DMX_QEMU", "/nonexistent/qemu-aarch64", TRUE);
   const char *a1[] = {"dmx", "run", "--app", hello, "--devices", "1", NULL};
-  Result r = run_dmx(a1);
+  RunResult r = run_dmx(a1);
   g_unsetenv("DMX_QEMU");
   g_assert_cmpint(r.status, ==, 69);
   g_assert_nonnull(strstr(r.err, "run ./configure"));
-  result_clear(&r);
+  run_result_clear(&r);
 
   const char *a2[] = {"dmx", "run", "--app", "/bin/true", "--devices", "1", NULL};
   r = run_dmx(a2);
   g_assert_cmpint(r.status, ==, 69);
   g_assert_nonnull(strstr(r.err, "not an aarch64 ELF executable"));
   g_assert_nonnull(strstr(r.err, "gcc-aarch64-linux-gnu"));
-  result_clear(&r);
+  run_result_clear(&r);
 
   const char *a3[] = {"dmx", "frobnicate", NULL};
   r = run_dmx(a3);
   g_assert_cmpint(r.status, ==, 64);
   g_assert_nonnull(strstr(r.err, "unknown command 'frobnicate'"));
-  result_clear(&r);
+  run_result_clear(&r);
 
   const char *a4[] = {"dmx", "run", "--app", hello, NULL};
   r = run_dmx(a4);
   g_assert_cmpint(r.status, ==, 64);
   g_assert_nonnull(strstr(r.err, "--app needs --devices N"));
-  result_clear(&r);
+  run_result_clear(&r);
 
   const char *a5[] = {"dmx", "run", "--help", NULL};
   r = run_dmx(a5);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "EXIT STATUS"));
   g_assert_nonnull(strstr(r.out, "[device NAME]"));
-  result_clear(&r);
+  run_result_clear(&r);
 }
 
 /* ---- the honesty check: a run the host could not keep up with is marked invalid ---- */
@@ -533,18 +455,13 @@ static char *write_models_with_ips(const char *dir, const char *ips) {
   return path;
 }
 
-static Result run_spin_with_models(const char *models, const char *out) {
-  g_autofree char *dmx = in_top("build/bin/dmx");
+static RunResult run_spin_with_models(const char *models, const char *out) {
   g_autofree char *app = in_top("build/guest/devmodel_spin");
-  g_autoptr(GSubprocessLauncher) l =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv(l, "DMX_DEVICES_INI", models, TRUE);
-  g_autoptr(GError) err = NULL;
+  g_autofree char *ini = g_strdup_printf("DMX_DEVICES_INI=%s", models);
   /* One thread spinning for 1.5 s of emulated time. */
-  g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(l, &err, dmx, "run", "--app", app, "--devices", "1", "--out",
-                                                         out, "--", "1", "1.5", NULL);
-  g_assert_no_error(err);
-  return finish(p);
+  const char *argv[] = {"dmx", "run", "--app", app, "--devices", "1", "--out", out, "--", "1", "1.5", NULL};
+  const char *env[] = {ini, NULL};
+  return run_dmx_env(argv, env);
 }
 
 static void test_host_lag_marks_run_invalid(void) {
@@ -562,22 +479,22 @@ static void test_host_lag_marks_run_invalid(void) {
 
   /* 10^12 instructions per second: no host emulates that, so the run must say it is not valid. */
   g_autofree char *impossible = write_models_with_ips(tmp, "1e12");
-  Result r = run_spin_with_models(impossible, out_fast);
+  RunResult r = run_spin_with_models(impossible, out_fast);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.err, "marked invalid"));
-  g_autofree char *summary = read_file(out_fast, "summary.json");
+  g_autofree char *summary = read_run_file(out_fast, "summary.json");
   g_assert_nonnull(strstr(summary, "\"valid\": false"));
   g_assert_nonnull(strstr(summary, "fell behind device dev1's CPU model"));
   g_assert_nonnull(strstr(summary, "\"lag_s\": "));
-  result_clear(&r);
+  run_result_clear(&r);
 
   /* 20 M instructions per second is easy: the same program gives a valid run. */
   g_autofree char *easy = write_models_with_ips(tmp, "2e7");
   r = run_spin_with_models(easy, out_slow);
   g_assert_cmpint(r.status, ==, 0);
-  g_autofree char *summary2 = read_file(out_slow, "summary.json");
+  g_autofree char *summary2 = read_run_file(out_slow, "summary.json");
   g_assert_nonnull(strstr(summary2, "\"valid\": true"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(out_fast);
   remove_tree(out_slow);
   remove_tree(tmp);
@@ -585,8 +502,6 @@ static void test_host_lag_marks_run_invalid(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  const char *env = g_getenv("DMX_TOP");
-  top_dir = g_strdup(env && *env ? env : DMX_TOP);
   g_test_add_func("/orchestrator/e2e/tcp-ring", test_tcp_ring);
   g_test_add_func("/orchestrator/e2e/scenario-hello", test_scenario_hello);
   g_test_add_func("/orchestrator/e2e/exit-status", test_exit_status);
@@ -596,7 +511,5 @@ int main(int argc, char **argv) {
   g_test_add_func("/orchestrator/e2e/scenario-typo", test_scenario_typo);
   g_test_add_func("/orchestrator/e2e/host-errors", test_host_errors);
   g_test_add_func("/orchestrator/e2e/host-lag-marks-run-invalid", test_host_lag_marks_run_invalid);
-  int rc = g_test_run();
-  g_free(top_dir);
-  return rc;
+  return g_test_run();
 }

@@ -26,18 +26,7 @@
 #include "link_profiles.h"
 #include "scenario.h"
 
-#ifndef DMX_TOP
-#define DMX_TOP "."
-#endif
-
-#define RUN_TIMEOUT_S 240
-
-static const char *top(void) {
-  const char *env = g_getenv("DMX_TOP");
-  return env && *env ? env : DMX_TOP;
-}
-
-static char *in_top(const char *rel) { return g_build_filename(top(), rel, NULL); }
+#include "test_dmx.h"
 
 /* ---- unit: scenario syntax ---- */
 
@@ -57,13 +46,7 @@ static void fixture_setup(Fixture *f, gconstpointer data) {
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
   (void)data;
-  g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d))) {
-    g_autofree char *p = g_build_filename(f->dir, name, NULL);
-    g_remove(p);
-  }
-  g_rmdir(f->dir);
+  remove_tree(f->dir);
   g_free(f->dir);
   dmx_model_db_free(f->models);
 }
@@ -232,54 +215,10 @@ static void test_profiles(void) {
 
 /* ---- end to end ---- */
 
+/* The devices, the TCP ring and the NULL-terminated EXTRA guest programs (or NULL) are built. */
 static gboolean prerequisites(const char *const *extra) {
-  const char *need[] = {"build/bin/dmx", "build/bin/qemu-aarch64", "build/bin/dmx-medium", "build/guest/tcp_ring"};
-  for (guint i = 0; i < G_N_ELEMENTS(need) + (extra ? g_strv_length((char **)extra) : 0); i++) {
-    const char *rel = i < G_N_ELEMENTS(need) ? need[i] : extra[i - G_N_ELEMENTS(need)];
-    g_autofree char *p = in_top(rel);
-    if (!g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
-      g_autofree char *msg = g_strdup_printf("%s is not built", rel);
-      g_test_skip(msg);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-typedef struct {
-  int status;
-  char *out, *err;
-} Result;
-
-static void result_clear(Result *r) {
-  g_free(r->out);
-  g_free(r->err);
-}
-
-static Result run_dmx(const char *const *argv) {
-  g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(a, in_top("build/bin/dmx"));
-  for (int i = 1; argv[i]; i++)
-    g_ptr_array_add(a, g_strdup(argv[i]));
-  g_ptr_array_add(a, NULL);
-  g_autoptr(GError) err = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)a->pdata,
-                                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &err);
-  g_assert_no_error(err);
-  Result r = {0};
-  alarm(RUN_TIMEOUT_S);
-  g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err));
-  alarm(0);
-  r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : 128 + g_subprocess_get_term_sig(p);
-  g_test_message("dmx exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
-  return r;
-}
-
-static char *read_run_file(const char *dir, const char *name) {
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  char *text = NULL;
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  return text;
+  const char *ring[] = {"build/guest/tcp_ring", NULL};
+  return need_devices(ring) && (!extra || need_in_tree(extra, G_FILE_TEST_IS_EXECUTABLE, NULL));
 }
 
 static guint64 json_u64(const char *json, const char *key) {
@@ -287,11 +226,6 @@ static guint64 json_u64(const char *json, const char *key) {
   const char *p = strstr(json, pat);
   g_assert_nonnull(p);
   return g_ascii_strtoull(p + strlen(pat), NULL, 10);
-}
-
-static void remove_tree(const char *dir) {
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
 }
 
 /* The emulated time stamped on the events.log line containing WHAT. */
@@ -310,7 +244,7 @@ static void test_run_churn(void) {
   g_autofree char *out = g_build_filename(dir, "run", NULL);
   g_autofree char *ini = in_top("scenarios/churn.ini");
   const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "tcp_ring: OK"));
   g_autofree char *log = read_run_file(out, "events.log");
@@ -335,7 +269,7 @@ static void test_run_churn(void) {
   g_assert_cmpuint(total, ==, json_u64(summary, "pcap_bytes"));
   g_assert_nonnull(strstr(summary, "\"pcap_diff_bytes\": 0"));
   g_assert_nonnull(strstr(summary, "\"events\": {\"scheduled\": 4, \"sent\": 4, \"refused\": 0}"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -347,14 +281,14 @@ static void test_run_mobility(void) {
   g_autofree char *ini = in_top("scenarios/mobility.ini");
   /* Fewer rounds than the scenario's: a short run still crosses the first moves. */
   const char *argv[] = {"dmx", "run", ini, "--out", out, "--set", "scenario.args=--rounds 60 --payload 20000", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *log = read_run_file(out, "events.log");
   g_assert_nonnull(strstr(log, "link setup: station phone pos 2 0 -> ok"));
   g_assert_nonnull(strstr(log, "link setup: station tablet phy 144.4mbit -> ok"));
   g_assert_nonnull(strstr(log, "event walk (traces/walk.csv:3) (due 0.000 s): station phone pos 2 0 -> ok"));
   g_assert_null(strstr(log, "-> err"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -396,7 +330,7 @@ static void test_run_uplink(void) {
   g_autofree char *app = in_top("build/guest/uplink_echo");
   const char *argv[] = {"dmx", "run", "--app", app, "--devices", "2", "--uplink", "--out", out, "--", port,
                         "dmx uplink test", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "uplink_echo: OK bytes=15"));
   shutdown(e.listen_fd, SHUT_RDWR); /* wakes accept() if the device never came */
@@ -406,7 +340,7 @@ static void test_run_uplink(void) {
   g_autofree char *csv = read_run_file(out, "traffic.csv");
   g_assert_nonnull(strstr(csv, "dev1,uplink,"));
   g_assert_nonnull(strstr(csv, "uplink,dev1,"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -439,7 +373,7 @@ static void test_run_kernel_rate(void) {
   g_autofree char *ini = kernel_scenario(dir, "rate 20mbit");
   g_autofree char *out = g_build_filename(dir, "run", NULL);
   const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "tcp_ring: OK rounds=10"));
   /* 10 rounds of 50 kB: a->b alone at 5 Mbit/s takes 80 ms a round (b->c, c->a at 20 Mbit/s 20 ms each). */
@@ -449,7 +383,7 @@ static void test_run_kernel_rate(void) {
   g_autofree char *log = read_run_file(out, "events.log");
   g_assert_nonnull(strstr(log, "tbf rate 5000000bit"));
   g_assert_nonnull(strstr(log, "kernel backend: holder namespace removed"));
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -460,12 +394,12 @@ static void test_run_kernel_netem(void) {
   g_autofree char *ini = kernel_scenario(dir, "rate 20mbit delay 2ms");
   g_autofree char *out = g_build_filename(dir, "run", NULL);
   const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 69);
   g_assert_nonnull(strstr(r.err, "backend = kernel: the default link ([link] spec) ('rate 20mbit delay 2ms') needs "
                                  "the kernel module sch_netem"));
   g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS)); /* refused before anything started */
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 
@@ -499,7 +433,7 @@ static void test_run_bind_event(void) {
   g_autofree char *ini = bind_scenario(dir);
   g_autofree char *out = g_build_filename(dir, "rf", NULL);
   const char *argv[] = {"dmx", "run", ini, "--out", out, "--snapshots", "5", NULL};
-  Result r = run_dmx(argv);
+  RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *log = read_run_file(out, "events.log");
   g_assert_nonnull(strstr(log, "event switch (due 0.300 s): bind screen b -> ok screen now on b (device 2)"));
@@ -511,7 +445,7 @@ static void test_run_bind_event(void) {
   g_autofree char *on_b = g_build_filename(out, "devices", "b", "screen-frames.csv", NULL);
   g_assert_cmpuint(csv_rows(on_a), >=, 1);
   g_assert_cmpuint(csv_rows(on_b), >=, 10);
-  result_clear(&r);
+  run_result_clear(&r);
 
   /* Under local the master keeps its own screen: the event is logged as ignored, nothing lands on b. */
   g_autofree char *out_local = g_build_filename(dir, "local", NULL);
@@ -524,7 +458,7 @@ static void test_run_bind_event(void) {
     g_assert_nonnull(strstr(log_local, "ignored under the local policy"));
   g_autofree char *local_b = g_build_filename(out_local, "devices", "b", "screen-frames.csv", NULL);
   g_assert_cmpuint(csv_rows(local_b), ==, 0);
-  result_clear(&r);
+  run_result_clear(&r);
   remove_tree(dir);
 }
 

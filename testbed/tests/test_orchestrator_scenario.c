@@ -10,14 +10,7 @@
 #include "link_check.h"
 #include "scenario.h"
 
-#ifndef DMX_TOP
-#define DMX_TOP "."
-#endif
-
-static const char *top(void) {
-  const char *env = g_getenv("DMX_TOP");
-  return env && *env ? env : DMX_TOP;
-}
+#include "test_tree.h"
 
 typedef struct {
   char *dir;
@@ -36,13 +29,7 @@ static void fixture_setup(Fixture *f, gconstpointer data) {
 
 static void fixture_teardown(Fixture *f, gconstpointer data) {
   (void)data;
-  g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d))) {
-    g_autofree char *p = g_build_filename(f->dir, name, NULL);
-    g_remove(p);
-  }
-  g_rmdir(f->dir);
+  remove_tree(f->dir);
   g_free(f->dir);
   dmx_model_db_free(f->models);
 }
@@ -330,8 +317,7 @@ static char *write_tmp(const char *name, const char *text) {
 
 static void remove_tmp(const char *path) {
   g_autofree char *dir = g_path_get_dirname(path);
-  g_remove(path);
-  g_rmdir(dir);
+  remove_tree(dir);
 }
 
 static void test_screen_stats(void) {

@@ -17,40 +17,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "test_tree.h"
+#include "test_dmx.h"
 
-#define RUN_TIMEOUT_S 240
-
-
-struct result { int status; char *out, *err; };
-
-static struct result run(const char *prog, int devices, const char *const *args)
+static RunResult run(const char *prog, int devices, const char *const *args)
 {
-    g_autofree char *dmx = in_top("build/bin/dmx"), *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
+    g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
     g_autofree char *out = g_dir_make_tmp("dmx-pt-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
     GPtrArray *a = g_ptr_array_new();
-    const char *head[] = { dmx, "run", "--app", app, "--devices", n, "--out", out, "--tdf", "2", "--" };
+    const char *head[] = { "dmx", "run", "--app", app, "--devices", n, "--out", out, "--tdf", "2", "--" };
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
         g_ptr_array_add(a, (char *)head[i]);
     for (; *args; args++)
         g_ptr_array_add(a, (char *)*args);
     g_ptr_array_add(a, NULL);
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_subprocess_launcher_setenv(l, "DMX_PLACE", "rr", TRUE);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv(l, (const char *const *)a->pdata, &err);
+    const char *env[] = { "DMX_PLACE=rr", NULL };
+    RunResult r = run_dmx_env((const char *const *)a->pdata, env);
     g_ptr_array_free(a, TRUE);
-    g_assert_no_error(err);
-    struct result r = { 0 };
-    alarm(RUN_TIMEOUT_S);
-    g_subprocess_communicate_utf8(p, NULL, NULL, &r.out, &r.err, &err);
-    alarm(0);
-    g_assert_no_error(err);
-    r.status = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
-    g_test_message("%s on %d device(s): exit %d\nstdout: %s\nstderr: %s", prog, devices, r.status, r.out, r.err);
-    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", out);
-    if (system(rm) != 0)
-        g_test_message("could not remove %s", out);
+    g_test_message("%s on %d device(s): exit %d", prog, devices, r.status);
+    remove_tree(out);
     return r;
 }
 
@@ -69,11 +53,11 @@ static void check_program(gconstpointer data)
         g_test_skip("dmx, qemu-aarch64, dmx-medium or the program is not built");
         return;
     }
-    struct result one = run(p->name, 1, p->args);
+    RunResult one = run(p->name, 1, p->args);
     g_assert_cmpint(one.status, ==, 0);
     g_assert_nonnull(strstr(one.out, " ok\n"));
     for (int n = 2; n <= 3; n++) {
-        struct result many = run(p->name, n, p->args);
+        RunResult many = run(p->name, n, p->args);
         g_assert_cmpint(many.status, ==, 0);
         g_assert_cmpstr(many.out, ==, one.out);
         g_assert_true(ran_elsewhere(many.err));

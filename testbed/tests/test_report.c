@@ -2,10 +2,15 @@
  *
  *   json          summary.json reader: values, paths, errors with a line number
  *   percentile    fps.p5's percentile and the FPS statistics' choice of seconds
- *   paper         the paper's values per scenario and policy
+ *   paper         the paper's values per scenario and policy (Table 2 for scenarios/power.ini)
+ *   app-frames    home-theater's per-frame report -> frames.csv, stall_ms_per_frame, the movie's frame rate
+ *   app-photos    photo-classify's output -> completion_s, forwarded/migrated per file-size bucket
+ *   status-line   the live progress line (time, FPS, ETA)
+ *   power         the power table (devices.NAME.power_mw, parts, model/paper) and the power figure
  *   timeline      a synthetic run (screen-frames.csv, cpu.stats, a hand-written medium.pcap): timeline.csv's
  *                 columns and rows, per-device energy against the model's equations by hand
  *   report-errors a missing directory and one without summary.json: exit 66; a complete one: 0 */
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -13,13 +18,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_frames.h"
+#include "app_photos.h"
 #include "power_cpu.h"
 #include "report.h"
+#include "report_gnuplot.h"
 #include "report_json.h"
 #include "report_paper.h"
+#include "report_plot.h"
+#include "report_power.h"
+#include "status.h"
 #include "timeline.h"
 #include "timeline_fps.h"
 #include "timeline_migrations.h"
+
+#include "test_tree.h"
 
 static void test_json(void) {
   g_autoptr(GError) err = NULL;
@@ -79,8 +92,25 @@ static void test_paper(void) {
   g_assert_cmpfloat(p.fps, ==, 24);
   g_assert_cmpfloat(p.master_mw, ==, 2956.55);
   g_assert_cmpfloat(p.screen_mw, ==, 6480.51);
+  g_assert_false(p.like_for_like); /* the home theater's screen device is a TV box, not a Nexus 5 */
   g_assert_false(dmx_paper_values("home-theater", "local", &p));
   g_assert_false(dmx_paper_values("hello", "rf", &p));
+  /* scenarios/power.ini is Table 2's setup */
+  g_assert_true(dmx_paper_values("power", "rf", &p));
+  g_assert_true(p.like_for_like);
+  g_assert_cmpfloat(p.master_mw, ==, 4985.90);
+  g_assert_cmpfloat(p.screen_mw, ==, 5151.37);
+  g_assert_true(dmx_paper_values("power", "dynamix", &p));
+  g_assert_cmpfloat(p.master_mw + p.screen_mw, ==, 2956.55 + 6480.51);
+  g_assert_false(dmx_paper_values("power", "local", &p));
+  /* Table 1: forwarded share per size bucket under DynaMix */
+  double pct;
+  g_assert_true(dmx_paper_photo_forwarded_pct("dynamix", 0, &pct));
+  g_assert_cmpfloat(pct, ==, 87.8);
+  g_assert_true(dmx_paper_photo_forwarded_pct("dynamix", 4, &pct));
+  g_assert_cmpfloat(pct, ==, 0);
+  g_assert_false(dmx_paper_photo_forwarded_pct("dynamix", 5, &pct));
+  g_assert_false(dmx_paper_photo_forwarded_pct("rf", 0, &pct));
 }
 
 static void put(const char *dir, const char *rel, const char *text) {
@@ -109,11 +139,6 @@ static char *make_run_dir(void) {
   char *dir = g_dir_make_tmp("test_report_XXXXXX", &err);
   g_assert_no_error(err);
   return dir;
-}
-
-static void rm_rf(const char *dir) {
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-  g_assert_cmpint(system(cmd), ==, 0);
 }
 
 /* Run of 3.5 emulated s at TDF 2, epoch 1000 s monotonic and 1700000000 s wall.
@@ -202,7 +227,7 @@ static void test_timeline(void) {
   double per_bin_mbit = 700.0 / 350 * mbit;
   g_assert_cmpfloat_with_epsilon(r.power[0].e_wifi_j, (700 + per_bin_mbit * 6) * 3.5 / 1e3, 1e-9);
   dmx_timeline_result_clear(&r, 2);
-  rm_rf(dir);
+  remove_tree(dir);
 }
 
 static void test_migrations(void) {
@@ -217,7 +242,169 @@ static void test_migrations(void) {
   g_assert_cmpfloat_with_epsilon(first->t_done_s, 9.25, 1e-9);
   g_assert_cmpfloat_with_epsilon(first->downtime_ms, 250, 1e-9);
   g_assert_cmpuint(g_array_index(m, DmxMigration, 1).bytes_moved, ==, 30);
-  rm_rf(dir);
+  remove_tree(dir);
+}
+
+/* home-theater's per-frame report -> frames.csv, the stall per frame and the movie's frame rate, by hand. */
+static void test_app_frames(void) {
+  g_autofree char *dir = make_run_dir();
+  const gint64 epoch = 5000000000LL;
+  put(dir, "devices/phone/home-theater-frames.csv",
+      "seq,pts_ms,decode_us,wait_us,present_us,net_us,present_ns,late,av_offset_ms,checksum\n"
+      "0,0.000,8000,100,900,0,5100000000,0,-0.9,a5\n"
+      "1,41.667,6000,100,90000,80000,5200000000,1,-8.7,3f\n"
+      "2,83.333,7000,100,130000,120000,5350000000,1,-8.7,40\n"
+      "3,125.000,5000,100,40000,40000,5400000000,0,0.0,41\n");
+  const char *names[] = {"tv", "phone", NULL};
+  DmxAppFrames f;
+  g_autoptr(GError) err = NULL;
+  g_assert_true(dmx_app_frames_collect(dir, names, epoch, &f, &err));
+  g_assert_no_error(err);
+  g_assert_cmpstr(f.device, ==, "phone");
+  g_assert_cmpuint(f.frames, ==, 4);
+  g_assert_cmpfloat_with_epsilon(f.stall_ms_mean, (0 + 80 + 120 + 40) / 4.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon(f.stall_ms_max, 120, 1e-9);
+  g_assert_cmpfloat_with_epsilon(f.stall_ms_p95, 80 + 0.85 * 40, 1e-9); /* rank 2.85 of 0, 40, 80, 120 */
+  g_assert_cmpfloat_with_epsilon(f.decode_ms_mean, 6.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon(f.media_fps, 1000 / 41.667, 1e-3);  /* median pts step */
+  g_autofree char *json = dmx_app_frames_json(&f);
+  g_assert_nonnull(strstr(json, "\"stall_ms_per_frame\": {\"mean\": 60.000, \"p95\": 114.000, \"max\": 120.000, "
+                                "\"frames\": 4, \"source\": \"devices/phone/home-theater-frames.csv net_us\"}"));
+  g_autofree char *csv_path = g_build_filename(dir, "frames.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_assert_true(g_file_get_contents(csv_path, &csv, NULL, NULL));
+  g_assert_true(g_str_has_prefix(csv, "seq,pts_s,decode_ms,stall_ms,present_s,late\n0,0.000,8.000,0.000,0.100000,0\n"
+                                      "1,0.042,6.000,80.000,0.200000,1\n"));
+  dmx_app_frames_clear(&f);
+  /* No report anywhere: no frames.csv, nulls in the summary; a broken one names its file and line. */
+  const char *none[] = {"tv", NULL};
+  g_assert_true(dmx_app_frames_collect(dir, none, epoch, &f, NULL));
+  g_assert_null(f.device);
+  g_autofree char *null_json = dmx_app_frames_json(&f);
+  g_assert_nonnull(strstr(null_json, "\"mean\": null"));
+  put(dir, "devices/tv/home-theater-frames.csv", "seq,pts_ms,decode_us,wait_us,present_us,net_us,present_ns\n0,x\n");
+  g_assert_false(dmx_app_frames_collect(dir, none, epoch, &f, &err));
+  g_assert_nonnull(strstr(err->message, "home-theater-frames.csv:2:"));
+  dmx_app_frames_clear(&f);
+  remove_tree(dir);
+}
+
+/* photo-classify's stdout -> completion time and forwarded/migrated per size bucket, by hand. */
+static void test_app_photos(void) {
+  g_autofree char *dir = make_run_dir();
+  put(dir, "devices/phone/stdout.log",
+      "photo a.jpg bytes=5000 size=1x1 label=1 score=0.1 read_ms=1 decode_ms=1 infer_ms=1 from=phone forwarded=0 "
+      "handled_on=1\n"
+      "photo b.jpg bytes=6000 size=1x1 label=1 score=0.1 read_ms=1 decode_ms=1 infer_ms=1 from=tv forwarded=3 "
+      "handled_on=1\n"
+      "photo c.jpg bytes=9000 size=1x1 label=1 score=0.1 read_ms=1 decode_ms=1 infer_ms=1 from=tv forwarded=0 "
+      "handled_on=2\n"
+      "photo d.jpg bytes=10000000 size=1x1 label=1 score=0.1 read_ms=1 decode_ms=1 infer_ms=1 from=tv forwarded=0 "
+      "handled_on=2\n"
+      "skip /dev/dmx/storage/e.jpg (on device tv): corrupt\n"
+      "photo-classify: photos=4 skipped=1 threads=2 alpha=0.25 macs_per_photo=1 seconds=12.345 photos_per_s=0.3 "
+      "labels=00\n");
+  g_autoptr(GHashTable) idx = g_hash_table_new(g_str_hash, g_str_equal);
+  g_hash_table_insert(idx, "phone", GINT_TO_POINTER(1));
+  g_hash_table_insert(idx, "tv", GINT_TO_POINTER(2));
+  g_autofree char *log = g_build_filename(dir, "devices/phone/stdout.log", NULL);
+  DmxAppPhotos p;
+  dmx_app_photos_read(log, idx, "phone", &p);
+  g_assert_true(p.found);
+  g_assert_cmpfloat(p.completion_s, ==, 12.345);
+  g_assert_cmpuint(p.photos, ==, 4);
+  g_assert_cmpuint(p.remote[0], ==, 2);    /* b, c: < 10 kB (a is the master's own) */
+  g_assert_cmpuint(p.forwarded[0], ==, 1); /* b: read by forwarding */
+  g_assert_cmpuint(p.migrated[0], ==, 1);  /* c: handled on its owner */
+  g_assert_cmpuint(dmx_photo_bucket(10000000), ==, 4); /* the paper's last column is <= 10 MB */
+  g_assert_cmpuint(dmx_photo_bucket(10000001), ==, 5);
+  g_assert_cmpuint(p.migrated[4], ==, 1);
+  g_autofree char *json = dmx_app_photos_json(&p);
+  g_assert_nonnull(strstr(json, "\"completion_s\": 12.345,\n"));
+  g_assert_nonnull(strstr(json, "\"forwarded_pct\": {\"<10K\": 50.0, \"<100K\": null, \"<1M\": null, \"<5M\": null, "
+                                "\"<=10M\": 0.0, \">10M\": null}"));
+  g_assert_nonnull(strstr(json, "\"migrated_pct\": {\"<10K\": 50.0,"));
+  g_assert_nonnull(strstr(json, "\"remote\": 3"));
+  /* Not a photo-classify run: nothing. */
+  dmx_app_photos_read("/nonexistent/stdout.log", idx, "phone", &p);
+  g_autofree char *empty = dmx_app_photos_json(&p);
+  g_assert_cmpstr(empty, ==, "");
+  remove_tree(dir);
+}
+
+static void test_status_line(void) {
+  g_autofree char *full = dmx_status_format("power/rf", 2.5, 10, 8, 7.04, 15.26, 2, 2);
+  g_assert_cmpstr(full, ==, "dmx: power/rf  t=2.5/10 s  tdf 8  fps 7.0 (mean 15.3)  ETA 1:00  devices 2/2 up");
+  g_autofree char *bare = dmx_status_format("hello/local", 0.4, 0, 1, -1, -1, 3, 3);
+  g_assert_cmpstr(bare, ==, "dmx: hello/local  t=0.4 s  tdf 1  devices 3/3 up");
+  g_autofree char *past = dmx_status_format("x/rf", 12, 10, 4, -1, 3, 1, 2);
+  g_assert_cmpstr(past, ==, "dmx: x/rf  t=12.0/10 s  tdf 4  fps mean 3.0  ETA 0:00  devices 1/2 up");
+}
+
+/* The power table and figure of a run in Table 2's setup (devices.NAME.power_mw, DESIGN.md §8). */
+static void test_report_power(void) {
+  g_autofree char *dir = make_run_dir();
+  put(dir, "summary.json",
+      "{\"scenario\": \"power\", \"policy\": \"rf\", \"duration_s\": 10, \"power_total_mw\": 3000, \"power_model\": "
+      "\"M\", \"fps\": {\"screen\": \"phone2\"}, \"devices\": {"
+      " \"phone\": {\"index\": 1, \"model\": \"nexus5\", \"power_mw\": 1000, \"energy_j\": 10,"
+      " \"energy_parts_j\": {\"cpu\": 4, \"wifi\": 3, \"screen\": 0, \"audio\": 3}},"
+      " \"phone2\": {\"index\": 2, \"model\": \"nexus5\", \"power_mw\": 2000, \"energy_j\": 20,"
+      " \"energy_parts_j\": {\"cpu\": 1, \"wifi\": 3, \"screen\": 16, \"audio\": 0}},"
+      " \"tv\": {\"index\": 3, \"model\": \"shieldtv\", \"power_mw\": 50, \"energy_j\": 0.5}}}");
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(g_build_filename(dir, "summary.json", NULL), &text, NULL, NULL));
+  g_autoptr(DmxJson) s = dmx_json_parse(text, NULL);
+  DmxPaperValues paper;
+  g_assert_true(dmx_paper_values("power", "rf", &paper));
+  g_auto(DmxPowerRows) rows = {0};
+  dmx_power_rows_init(&rows);
+  if (g_test_subprocess()) {
+    dmx_report_power(s, &paper, &rows);
+    remove_tree(dir);
+    return;
+  }
+  fflush(stdout); /* the table goes to the subprocess's stdout below; here only ROWS matter (TAP stays clean) */
+  int saved = dup(STDOUT_FILENO), null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  g_assert_cmpint(dup2(null_fd, STDOUT_FILENO), ==, STDOUT_FILENO);
+  dmx_report_power(s, &paper, &rows);
+  fflush(stdout);
+  g_assert_cmpint(dup2(saved, STDOUT_FILENO), ==, STDOUT_FILENO);
+  close(saved);
+  close(null_fd);
+  g_assert_cmpuint(rows.names->len, ==, 3);
+  g_assert_cmpfloat(g_array_index(rows.parts_mw, double, 0), ==, 400); /* 4 J over 10 s */
+  g_assert_cmpfloat(g_array_index(rows.parts_mw, double, DMX_POWER_PARTS + 2), ==, 1600);
+  g_assert_cmpfloat(g_array_index(rows.paper_mw, double, 1), ==, 5151.37);
+  g_assert_cmpfloat(g_array_index(rows.paper_mw, double, 2), <, 0);
+  g_test_trap_subprocess("/report/power", 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stdout("*a MODEL, an estimate*");
+  g_test_trap_assert_stdout("*phone * nexus5 * master * 1000.0 * 10.00 * 400 * 300 * 0 * 300   paper 4985.90 "
+                            "  model/paper 0.20*");
+  g_test_trap_assert_stdout("*phone2 * screen device * 2000.0 *paper 5151.37 * model/paper 0.39*");
+  g_test_trap_assert_stdout("*master + screen device * 3000.0   paper 10137.27  model/paper 0.30 (paper Table 2, RF)*");
+  g_test_trap_assert_stdout("*the paper MEASURED two Nexus 5 phones*");
+  /* The figure: the model's parts and the paper's value per device, NaN where the paper has none. */
+  if (!dmx_gnuplot_has_terminal("png")) {
+    g_test_skip("gnuplot with a png terminal is not installed");
+    remove_tree(dir);
+    return;
+  }
+  put(dir, "timeline.csv", "t_s,power_total_mw\n0,3000\n"); /* no screen: no FPS figure */
+  DmxPlotInput pin = {.run_dir = dir, .title = "power / rf", .fps_target = -1, .duration_s = 10, .power = &rows,
+                      .paper_label = paper.power_source};
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) err = NULL;
+  g_assert_true(dmx_plot_figures(&pin, files, &err));
+  g_assert_no_error(err);
+  g_autofree char *png = g_build_filename(dir, "figures", "power.png", NULL);
+  g_assert_true(g_file_test(png, G_FILE_TEST_EXISTS));
+  g_autofree char *dat = NULL;
+  g_assert_true(g_file_get_contents(g_build_filename(dir, "figures", "power.dat", NULL), &dat, NULL, NULL));
+  g_assert_nonnull(strstr(dat, "\"phone\" 400.0 300.0 0.0 300.0 1000.0 4985.90\n"));
+  g_assert_nonnull(strstr(dat, "\"tv\" 0.0 0.0 0.0 0.0 50.0 NaN\n"));
+  remove_tree(dir);
 }
 
 static void test_report_errors(void) {
@@ -240,7 +427,7 @@ static void test_report_errors(void) {
     char *both[] = {dir, "/nonexistent/dmx-run"};
     g_assert_cmpint(dmx_report(dirs, 1, &opt), ==, 0);
     g_assert_cmpint(dmx_report(both, 2, &opt), ==, DMX_REPORT_EXIT_NOINPUT);
-    rm_rf(dir);
+    remove_tree(dir);
     return;
   }
   g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
@@ -249,8 +436,9 @@ static void test_report_errors(void) {
   g_test_trap_assert_stderr("*incomplete run directory: no summary.json*");
   g_test_trap_assert_stderr("*summary.json: line 1:*");
   g_test_trap_assert_stdout("*screen tv over 8 s: mean 8.20, p5 7.00, target 24   paper 8.20 * measured/paper 1.00*");
-  g_test_trap_assert_stdout("*phone * master * 1000.0 * paper 4985.90 * measured/paper 0.20*");
-  g_test_trap_assert_stdout("*tv * screen device * 2000.0 * paper 5151.37 * measured/paper 0.39*");
+  g_test_trap_assert_stdout("*phone * master * 1000.0 * paper 4985.90 * model/paper 0.20*");
+  g_test_trap_assert_stdout("*tv * screen device * 2000.0 * paper 5151.37 * model/paper 0.39*");
+  g_test_trap_assert_stdout("*this scenario's devices differ: scenarios/power.ini is Table 2's setup*");
   g_test_trap_assert_stdout("*a MODEL, an estimate*");
 }
 
@@ -261,6 +449,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/paper", test_paper);
   g_test_add_func("/report/timeline", test_timeline);
   g_test_add_func("/report/migrations", test_migrations);
+  g_test_add_func("/report/app-frames", test_app_frames);
+  g_test_add_func("/report/app-photos", test_app_photos);
+  g_test_add_func("/report/status-line", test_status_line);
+  g_test_add_func("/report/power", test_report_power);
   g_test_add_func("/report/report-errors", test_report_errors);
   return g_test_run();
 }

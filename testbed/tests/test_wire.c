@@ -326,6 +326,39 @@ static void test_payload_rejections(void)
     g_assert_cmpint(decode_raw(WIRE_DIFF_REPLY, 0, 1, p, 10), ==, WIRE_E_DIFF);  /* half a run header */
 }
 
+static void test_lazy_messages(void)
+{
+    struct wire_buf b = { 0 };
+    struct wire_msg m;
+    size_t used;
+    const uint32_t pages[3] = { 7, 0, 4095 };
+    g_assert_cmpint(wire_put_held(&b, 1, 2, pages, 3), ==, 0);
+    decode_one(&b, &m);
+    g_assert_cmpint(m.h.type, ==, WIRE_DIFF_HELD);
+    g_assert_cmpuint(m.u.held.count, ==, 3);
+    g_assert_cmpuint(wire_held_page(&m, 0), ==, 7);
+    g_assert_cmpuint(wire_held_page(&m, 2), ==, 4095);
+    b.len = 0;
+    g_assert_cmpint(wire_put_held(&b, 1, 2, pages, 0), ==, -1);    /* an empty announcement is refused */
+    g_assert_cmpint(wire_put_flush_request(&b, 2, 1, 99), ==, 0);
+    decode_one(&b, &m);
+    g_assert_cmpint(m.h.type, ==, WIRE_FLUSH_REQUEST);
+    g_assert_cmpuint(m.u.flush.page, ==, 99);
+    /* a held list whose count disagrees with its length, and a flush request of the wrong size */
+    b.len = 0;
+    g_assert_cmpint(wire_put_held(&b, 1, 2, pages, 2), ==, 0);
+    b.data[WIRE_HEADER_SIZE + 3] = 3;
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_E_LENGTH);
+    b.data[WIRE_HEADER_SIZE + 3] = 0;
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_E_FIELD);
+    g_assert_true(wire_type_allowed(WIRE_SERVER_READY, WIRE_DIFF_HELD));
+    g_assert_false(wire_type_allowed(WIRE_CLIENT_READY, WIRE_DIFF_HELD));
+    g_assert_true(wire_type_allowed(WIRE_CLIENT_READY, WIRE_FLUSH_REQUEST));
+    g_assert_false(wire_type_allowed(WIRE_SERVER_READY, WIRE_FLUSH_REQUEST));
+    g_assert_cmpstr(wire_type_name(WIRE_DIFF_HELD), ==, "diff-held");
+    wire_buf_free(&b);
+}
+
 static void test_states(void)
 {
     g_assert_true(wire_type_allowed(WIRE_SERVER_AWAIT_HELLO, WIRE_HELLO));
@@ -597,6 +630,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wire/header-rejections", test_header_rejections);
     g_test_add_func("/wire/payload-rejections", test_payload_rejections);
     g_test_add_func("/wire/states", test_states);
+    g_test_add_func("/wire/lazy-messages", test_lazy_messages);
     g_test_add_func("/wire/join", test_join);
     g_test_add_func("/wire/hostile-peers", test_hostile_peers);
     g_test_add_func("/wire/io-round-trips", test_io_round_trips);

@@ -48,6 +48,7 @@ struct dmx_dsm_counters {
     uint64_t pages_received, diffs_received, diffs_pushed, prefetched_pages, invalidations;
     uint64_t fetch_stall_ns, lock_stall_ns;
     uint64_t lock_acquires, remote_acquires, cached_acquires, revokes;
+    uint64_t pages_held, flush_requests;            /* lazy diffs: announced at releases; asked for by home */
     uint64_t bytes_sent, bytes_received;            /* on this device's link to the master */
     /* master only (zero elsewhere): what the home sent */
     uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;

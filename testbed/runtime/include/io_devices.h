@@ -118,7 +118,9 @@ int dmx_io_get_forward_counters(const char *name, struct dmx_io_forward_counters
 /* The same for the calling thread, over every class. Always 0 (fills *out). */
 int dmx_io_get_thread_forward_counters(struct dmx_io_forward_counters *out);
 /* Binds class NAME to device DEVICE (0 or this device's index = local). Open files follow at their next
- * operation: they are reopened there and their mode-setting ioctls replayed. -1 and errno on error. */
+ * operation: they are reopened there and their mode-setting ioctls replayed. -1 and errno on error.
+ * When the app's threads run on several devices, the binding is the whole app's, for threads on every device:
+ * DEVICE 0 then means "each device its own resource" (open files stay where they are). */
 int dmx_io_bind(const char *name, int device);
 
 #endif

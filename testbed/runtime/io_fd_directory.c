@@ -1,0 +1,122 @@
+/* The process-wide virtual fd directory (see io_fd_directory.h). */
+#include "io_fd_directory.h"
+
+#include "dmx.h"
+#include "thread_takeover.h"
+#include "wire_conn.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+/* Weak: the I/O layer is also linked (and unit-tested) without the takeover, where none of this is active. */
+#pragma weak dmx_takeover
+#pragma weak dmx_glock
+#pragma weak dmx_gunlock
+#pragma weak dmx_heap_alloc_shared
+#pragma weak dmx_app_code
+
+#define IO_FDD_MAGIC 0x444d58494f464453ull /* "DMXIOFDS" */
+#define IO_FDD_ALIGN 4096
+
+struct io_fd_directory {
+    uint64_t magic;
+    uint64_t next_serial;
+    uint32_t binding[IO_MAX_CLASSES];
+    struct io_vfd_entry entry[IO_VFD_SLOTS];
+};
+
+static _Atomic(struct io_fd_directory *) directory;
+static _Atomic uint32_t self_index;
+
+static bool takeover_active(void)
+{
+    return &dmx_takeover && dmx_takeover.active && dmx_glock && dmx_gunlock;
+}
+
+int io_fdd_create(void)
+{
+    if (!takeover_active() || !dmx_takeover.runs_main || !dmx_heap_alloc_shared)
+        return 0;
+    struct io_fd_directory *d = dmx_heap_alloc_shared(sizeof *d, IO_FDD_ALIGN);
+    if (!d) {
+        wire_log("io: no room in the shared heap for the virtual fd directory: fds stay per device");
+        return -1;
+    }
+    dmx_glock(DMX_LOCK_IO_FDS);
+    memset(d, 0, sizeof *d); /* a recycled block need not be zero */
+    d->magic = IO_FDD_MAGIC;
+    d->next_serial = 1;
+    dmx_gunlock(DMX_LOCK_IO_FDS);
+    volatile struct dmx_control *ctl = dmx_takeover.ctl;
+    dmx_glock(DMX_LOCK_CONTROL);
+    ctl->io_fd_directory = (uint64_t)(uintptr_t)d;
+    dmx_gunlock(DMX_LOCK_CONTROL);
+    atomic_store_explicit(&directory, d, memory_order_release);
+    return 0;
+}
+
+/* A worker learns the address from the control block the first time it needs it. */
+static struct io_fd_directory *pick_up(void)
+{
+    if (!takeover_active())
+        return NULL;
+    volatile struct dmx_control *ctl = dmx_takeover.ctl;
+    dmx_glock(DMX_LOCK_CONTROL);
+    struct io_fd_directory *d = (struct io_fd_directory *)(uintptr_t)ctl->io_fd_directory;
+    dmx_gunlock(DMX_LOCK_CONTROL);
+    if (d)
+        atomic_store_explicit(&directory, d, memory_order_release);
+    return d;
+}
+
+bool io_fdd_wanted(void)
+{
+    return takeover_active();
+}
+
+bool io_fdd_active(void)
+{
+    if (__builtin_expect(atomic_load_explicit(&directory, memory_order_acquire) != NULL, 1))
+        return true;
+    return pick_up() != NULL;
+}
+
+uint32_t io_fdd_self(void)
+{
+    uint32_t self = atomic_load_explicit(&self_index, memory_order_relaxed);
+    if (!self) {
+        self = (uint32_t)dmx_device_index();
+        atomic_store_explicit(&self_index, self, memory_order_relaxed);
+    }
+    return self;
+}
+
+bool io_fdd_app_caller(const void *ra)
+{
+    return takeover_active() && dmx_app_code && dmx_app_code(ra);
+}
+
+void io_fdd_lock(void)
+{
+    dmx_glock(DMX_LOCK_IO_FDS);
+}
+
+void io_fdd_unlock(void)
+{
+    dmx_gunlock(DMX_LOCK_IO_FDS);
+}
+
+struct io_vfd_entry *io_fdd_entry(int slot)
+{
+    return &atomic_load_explicit(&directory, memory_order_acquire)->entry[slot];
+}
+
+uint32_t *io_fdd_bindings(void)
+{
+    return atomic_load_explicit(&directory, memory_order_acquire)->binding;
+}
+
+uint64_t io_fdd_next_serial(void)
+{
+    return atomic_load_explicit(&directory, memory_order_acquire)->next_serial++;
+}

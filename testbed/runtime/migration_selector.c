@@ -1,0 +1,137 @@
+/* Algorithm 1 (see migration_selector.h). */
+#include "migration_selector.h"
+
+#include <string.h>
+
+/* Bytes per second threads a and b exchange through locks they both take, and their shared acquires. */
+static void pair_traffic(const struct sel_thread *a, const struct sel_thread *b, double *bytes, double *acquires)
+{
+    *bytes = *acquires = 0;
+    for (int i = 0; i < SEL_MAX_LOCKS; i++)
+        for (int j = 0; a->lock_id[i] && j < SEL_MAX_LOCKS; j++)
+            if (a->lock_id[i] == b->lock_id[j]) {
+                *bytes += a->bytes_per_s[i] + b->bytes_per_s[j];
+                *acquires += a->acquires_per_s[i] < b->acquires_per_s[j] ? a->acquires_per_s[i] : b->acquires_per_s[j];
+            }
+}
+
+static double group_traffic(const struct sel_input *in, const uint32_t *group_of, uint32_t g1, uint32_t g2)
+{
+    double sum = 0, bytes, acquires;
+    for (uint32_t i = 0; i < in->nthreads; i++)
+        for (uint32_t j = 0; j < in->nthreads; j++)
+            if (group_of[i] == g1 && group_of[j] == g2) {
+                pair_traffic(&in->thread[i], &in->thread[j], &bytes, &acquires);
+                sum += bytes;
+            }
+    return sum;
+}
+
+/* Merge communicating groups until nothing changes; then number the groups 0..n-1. */
+static uint32_t build_groups(const struct sel_input *in, uint32_t *group_of)
+{
+    for (uint32_t i = 0; i < in->nthreads; i++)
+        group_of[i] = i;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t g1 = 0; g1 < in->nthreads && !changed; g1++)
+            for (uint32_t g2 = g1 + 1; g2 < in->nthreads && !changed; g2++)
+                if (group_traffic(in, group_of, g1, g2) > in->d_thre_Bps) {
+                    for (uint32_t i = 0; i < in->nthreads; i++)
+                        if (group_of[i] == g2)
+                            group_of[i] = g1;
+                    changed = true;
+                }
+    }
+    uint32_t renumber[SEL_MAX_THREADS], n = 0;
+    for (uint32_t i = 0; i < SEL_MAX_THREADS; i++)
+        renumber[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < in->nthreads; i++) {
+        if (renumber[group_of[i]] == UINT32_MAX)
+            renumber[group_of[i]] = n++;
+        group_of[i] = renumber[group_of[i]];
+    }
+    return n;
+}
+
+/* Round trip and inverse bandwidth between devices a and b, seen from self (see the header). */
+static void pair_link(const struct sel_input *in, uint32_t a, uint32_t b, double *rtt, double *inv_bw)
+{
+    *rtt = *inv_bw = 0;
+    if (a == b)
+        return;
+    uint32_t far = a == in->self ? b : b == in->self ? a : b;     /* b is the fixed end (master, resource) */
+    *rtt = in->rtt_s[far];
+    *inv_bw = in->bw_Bps[far] > 0 ? 1.0 / in->bw_Bps[far] : 0;
+}
+
+/* Gain of moving thread t (of group g) to dst: control (*ct) and data (*dt) seconds per second. */
+static void thread_gain(const struct sel_input *in, const uint32_t *group_of, uint32_t t, uint32_t dst,
+                        double *ct, double *dt)
+{
+    const struct sel_thread *th = &in->thread[t];
+    double rtt_new, ibw_new, rtt_old, ibw_old;
+    pair_link(in, dst, in->self, &rtt_new, &ibw_new);
+    for (uint32_t j = 0; j < in->nthreads; j++) {
+        if (group_of[j] == group_of[t])
+            continue;
+        double bytes, acquires;
+        pair_traffic(th, &in->thread[j], &bytes, &acquires);
+        *ct -= acquires * 1.5 * rtt_new;
+        *dt -= bytes * ibw_new;
+    }
+    pair_link(in, in->self, in->master, &rtt_old, &ibw_old);
+    pair_link(in, dst, in->master, &rtt_new, &ibw_new);
+    *ct += th->home_acquires_per_s * 1.5 * (rtt_old - rtt_new);
+    *dt += th->home_bytes_per_s * (ibw_old - ibw_new);
+    for (uint32_t d = 1; d < SEL_MAX_DEVICES; d++) {
+        if (th->io_requests_per_s[d] == 0 && th->io_bytes_per_s[d] == 0)
+            continue;
+        pair_link(in, in->self, d, &rtt_old, &ibw_old);
+        pair_link(in, dst, d, &rtt_new, &ibw_new);
+        *ct += th->io_requests_per_s[d] * (rtt_old - rtt_new);
+        *dt += th->io_bytes_per_s[d] * (ibw_old - ibw_new);
+    }
+}
+
+static bool group_fits(const struct sel_input *in, const uint32_t *group_of, uint32_t g, uint32_t dst)
+{
+    double demand = 0;
+    for (uint32_t i = 0; i < in->nthreads; i++)
+        if (group_of[i] == g) {
+            if (in->thread[i].in_backoff)
+                return false;
+            demand += in->thread[i].insns_per_s;
+        }
+    return in->present[dst] && in->idle_insns_per_s[dst] >= demand;
+}
+
+void sel_choose(const struct sel_input *in, struct sel_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (in->nthreads == 0 || in->nthreads > SEL_MAX_THREADS)
+        return;
+    out->ngroups = build_groups(in, out->group_of);
+    out->gain = in->min_gain;
+    for (uint32_t g = 0; g < out->ngroups; g++)
+        for (uint32_t dst = 1; dst <= in->ndev && dst < SEL_MAX_DEVICES; dst++) {
+            if (dst == in->self || !group_fits(in, out->group_of, g, dst))
+                continue;
+            double ct = 0, dt = 0;
+            for (uint32_t t = 0; t < in->nthreads; t++)
+                if (out->group_of[t] == g)
+                    thread_gain(in, out->group_of, t, dst, &ct, &dt);
+            if (ct + dt > out->gain) {
+                out->gain = ct + dt;
+                out->t_ct = ct;
+                out->t_dt = dt;
+                out->dest = dst;
+                out->victims = 0;
+                for (uint32_t t = 0; t < in->nthreads; t++)
+                    if (out->group_of[t] == g)
+                        out->victims |= 1ull << t;
+            }
+        }
+    if (!out->dest)
+        out->gain = 0;
+}

@@ -1,0 +1,59 @@
+/* migration_selector.h: DynaMix's Algorithm 1 (paper 000, §4.2.2): which group of this device's threads to
+ * move, and where, for the largest network gain. Pure computation over one monitoring window, so it can be
+ * tested natively; device_monitor.c fills the input from the runtime's counters.
+ *
+ * Thread groups: threads whose data communication (bytes written in critical sections of a lock both use,
+ * per second) exceeds d_thre_Bps are merged, repeatedly, until no two groups communicate more than that.
+ * Network gain of moving group G from this device (self) to dst, in seconds of network time per second:
+ *   T_ct = sum over i in G of: acquires shared with local threads outside G x (0 - 1.5 RTT(dst, self))
+ *          + acquires through the home x 1.5 (RTT(self, master) - RTT(dst, master))
+ *          + forwarded I/O requests to device d x (RTT(self, d) - RTT(dst, d))
+ *   T_dt = the same with bytes / bandwidth instead of counts x latency.
+ * A lock acquire costs three hops (1.5 RTT); a forwarded request one round trip. A pair this device has no
+ * estimate for (neither end is self) is taken to cost what self's link to the far end costs, so it adds
+ * nothing either way. Only devices with idle CPU (instructions/s, from the devmodel plugin) for the whole
+ * group are considered: the paper's scaling factor Perf(dst, src) is implicit, since a group's demand is
+ * counted in instructions, which are the same on every device. Groups in backoff are skipped. */
+#ifndef MIGRATION_SELECTOR_H
+#define MIGRATION_SELECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SEL_MAX_THREADS 64
+#define SEL_MAX_LOCKS   32
+#define SEL_MAX_DEVICES 17          /* indices 1..16 */
+
+struct sel_thread {
+    uint32_t slot;                  /* the caller's name for it (spawn slot) */
+    bool in_backoff;                /* recently moved: its group is not a candidate */
+    double insns_per_s;             /* CPU demand */
+    uint64_t lock_id[SEL_MAX_LOCKS];
+    double acquires_per_s[SEL_MAX_LOCKS], bytes_per_s[SEL_MAX_LOCKS];
+    double home_acquires_per_s, home_bytes_per_s;           /* DSM traffic with the master */
+    double io_requests_per_s[SEL_MAX_DEVICES], io_bytes_per_s[SEL_MAX_DEVICES];
+};
+
+struct sel_input {
+    uint32_t self, master, ndev;
+    double d_thre_Bps;              /* group merge threshold */
+    double min_gain;                /* seconds per second below which nothing moves */
+    bool present[SEL_MAX_DEVICES];
+    double idle_insns_per_s[SEL_MAX_DEVICES];
+    double rtt_s[SEL_MAX_DEVICES], bw_Bps[SEL_MAX_DEVICES];  /* from self; bw 0 = unknown */
+    uint32_t nthreads;
+    struct sel_thread thread[SEL_MAX_THREADS];
+};
+
+struct sel_result {
+    uint32_t ngroups;
+    uint32_t group_of[SEL_MAX_THREADS];     /* group index of each input thread */
+    uint64_t victims;                       /* bit i: input thread i moves */
+    uint32_t dest;                          /* 0: nothing worth moving */
+    double gain, t_ct, t_dt;
+};
+
+/* Runs Algorithm 1. Always fills the groups; dest = 0 when no move gains more than min_gain. */
+void sel_choose(const struct sel_input *in, struct sel_result *out);
+
+#endif

@@ -1,0 +1,232 @@
+/* test_io_vfd_prog: the guest program of test_io_vfd_e2e (built with dmx-cc, run by `dmx run`): virtual fds that
+ * threads keep using after they migrate (testbed/runtime/io_vfd.c).
+ *
+ *   migrate NAME PIECE   a thread opens /dev/dmx/storage/NAME and /dev/dmx/screen (64x48 gray) on the master
+ *                        and, for each PIECE bytes it reads of the file, writes one frame: a few with the screen
+ *                        where it is, then binds the screen to device 2 (dmx_io_bind) and writes a few more, then
+ *                        moves to device 2 (dmx_migrate_self) and reads the rest there. On one device the bind and
+ *                        the move fail (EINVAL) and everything stays local.
+ *   rebind N             main opens the screen; thread A moves to device 2, thread B stays; both write frames to
+ *                        that one fd until this device sees the screen bound elsewhere (someone rebinds it from
+ *                        outside), then N more each; they give up after 3000 frames.
+ * Every line it prints is "key=value ..." for the test to parse; the migrate mode's first line is the same on any
+ * number of devices. */
+#include <dmx.h>
+#include <dsm_api.h>
+#include <io_devices.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define WIDTH 64
+#define HEIGHT 48
+#define FRAME_BYTES (WIDTH * HEIGHT)
+#define FRAMES_BEFORE_BIND 4
+#define FRAMES_BEFORE_MOVE 4
+#define GIVE_UP_FRAMES 3000
+
+struct migrate_result {
+    int error;
+    char what[160];
+    uint64_t size, checksum;
+    unsigned frames_home, frames_bound, frames_moved;
+    int device_before, device_after;
+    struct dmx_io_forward_counters screen_here, storage_here, thread_here;
+    struct dmx_io_counters screen_use;
+};
+
+static struct migrate_result result; /* in the app's globals: shared, read by main after the join */
+static const char *file_name;
+static size_t piece;
+static int screen_fd = -1;
+static unsigned rebind_more;
+
+static void fill(uint8_t *frame, unsigned i)
+{
+    for (size_t j = 0; j < FRAME_BYTES; j++)
+        frame[j] = (uint8_t)(i * 31 + j * 7 + (j >> 8));
+}
+
+static int fail(const char *what)
+{
+    result.error = errno ? errno : EIO;
+    snprintf(result.what, sizeof result.what, "%s", what);
+    return -1;
+}
+
+static int open_screen(void)
+{
+    struct dmx_screen_mode mode = { WIDTH, HEIGHT, DMX_PIX_GRAY8, 0 };
+    int fd = open("/dev/dmx/screen", O_WRONLY);
+    if (fd >= 0 && ioctl(fd, DMX_SCREEN_SET_MODE, &mode) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads one piece of FD into ALL (growing it) and writes frame number *FRAMES to SCREEN: 1, 0 at the end, -1. */
+static int step(int fd, int screen, uint8_t **all, unsigned *frames)
+{
+    uint8_t *grown = realloc(*all, result.size + piece);
+    if (!grown)
+        return fail("realloc");
+    *all = grown;
+    ssize_t n = read(fd, *all + result.size, piece);
+    if (n < 0)
+        return fail("read");
+    if (n == 0)
+        return 0;
+    result.size += (uint64_t)n;
+    uint8_t frame[FRAME_BYTES];
+    fill(frame, (*frames)++);
+    if (write(screen, frame, sizeof frame) != (ssize_t)sizeof frame)
+        return fail("write frame");
+    return 1;
+}
+
+static int steps(int fd, int screen, uint8_t **all, unsigned *frames, unsigned count)
+{
+    int rc = 1;
+    for (unsigned i = 0; (count == 0 || i < count) && (rc = step(fd, screen, all, frames)) > 0; i++) {
+    }
+    return rc;
+}
+
+static void *migrate_thread(void *unused)
+{
+    (void)unused;
+    char path[512];
+    snprintf(path, sizeof path, "/dev/dmx/storage/%s", file_name);
+    int fd = open(path, O_RDONLY), screen = open_screen();
+    if (fd < 0 || screen < 0) {
+        fail("open");
+        return NULL;
+    }
+    uint8_t *all = NULL;
+    unsigned frames = 0;
+    result.device_before = dmx_device_index();
+    if (steps(fd, screen, &all, &frames, FRAMES_BEFORE_BIND) < 0)
+        return NULL;
+    result.frames_home = frames;
+    if (dmx_io_bind("screen", 2) != 0 && errno != EINVAL) {
+        fail("dmx_io_bind");
+        return NULL;
+    }
+    if (steps(fd, screen, &all, &frames, FRAMES_BEFORE_MOVE) < 0)
+        return NULL;
+    result.frames_bound = frames - result.frames_home;
+    if (dmx_migrate_self(2) != 0 && errno != EINVAL) {
+        fail("dmx_migrate_self");
+        return NULL;
+    }
+    result.device_after = dmx_device_index();
+    if (steps(fd, screen, &all, &frames, 0) < 0)
+        return NULL;
+    result.frames_moved = frames - result.frames_home - result.frames_bound;
+    dmx_io_get_forward_counters("screen", &result.screen_here);
+    dmx_io_get_forward_counters("storage", &result.storage_here);
+    dmx_io_get_thread_forward_counters(&result.thread_here);
+    dmx_io_get_counters("screen", &result.screen_use);
+    if (close(fd) != 0 || close(screen) != 0)
+        fail("close");
+    result.checksum = dmx_checksum(all, result.size);
+    free(all);
+    return NULL;
+}
+
+static int migrate(char **argv)
+{
+    file_name = argv[2];
+    piece = (size_t)atol(argv[3]);
+    pthread_t t;
+    if (piece == 0 || pthread_create(&t, NULL, migrate_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
+        return 2;
+    if (result.error) {
+        printf("error=%s: %s\n", result.what, strerror(result.error));
+        return 1;
+    }
+    printf("file size=%" PRIu64 " checksum=%016" PRIx64 " frames=%u\n", result.size, result.checksum,
+           result.frames_home + result.frames_bound + result.frames_moved);
+    printf("where before=%d after=%d home=%u bound=%u moved=%u\n", result.device_before, result.device_after,
+           result.frames_home, result.frames_bound, result.frames_moved);
+    printf("after-move screen_forwarded=%" PRIu64 " screen_sent=%" PRIu64 " screen_requests=%" PRIu64
+           " storage_forwarded=%" PRIu64 " storage_received=%" PRIu64 " thread_forwarded=%" PRIu64
+           " thread_sent=%" PRIu64 "\n",
+           result.screen_here.forwarded, result.screen_here.bytes_sent, result.screen_use.requests,
+           result.storage_here.forwarded, result.storage_here.bytes_received, result.thread_here.forwarded,
+           result.thread_here.bytes_sent);
+    return 0;
+}
+
+struct writer {
+    int move_to;
+    unsigned written, after;
+    int error;
+};
+
+static struct writer writers[2]; /* shared: the threads' arguments and results */
+
+/* This device's view of where the screen is bound (0 = here). */
+static int screen_binding(void)
+{
+    struct dmx_io_counters c;
+    return dmx_io_get_counters("screen", &c) == 0 ? c.device : -1;
+}
+
+static void *rebind_thread(void *arg)
+{
+    struct writer *w = arg;
+    if (w->move_to && dmx_migrate_self(w->move_to) != 0)
+        w->error = errno;
+    int first = screen_binding();
+    uint8_t frame[FRAME_BYTES];
+    while (!w->error && w->written < GIVE_UP_FRAMES && w->after <= rebind_more) {
+        fill(frame, w->written);
+        if (write(screen_fd, frame, sizeof frame) != (ssize_t)sizeof frame)
+            w->error = errno;
+        w->written++;
+        if (screen_binding() != first)
+            w->after++;
+    }
+    return NULL;
+}
+
+static int rebind(char **argv)
+{
+    rebind_more = (unsigned)atoi(argv[2]);
+    screen_fd = open_screen();
+    if (screen_fd < 0) {
+        printf("error=open screen: %s\n", strerror(errno));
+        return 1;
+    }
+    pthread_t t[2];
+    writers[0].move_to = 2;
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&t[i], NULL, rebind_thread, &writers[i]) != 0)
+            return 2;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    close(screen_fd);
+    for (int i = 0; i < 2; i++)
+        printf("writer%d written=%u after=%u error=%d\n", i, writers[i].written, writers[i].after, writers[i].error);
+    return writers[0].error || writers[1].error ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 4 && strcmp(argv[1], "migrate") == 0)
+        return migrate(argv);
+    if (argc == 3 && strcmp(argv[1], "rebind") == 0)
+        return rebind(argv);
+    fprintf(stderr, "usage: test_io_vfd_prog migrate NAME PIECE | rebind N\n");
+    return 2;
+}

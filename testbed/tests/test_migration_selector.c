@@ -1,0 +1,139 @@
+/* Algorithm 1 on the home theater's shape after the screen moved to the TV (DynaMix Fig. 4 and 6): a loader
+ * hands packets to a decoder through lock P, the decoder hands frames to the player through lock Q, and the
+ * player forwards every frame to the TV's screen. The selector must group decoder and player, move them to the
+ * TV, and refuse moves that do not pay: no idle CPU there, a group in backoff, a link that cannot carry the
+ * frames between split threads. */
+#include <glib.h>
+#include <string.h>
+
+#include "migration_selector.h"
+
+enum { LOADER, DECODER, PLAYER };
+#define LOCK_P 0x4ca0b0
+#define LOCK_Q 0x4ca250
+#define PHONE 1
+#define TV 2
+#define SPEAKER 3
+
+static void uses(struct sel_thread *t, int i, uint64_t lock, double acquires, double bytes)
+{
+    t->lock_id[i] = lock;
+    t->acquires_per_s[i] = acquires;
+    t->bytes_per_s[i] = bytes;
+}
+
+static void home_theater(struct sel_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->self = PHONE;
+    in->master = PHONE;
+    in->ndev = 3;
+    in->d_thre_Bps = 4e6;
+    in->min_gain = 0.05;
+    for (int d = 1; d <= 3; d++) {
+        in->present[d] = true;
+        in->idle_insns_per_s[d] = 2e9;
+        in->rtt_s[d] = d == PHONE ? 0 : 0.004;
+        in->bw_Bps[d] = d == PHONE ? 0 : 12.5e6;
+    }
+    in->nthreads = 3;
+    struct sel_thread *t = in->thread;
+    t[LOADER].slot = 0;
+    t[LOADER].insns_per_s = 1e6;
+    uses(&t[LOADER], 0, LOCK_P, 8, 300e3);
+    t[DECODER].slot = 1;
+    t[DECODER].insns_per_s = 1.3e8;
+    uses(&t[DECODER], 0, LOCK_P, 8, 0);
+    uses(&t[DECODER], 1, LOCK_Q, 8, 11e6);          /* 7.4 frames/s of 1.38 MB */
+    t[PLAYER].slot = 2;
+    t[PLAYER].insns_per_s = 1.1e7;
+    uses(&t[PLAYER], 0, LOCK_Q, 8, 40e3);
+    t[PLAYER].io_requests_per_s[TV] = 24;
+    t[PLAYER].io_bytes_per_s[TV] = 10.2e6;
+}
+
+static void test_moves_decoder_and_player_to_tv(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.ngroups, ==, 2);
+    g_assert_cmpuint(res.group_of[DECODER], ==, res.group_of[PLAYER]);
+    g_assert_cmpuint(res.group_of[LOADER], !=, res.group_of[PLAYER]);
+    g_assert_cmpuint(res.dest, ==, TV);
+    g_assert_cmpuint(res.victims, ==, (1u << DECODER) | (1u << PLAYER));
+    /* data: 10.2 MB/s of frames no longer cross 12.5 MB/s, 300 kB/s of packets now do */
+    g_assert_cmpfloat_with_epsilon(res.t_dt, (10.2e6 - 300e3) / 12.5e6, 1e-6);
+    /* control: 24 forwarded requests/s stop paying an RTT, 8 acquires/s of P start paying 1.5 RTT */
+    g_assert_cmpfloat_with_epsilon(res.t_ct, 24 * 0.004 - 8 * 1.5 * 0.004, 1e-9);
+    g_assert_cmpfloat_with_epsilon(res.gain, res.t_ct + res.t_dt, 1e-12);
+}
+
+static void test_needs_idle_cpu(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    in.idle_insns_per_s[TV] = 1e8;                  /* less than the decoder alone */
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, !=, TV);
+    in.present[TV] = false;
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, !=, TV);
+}
+
+static void test_backoff(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    in.thread[PLAYER].in_backoff = true;            /* the whole group waits */
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+    g_assert_cmpfloat(res.gain, ==, 0);
+}
+
+static void test_split_group_does_not_pay(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    in.d_thre_Bps = 1e9;                            /* nothing merges: the player alone would drag the frames */
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.ngroups, ==, 3);
+    g_assert_cmpuint(res.dest, ==, 0);
+}
+
+static void test_slow_link_to_destination(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    in.bw_Bps[TV] = 0.05e6;                         /* the packets alone would take more than the frames save */
+    in.thread[PLAYER].io_bytes_per_s[TV] = 10e3;
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+}
+
+static void test_empty(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    memset(&in, 0, sizeof in);
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+    g_assert_cmpuint(res.ngroups, ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/selector/moves-decoder-and-player-to-tv", test_moves_decoder_and_player_to_tv);
+    g_test_add_func("/selector/needs-idle-cpu", test_needs_idle_cpu);
+    g_test_add_func("/selector/backoff", test_backoff);
+    g_test_add_func("/selector/split-group-does-not-pay", test_split_group_does_not_pay);
+    g_test_add_func("/selector/slow-link-to-destination", test_slow_link_to_destination);
+    g_test_add_func("/selector/empty", test_empty);
+    return g_test_run();
+}
