@@ -11,6 +11,7 @@
 #include "exit_codes.h"
 #include "ini_schema.h"
 #include "paths.h"
+#include "policies.h"
 #include "report.h"
 #include "report_sweep.h"
 #include "run.h"

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edit_distance.h"
+
 struct IniFile {
   char *path;
   GKeyFile *kf;
@@ -217,30 +219,12 @@ static const IniKey *key_find(const IniKind *kind, const char *key) {
   return NULL;
 }
 
-static guint edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  g_autofree guint *row = g_new(guint, lb + 1);
-  for (size_t j = 0; j <= lb; j++)
-    row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    guint diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      guint up = row[j];
-      guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 static char *unknown_key_hint(const IniKind *kind, const char *key) {
   GString *s = g_string_new("unknown key");
   const char *best = NULL;
   guint best_d = 3;
   for (const IniKey *k = kind->keys; k->key; k++) {
-    guint d = edit_distance(key, k->key);
+    guint d = dmx_edit_distance(key, k->key);
     if (d < best_d) {
       best_d = d;
       best = k->key;
@@ -338,6 +322,18 @@ gboolean ini_parse_number(const char *value, double *out) {
     return FALSE;
   *out = v;
   return TRUE;
+}
+
+char **ini_split_list(const char *value) {
+  g_auto(GStrv) raw = g_strsplit(value, ",", -1);
+  GPtrArray *out = g_ptr_array_new();
+  for (int i = 0; raw[i]; i++) {
+    g_strstrip(raw[i]);
+    if (raw[i][0])
+      g_ptr_array_add(out, g_strdup(raw[i]));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
 }
 
 gboolean ini_check_bool(const char *value, GString *why) {

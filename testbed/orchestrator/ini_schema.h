@@ -74,5 +74,8 @@ gboolean ini_check_u64(const char *value, GString *why);
 gboolean ini_check_identifier(const char *value, GString *why);
 gboolean ini_check_nonempty(const char *value, GString *why);
 
+/* "a, b ,,c" -> {"a", "b", "c"} (g_strfreev it): a comma list, each item trimmed, empty items skipped. */
+char **ini_split_list(const char *value);
+
 /* Parses a number with an optional engineering suffix (k, M, G) or exponent: "2.26e9", "800M". */
 gboolean ini_parse_number(const char *value, double *out);

@@ -11,23 +11,15 @@
 #include "link_check.h"
 #include "link_topology.h"
 #include "paths.h"
+#include "policies.h"
 
-const char *const dmx_known_policies[] = {"local", "rf", "dynamix", "offload", NULL};
-
+/* Validated item by item as written, so an empty item ("rf,") is an unknown policy '' here, though reading the
+ * list (ini_split_list) would skip it. */
 static gboolean check_policies(const char *value, GString *why) {
   g_auto(GStrv) list = g_strsplit(value, ",", -1);
-  int n = 0;
-  for (int i = 0; list[i]; i++) {
+  for (int i = 0; list[i]; i++)
     g_strstrip(list[i]);
-    if (!g_strv_contains(dmx_known_policies, list[i])) {
-      g_string_append_printf(why, "unknown policy '%s' (known: local, rf, dynamix, offload)", list[i]);
-      return FALSE;
-    }
-    n++;
-  }
-  if (n == 0)
-    g_string_append(why, "name at least one policy");
-  return n > 0;
+  return dmx_check_policy_names(list, TRUE, why);
 }
 
 static gboolean check_tdf(const char *value, GString *why) {
@@ -174,18 +166,6 @@ static char *resolve_app(const char *app, const char *top) {
   return g_path_is_absolute(app) ? g_strdup(app) : g_build_filename(top ? top : ".", app, NULL);
 }
 
-static char **split_list(const char *value) {
-  g_auto(GStrv) raw = g_strsplit(value, ",", -1);
-  GPtrArray *out = g_ptr_array_new();
-  for (int i = 0; raw[i]; i++) {
-    g_strstrip(raw[i]);
-    if (raw[i][0])
-      g_ptr_array_add(out, g_strdup(raw[i]));
-  }
-  g_ptr_array_add(out, NULL);
-  return (char **)g_ptr_array_free(out, FALSE);
-}
-
 static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOptions *opt, GString *errors) {
   GKeyFile *kf = ini_file_keyfile(ini);
   g_autofree char *base = g_path_get_basename(sc->path);
@@ -211,7 +191,7 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
     ini_parse_number(s, &sc->duration_s);
   g_free(s);
   s = g_key_file_get_string(kf, "scenario", "policies", NULL);
-  sc->policies = split_list(s ? s : "local");
+  sc->policies = ini_split_list(s ? s : "local");
   g_free(s);
   s = g_key_file_get_string(kf, "scenario", "tdf", NULL);
   if (s && strcmp(s, "auto") == 0)

@@ -66,5 +66,3 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmxScenario, dmx_scenario_free)
 
 /* One line per section kind and key, for `dmx run --help`. */
 char *dmx_scenario_schema_help(void);
-
-extern const char *const dmx_known_policies[];

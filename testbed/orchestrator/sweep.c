@@ -5,40 +5,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "policies.h"
 #include "scenario.h"
 
 #define SWEEP_LABEL_KEY "label"
 #define SWEEP_DEFAULT_METRIC "fps.mean"
 
-/* "rf, local" -> {"rf", "local"}, empty items skipped. */
-static char **policy_list(const char *value) {
-  g_auto(GStrv) raw = g_strsplit(value, ",", -1);
-  GPtrArray *out = g_ptr_array_new();
-  for (int i = 0; raw[i]; i++) {
-    g_strstrip(raw[i]);
-    if (raw[i][0])
-      g_ptr_array_add(out, g_strdup(raw[i]));
-  }
-  g_ptr_array_add(out, NULL);
-  return (char **)g_ptr_array_free(out, FALSE);
-}
-
 static gboolean check_policy_list(const char *value, GString *why) {
-  g_auto(GStrv) list = policy_list(value);
-  for (int i = 0; list[i]; i++) {
-    if (!g_strv_contains(dmx_known_policies, list[i])) {
-      g_string_append_printf(why, "unknown policy '%s' (known: local, rf, dynamix, offload)", list[i]);
-      return FALSE;
-    }
-    for (int j = 0; j < i; j++)
-      if (strcmp(list[i], list[j]) == 0) {
-        g_string_append_printf(why, "policy '%s' is named twice", list[i]);
-        return FALSE;
-      }
-  }
-  if (!list[0])
-    g_string_append(why, "name at least one policy");
-  return list[0] != NULL;
+  g_auto(GStrv) list = ini_split_list(value);
+  return dmx_check_policy_names(list, FALSE, why);
 }
 
 /* A summary.json number path: words of letters, digits and '_' joined by dots ("fps.mean", "power_total_mw"). */
@@ -320,7 +295,7 @@ static void read_sweep_section(DmxSweep *sw, GString *errors) {
     sw->name = basename_without_ext(sw->path);
   g_autofree char *policies = g_key_file_get_string(kf, "sweep", "policies", NULL);
   if (policies)
-    sw->policies = policy_list(policies);
+    sw->policies = ini_split_list(policies);
   g_autofree char *metric = g_key_file_get_string(kf, "sweep", "metric", NULL);
   if (metric) {
     g_free(sw->metric);
@@ -442,7 +417,7 @@ gboolean dmx_sweep_set_policies(DmxSweep *sw, const char *list, GError **error) 
   if (!check_policy_list(list, why))
     return option_error(error, "--policy", list, "%s", why->str);
   g_strfreev(sw->policies);
-  sw->policies = policy_list(list);
+  sw->policies = ini_split_list(list);
   return TRUE;
 }
 

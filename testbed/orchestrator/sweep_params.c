@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "edit_distance.h"
+
 typedef struct {
   const char *key;
   const char *word;      /* the tc-netem word whose argument it sets */
@@ -36,26 +38,9 @@ const char *dmx_sweep_param_axis_title(const char *key) {
   return d ? d->title : NULL;
 }
 
-static guint edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  g_autofree guint *row = g_new(guint, lb + 1);
-  for (size_t j = 0; j <= lb; j++)
-    row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    guint diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      guint up = row[j];
-      row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] != b[j - 1]));
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 const char *dmx_sweep_param_suggest(const char *key) {
   for (guint i = 0; i < G_N_ELEMENTS(derived); i++)
-    if (edit_distance(key, derived[i].key) <= 2)
+    if (dmx_edit_distance(key, derived[i].key) <= 2)
       return derived[i].key;
   return NULL;
 }

@@ -19,13 +19,13 @@
 #include "link_estimate.h"
 #include "migration_selector.h"
 #include "sync_thread.h"
+#include "thread_start.h"
 #include "wire_conn.h"
 
 #include "dmx.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,12 +394,7 @@ int dmx_monitor_start(void)
         mon.period_ns = 10000000ull;
     read_device_names();
     open_log();
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&th, &attr, monitor_main, NULL);
-    pthread_attr_destroy(&attr);
+    int rc = dmx_thread_start_detached(monitor_main, NULL);
     if (rc != 0)
         wire_log("monitor: cannot start: %s", strerror(rc));
     return rc == 0 ? 0 : -1;

@@ -6,6 +6,7 @@
 #include "io_devices.h"
 #include "io_link.h"
 #include "io_registry.h"
+#include "thread_start.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -435,35 +436,28 @@ static void *accept_main(void *arg)
         wire_conn_init(&sc->conn, fd, (uint32_t)dmx_device_index(), WIRE_SERVER_AWAIT_HELLO);
         memcpy(sc->secret, secret, sizeof secret);
         sc->secret_len = secret_len > 0 ? (size_t)secret_len : 0;
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (secret_len <= 0 || pthread_create(&t, &attr, conn_main, sc) != 0) {
+        if (secret_len <= 0 || dmx_thread_start_detached(conn_main, sc) != 0) {
             if (secret_len <= 0)
                 wire_log("io: no DMX_SECRET: refusing %s", sc->who);
             wire_conn_destroy(&sc->conn);
             free(sc);
         }
-        pthread_attr_destroy(&attr);
     }
 }
 
 static int start_listener(int fd, const char *kind)
 {
     struct listener *l = malloc(sizeof *l);
-    pthread_t t;
     if (!l)
         return -1;
     l->fd = fd;
     l->kind = kind;
-    if (listen(fd, 16) != 0 || pthread_create(&t, NULL, accept_main, l) != 0) {
+    if (listen(fd, 16) != 0 || dmx_thread_start_detached(accept_main, l) != 0) {
         wire_log("io: cannot listen (%s): %s", kind, strerror(errno));
         free(l);
         close(fd);
         return -1;
     }
-    pthread_detach(t);
     return 0;
 }
 

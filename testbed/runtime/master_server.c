@@ -1,6 +1,8 @@
 /* The master daemon: join handshake and directory requests (see master_server.h). */
 #include "master_server.h"
 
+#include "thread_start.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -259,12 +261,7 @@ int master_server_attach(struct master_server *srv, int fd)
         free(mc);
         return -1;
     }
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&mc->thread, &attr, conn_main, mc);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    if (dmx_thread_start_detached(conn_main, mc) != 0) {
         outbox_stop(&mc->outbox);
         wire_conn_destroy(&mc->conn);
         free(mc);
@@ -332,9 +329,8 @@ int master_server_start(struct master_server *srv, int port, const uint8_t *secr
         return -1;
     }
     srv->port = ntohs(sa.sin_port);
-    if (pthread_create(&srv->accept_thread, NULL, accept_main, srv) != 0)
+    if (dmx_thread_start_detached(accept_main, srv) != 0)
         return -1;
-    pthread_detach(srv->accept_thread);
     srv->accepting = true;
     return 0;
 }

@@ -24,7 +24,6 @@ struct master_conn {
     struct wire_conn conn;
     struct master_outbox outbox;    /* everything sent to this device (never blocks the directories) */
     struct master_server *srv;
-    pthread_t thread;
 };
 
 struct master_server {
@@ -39,7 +38,6 @@ struct master_server {
     struct master_lock_dir locks;
     struct wire_notice *notice_buf;
     struct master_conn *devices[WIRE_MAX_DEVICES + 1];
-    pthread_t accept_thread;
     bool accepting;
     uint64_t rejected, dropped;
 };

@@ -11,9 +11,9 @@
 #include "thread_takeover.h"
 #include "dsm_region.h"
 #include "sync_thread.h"
+#include "thread_start.h"
 #include "wire_conn.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,11 +111,6 @@ void dmx_precopy_serve(void)
     uint32_t seq = c->precopy[dmx_takeover.self].seq;   /* read under the caller's control lock */
     if (seq == c->precopy[dmx_takeover.self].done || atomic_exchange(&started, seq) == seq)
         return;
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, precopy_main, NULL) != 0)
+    if (dmx_thread_start_detached(precopy_main, NULL) != 0)
         wire_log("precopy: cannot start a fetcher");
-    pthread_attr_destroy(&attr);
 }

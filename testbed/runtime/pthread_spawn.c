@@ -22,6 +22,7 @@
 #include "dsm_diff.h"
 #include "dsm_region.h"
 #include "sync_thread.h"
+#include "thread_start.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -454,16 +455,13 @@ out:
     return NULL;
 }
 
-static int start_carrier(uint32_t slot)
+/* A slot marked RUNNING whose carrier cannot start would never run nor end, and its joiner would wait forever. */
+static void start_carrier(uint32_t slot)
 {
-    REAL(pthread_create);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = real_pthread_create(&th, &attr, carrier_main, (void *)(uintptr_t)slot);
-    pthread_attr_destroy(&attr);
-    return rc;
+    if (dmx_thread_start_detached(carrier_main, (void *)(uintptr_t)slot) != 0) {
+        wire_log("spawn: cannot start the thread of slot %u", slot);
+        abort();
+    }
 }
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -510,10 +508,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         dmx_heap_free_shared(stack);
         return EAGAIN;
     }
-    if (dev == dmx_takeover.self && start_carrier(i) != 0) {
-        wire_log("spawn: cannot start the thread of slot %u", i);
-        abort();
-    }
+    if (dev == dmx_takeover.self)
+        start_carrier(i);
     *thread = (pthread_t)(SPAWN_TAG | i);
     return 0;
 }
@@ -592,12 +588,8 @@ void pthread_exit(void *ret)
 static void *server_main(void *unused)
 {
     (void)unused;
-    REAL(pthread_create);
     volatile struct dmx_control *c = dmx_takeover.ctl;
     uint32_t self = dmx_takeover.self;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     for (uint64_t nap = NAP_FIRST_NS;;) {
         uint32_t start[DMX_SPAWN_SLOTS], n = 0;
         dmx_glock(DMX_LOCK_CONTROL);
@@ -612,18 +604,12 @@ static void *server_main(void *unused)
         dmx_gunlock(DMX_LOCK_CONTROL);
         if (shutdown)
             break;
-        for (uint32_t k = 0; k < n; k++) {
-            pthread_t th;
-            if (real_pthread_create(&th, &attr, carrier_main, (void *)(uintptr_t)start[k]) != 0) {
-                wire_log("spawn: cannot start the thread of slot %u", start[k]);
-                abort();
-            }
-        }
+        for (uint32_t k = 0; k < n; k++)
+            start_carrier(start[k]);
         uint64_t cap = random_ns ? NAP_MAX_MIGRATING_NS : NAP_MAX_NS;
         nap = n ? NAP_FIRST_NS : nap < cap ? nap * 2 : cap;
         dmx_nap(nap);
     }
-    pthread_attr_destroy(&attr);
     if (!dmx_takeover.runs_main)
         dmx_dsm_stop();         /* hand back cached locks with their diffs, then leave quietly */
     return NULL;
@@ -631,13 +617,6 @@ static void *server_main(void *unused)
 
 int dmx_spawn_server_start(void)
 {
-    REAL(pthread_create);
     pthread_once(&env_once, read_env);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = real_pthread_create(&th, &attr, server_main, NULL);
-    pthread_attr_destroy(&attr);
-    return rc == 0 ? 0 : -1;
+    return dmx_thread_start_detached(server_main, NULL) == 0 ? 0 : -1;
 }

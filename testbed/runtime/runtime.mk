@@ -24,9 +24,10 @@ GUEST_BINS += build/guest/lib/libdmx.a build/bin/dmx-cc
 # orchestrator's host side of the control socket link it. Defined here, not under testbed/tests/, because make
 # reads testbed/runtime/ first and the test fragments name these as prerequisites.
 DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
-                 testbed/runtime/device_identity.c
+                 testbed/runtime/device_identity.c testbed/runtime/thread_start.c
 DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
-                   testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h)
+                   testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h) \
+                 testbed/runtime/thread_start.h
 DMX_CORE_OBJS := $(patsubst testbed/runtime/%.c,build/obj/native/runtime/%.o,$(DMX_CORE_SRCS))
 DMX_CORE_LIB  := build/obj/native/libdmx-core.a
 
@@ -39,3 +40,10 @@ $(DMX_CORE_LIB): $(DMX_CORE_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 DMX_CORE_TEST_CFLAGS = $(HOST_CFLAGS) -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"'
+
+# Host programs that rebind a class of a running app through the master's control socket (io_control_client.h):
+# the I/O end-to-end tests compile the client, and what it needs, into themselves.
+IO_CONTROL_CLIENT_SRCS := $(addprefix testbed/runtime/,io_control_client.c io_link.c device_identity.c wire_codec.c \
+                            wire_conn.c wire_auth.c dsm_diff.c)
+IO_CONTROL_CLIENT_CFLAGS = $(HOST_CFLAGS) -D_GNU_SOURCE -pthread -Itestbed/runtime -Itestbed/runtime/include \
+                           -DDMX_TOP='"$(TOP)"'

@@ -4,15 +4,11 @@ build/guest/tests/io_forward_prog: testbed/tests/test_io_forward_prog.c build/gu
 	@mkdir -p $(@D)
 	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
 
-IO_FWD_HOST_SRCS := testbed/runtime/io_control_client.c testbed/runtime/io_link.c testbed/runtime/device_identity.c \
-                    testbed/runtime/wire_codec.c testbed/runtime/wire_conn.c testbed/runtime/wire_auth.c \
-                    testbed/runtime/dsm_diff.c
-
-build/tests/test_io_forward_e2e: testbed/tests/test_io_forward_e2e.c $(IO_FWD_HOST_SRCS) $(RUNTIME_HEADERS) \
+build/tests/test_io_forward_e2e: testbed/tests/test_io_forward_e2e.c testbed/tests/test_io_e2e.h testbed/tests/test_dmx.h \
+                                 testbed/tests/test_tree.h $(IO_CONTROL_CLIENT_SRCS) $(RUNTIME_HEADERS) \
                                  build/guest/tests/io_forward_prog build/bin/dmx
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -D_GNU_SOURCE -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"' \
-	    $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
+	$(CC) $(IO_CONTROL_CLIENT_CFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
 GUEST_BINS += build/guest/tests/io_forward_prog
 E2E_TESTS += build/tests/test_io_forward_e2e

@@ -6,15 +6,10 @@ build/guest/tests/io_vfd_prog: testbed/tests/test_io_vfd_prog.c build/guest/lib/
 	@mkdir -p $(@D)
 	build/bin/dmx-cc $(GUEST_CFLAGS) $< -o $@
 
-IO_VFD_HOST_SRCS := testbed/runtime/io_control_client.c testbed/runtime/io_link.c testbed/runtime/device_identity.c \
-                    testbed/runtime/wire_codec.c testbed/runtime/wire_conn.c testbed/runtime/wire_auth.c \
-                    testbed/runtime/dsm_diff.c
-
-build/tests/test_io_vfd_e2e: testbed/tests/test_io_vfd_e2e.c testbed/tests/test_tree.h $(IO_VFD_HOST_SRCS) \
-                             $(RUNTIME_HEADERS)
+build/tests/test_io_vfd_e2e: testbed/tests/test_io_vfd_e2e.c testbed/tests/test_io_e2e.h testbed/tests/test_dmx.h \
+                             testbed/tests/test_tree.h $(IO_CONTROL_CLIENT_SRCS) $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -D_GNU_SOURCE -pthread -Itestbed/runtime -Itestbed/runtime/include -DDMX_TOP='"$(TOP)"' \
-	    $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
+	$(CC) $(IO_CONTROL_CLIENT_CFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
 build/tests/test_io_vfd_e2e: | build/guest/tests/io_vfd_prog build/bin/dmx
 

@@ -6,7 +6,8 @@
  *                                     slow and shared), and a hung dmx fails the test (SIGALRM) instead of stalling
  *                                     the suite;
  *   run_timeout                       any program of the tree under `timeout LIMIT`: a hang ends that program, and
- *                                     the test fails on timeout's status 124. */
+ *                                     the test fails on timeout's status 124 (timeout_argv: that command line, for
+ *                                     a test that starts the program in the background itself). */
 #ifndef DMX_TEST_DMX_H
 #define DMX_TEST_DMX_H
 
@@ -99,18 +100,26 @@ static inline char **environ_set_pairs(char **envp, va_list ap)
     return envp;
 }
 
-/* Runs ARGV (NULL-terminated; ARGV[0] relative to the tree) under `timeout LIMIT`, in the tree, with the whole
- * environment ENVP, into OUT and ERR. Logs the command line, and the output when the exit status is not 0. Returns
- * the exit status, or -1 when it did not exit; a hang (timeout's 124) fails the test. */
-static inline int run_timeout(const char *const *argv, int limit, char **envp, char **out, char **err)
+/* `timeout LIMIT TOP/ARGV[0] ARGV[1] ...`, NULL-terminated for g_spawn_* (ARGV NULL-terminated, ARGV[0] relative
+ * to the tree). */
+static inline GPtrArray *timeout_argv(const char *const *argv, int limit)
 {
-    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(a, g_strdup("timeout"));
     g_ptr_array_add(a, g_strdup_printf("%d", limit));
     g_ptr_array_add(a, in_top(argv[0]));
     for (int i = 1; argv[i]; i++)
         g_ptr_array_add(a, g_strdup(argv[i]));
     g_ptr_array_add(a, NULL);
+    return a;
+}
+
+/* Runs ARGV (NULL-terminated; ARGV[0] relative to the tree) under `timeout LIMIT`, in the tree, with the whole
+ * environment ENVP, into OUT and ERR. Logs the command line, and the output when the exit status is not 0. Returns
+ * the exit status, or -1 when it did not exit; a hang (timeout's 124) fails the test. */
+static inline int run_timeout(const char *const *argv, int limit, char **envp, char **out, char **err)
+{
+    g_autoptr(GPtrArray) a = timeout_argv(argv, limit);
     g_autofree char *cmdline = g_strjoinv(" ", (char **)a->pdata);
     g_test_message("%s", cmdline);
     int wait_status = 0;

@@ -8,9 +8,9 @@
  *  - /io-vfd/rebind: main opens the screen on the master; a thread on device 2 and one on the master write to
  *    that fd; the screen is rebound to device 3 through the master's control socket: both threads see it, the
  *    later frames are presented on device 3, none on device 2, and the file moved exactly once.
- * Skips when qemu-aarch64, dmx or the program is not built. */
+ * Skips when dmx, qemu-aarch64, dmx-medium or the program is not built. */
 #include "io_control_client.h"
-#include "test_tree.h"
+#include "test_io_e2e.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -20,7 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SECRET "00112233445566778899aabbccddeeff"
 #define FRAME_BYTES (64 * 48)
 #define BLOB_BYTES (1500 * 1000 + 321)
 #define PIECE 50000
@@ -28,88 +27,23 @@
 
 static gboolean ready(void)
 {
-    if (!have("build/bin/qemu-aarch64") || !have("build/bin/dmx") || !have("build/guest/tests/io_vfd_prog")) {
-        g_test_skip("qemu, dmx or io_vfd_prog missing (make)");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static void rm_rf(const char *dir)
-{
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL));
+    const char *guests[] = { "build/guest/tests/io_vfd_prog", NULL };
+    return need_devices(guests);
 }
 
 /* A scenario of N devices dev1..devN running io_vfd_prog with ARGS, each with its own storage under DIR (dev1's is
  * DIR/store1). Returns the .ini path. */
 static char *write_scenario(const char *dir, int n, const char *args)
 {
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "[scenario]\nname = io-vfd\napp = build/guest/tests/io_vfd_prog\nargs = %s\n"
-                              "policies = rf\ntdf = 1\nsecret = " SECRET "\n", args);
+    g_autoptr(GPtrArray) stores = g_ptr_array_new_with_free_func(g_free);
     for (int i = 1; i <= n; i++) {
-        g_autofree char *store = g_strdup_printf("%s/store%d", dir, i);
+        char *store = g_strdup_printf("%s/store%d", dir, i);
         g_assert_cmpint(g_mkdir_with_parents(store, 0755), ==, 0);
-        g_string_append_printf(s, "[device dev%d]\nmodel = nexus5\nscreen = 64x48\nstorage = %s\n%s", i, store,
-                               i == 1 ? "master = true\n" : "");
+        g_ptr_array_add(stores, store);
     }
-    g_string_append(s, "[link]\nspec = rate 100mbit delay 2ms\n");
-    char *path = g_strdup_printf("%s/io-vfd-%d.ini", dir, n);
-    g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
-    g_string_free(s, TRUE);
-    return path;
-}
-
-/* The environment of dmx runs: the whole guest stack, the pthread takeover included. */
-static char **dmx_env(void)
-{
-    char **env = g_get_environ();
-    env = g_environ_unsetenv(env, "DMX_TAKEOVER");
-    env = g_environ_unsetenv(env, "DMX_PLACE");
-    env = g_environ_unsetenv(env, "DMX_MIGRATE_RANDOM_MS");
-    return g_environ_unsetenv(env, "DMX_BIND");
-}
-
-static GPtrArray *dmx_argv(const char *ini, const char *out)
-{
-    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-    const char *const head[] = { "timeout", "600" };
-    for (guint i = 0; i < G_N_ELEMENTS(head); i++)
-        g_ptr_array_add(argv, g_strdup(head[i]));
-    g_ptr_array_add(argv, in_top("build/bin/dmx"));
-    const char *const tail[] = { "run", ini, "--policy", "rf", "--out", out };
-    for (guint i = 0; i < G_N_ELEMENTS(tail); i++)
-        g_ptr_array_add(argv, g_strdup(tail[i]));
-    g_ptr_array_add(argv, NULL);
-    return argv;
-}
-
-/* Runs the scenario to its end; returns its stdout (the app's) and sets *status. */
-static char *run_dmx(const char *ini, const char *out, int *status)
-{
-    g_autoptr(GPtrArray) argv = dmx_argv(ini, out);
-    char *stdout_text = NULL, *stderr_text = NULL;
-    int wait_status = 0;
-    g_auto(GStrv) env = dmx_env();
-    g_assert_true(g_spawn_sync(top(), (char **)argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &stdout_text,
-                               &stderr_text, &wait_status, NULL));
-    *status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-    if (*status != 0)
-        g_printerr("dmx stdout:\n%s\ndmx stderr:\n%s\n", stdout_text, stderr_text);
-    g_free(stderr_text);
-    return stdout_text;
-}
-
-/* Value of " KEY=" on the line of TEXT that starts with PREFIX (decimal). */
-static guint64 field(const char *text, const char *prefix, const char *key)
-{
-    const char *line = strstr(text, prefix);
-    g_assert_nonnull(line);
-    g_autofree char *needle = g_strdup_printf(" %s=", key);
-    const char *end = strchr(line, '\n'), *at = g_strstr_len(line, end ? end - line : -1, needle);
-    g_assert_nonnull(at);
-    return g_ascii_strtoull(at + strlen(needle), NULL, 10);
+    IoScenario sc = { .name = "io-vfd", .app = "build/guest/tests/io_vfd_prog", .args = args, .devices = n,
+                      .storage = (const char *const *)stores->pdata };
+    return write_io_scenario(dir, &sc);
 }
 
 /* The line of TEXT that starts with PREFIX. */
@@ -118,37 +52,6 @@ static char *line_of(const char *text, const char *prefix)
     const char *line = strstr(text, prefix);
     g_assert_nonnull(line);
     return g_strndup(line, strcspn(line, "\n"));
-}
-
-static char *device_file(const char *out, const char *device, const char *name)
-{
-    return g_build_filename(out, "devices", device, name, NULL);
-}
-
-/* The checksum column of DEVICE's screen-frames.csv, one per line, and the number of frames. */
-static char *screen_checksums(const char *out, const char *device, guint *frames)
-{
-    g_autofree char *path = device_file(out, device, "screen-frames.csv");
-    g_autofree char *text = NULL;
-    *frames = 0;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return g_strdup("");
-    g_auto(GStrv) lines = g_strsplit(g_strchomp(text), "\n", -1);
-    GString *sums = g_string_new(NULL);
-    for (guint i = 1; lines[i]; i++) {
-        g_auto(GStrv) cols = g_strsplit(lines[i], ",", -1);
-        g_assert_cmpuint(g_strv_length(cols), ==, 4);
-        g_string_append_printf(sums, "%s\n", cols[3]);
-        (*frames)++;
-    }
-    return g_string_free(sums, FALSE);
-}
-
-static guint count_frames(const char *out, const char *device)
-{
-    guint n;
-    g_autofree char *sums = screen_checksums(out, device, &n);
-    return n;
 }
 
 /* Occurrences of NEEDLE in every device's stderr.log of a run of N devices. */
@@ -166,20 +69,10 @@ static guint count_in_logs(const char *out, int n, const char *needle)
     return count;
 }
 
-/* Column COLUMN of class CLASS in DEVICE's io-counters.PID.csv (there is one per device process). */
+/* Column COLUMN of class CLASS in DEVICE's io-counters.PID.csv. */
 static guint64 io_counter(const char *out, const char *device, const char *class, const char *column)
 {
-    g_autofree char *dir = g_build_filename(out, "devices", device, NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    g_assert_nonnull(d);
-    g_autofree char *csv = NULL;
-    for (const char *name; (name = g_dir_read_name(d));)
-        if (g_str_has_prefix(name, "io-counters.")) {
-            g_autofree char *p = g_build_filename(dir, name, NULL);
-            g_assert_true(g_file_get_contents(p, &csv, NULL, NULL));
-        }
-    g_dir_close(d);
-    g_assert_nonnull(csv);
+    g_autofree char *csv = read_io_counters(out, device);
     g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
     g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
     guint col = 0;
@@ -196,13 +89,10 @@ static guint64 io_counter(const char *out, const char *device, const char *class
 
 static void write_blob(const char *dir)
 {
-    guint8 *blob = g_malloc(BLOB_BYTES);
-    for (gsize i = 0; i < BLOB_BYTES; i++)
-        blob[i] = (guint8)(i * 2654435761u >> 13);
+    g_autofree guint8 *blob = pattern_bytes(BLOB_BYTES);
     g_autofree char *store = g_build_filename(dir, "store1", NULL), *path = g_build_filename(store, "movie.bin", NULL);
     g_assert_cmpint(g_mkdir_with_parents(store, 0755), ==, 0);
     g_assert_true(g_file_set_contents(path, (const char *)blob, BLOB_BYTES, NULL));
-    g_free(blob);
 }
 
 static void test_migrate(void)
@@ -214,11 +104,8 @@ static void test_migrate(void)
     g_autofree char *args = g_strdup_printf("migrate movie.bin %d", PIECE);
     g_autofree char *ini1 = write_scenario(dir, 1, args), *ini2 = write_scenario(dir, 2, args);
     g_autofree char *out1 = g_build_filename(dir, "one", NULL), *out2 = g_build_filename(dir, "two", NULL);
-    int status;
-    g_autofree char *text1 = run_dmx(ini1, out1, &status);
-    g_assert_cmpint(status, ==, 0);
-    g_autofree char *text2 = run_dmx(ini2, out2, &status);
-    g_assert_cmpint(status, ==, 0);
+    g_autofree char *text1 = run_io_scenario(ini1, out1, "rf");
+    g_autofree char *text2 = run_io_scenario(ini2, out2, "rf");
     /* the same file and frames as on one device */
     g_autofree char *file1 = line_of(text1, "file "), *file2 = line_of(text2, "file ");
     g_assert_cmpstr(file2, ==, file1);
@@ -247,7 +134,7 @@ static void test_migrate(void)
     g_assert_cmpuint(io_counter(out2, "dev2", "storage", "fwd_requests"), >=, moved);
     g_assert_cmpuint(io_counter(out2, "dev1", "screen", "fwd_requests"), >=, bound);
     g_assert_cmpuint(count_in_logs(out2, 2, MOVE_LOG), ==, 1); /* at the first frame after the bind */
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 /* Lines of DEVICE's migrations.csv after its header. */
@@ -260,17 +147,6 @@ static guint count_migrations(const char *out, const char *device)
     return g_strv_length(lines) - 1;
 }
 
-static char *read_all(int fd)
-{
-    GString *text = g_string_new(NULL);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        g_string_append_len(text, buf, n);
-    close(fd);
-    return g_string_free(text, FALSE);
-}
-
 static void test_rebind(void)
 {
     if (!ready())
@@ -278,27 +154,19 @@ static void test_rebind(void)
     g_autofree char *dir = g_dir_make_tmp("dmx-iovfd-XXXXXX", NULL);
     g_autofree char *ini = write_scenario(dir, 3, "rebind 10");
     g_autofree char *out = g_build_filename(dir, "run", NULL);
-    g_autoptr(GPtrArray) argv = dmx_argv(ini, out);
-    g_auto(GStrv) env = dmx_env();
-    GPid pid;
     int out_fd;
-    g_assert_true(g_spawn_async_with_pipes(top(), (char **)argv->pdata, env, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &pid, NULL, &out_fd, NULL, NULL));
+    GPid pid = start_io_scenario(ini, out, "rf", &out_fd);
     /* once the thread on device 2 writes too, move the screen to device 3 through the master's control socket */
     for (int i = 0; i < 3000 && (count_frames(out, "dev1") < 20 || count_migrations(out, "dev2") < 1); i++)
         g_usleep(50000);
     g_assert_cmpuint(count_migrations(out, "dev2"), ==, 1);
     g_autofree char *sock = device_file(out, "dev1", "io-control.sock");
     char err[256];
-    int rc = dmx_io_control_bind(sock, SECRET, "screen", 3, 30, err, sizeof err);
+    int rc = dmx_io_control_bind(sock, IO_E2E_SECRET, "screen", 3, 30, err, sizeof err);
     if (rc != 0)
         g_printerr("control: %s\n", err);
     g_assert_cmpint(rc, ==, 0);
-    int wait_status = 0;
-    g_assert_cmpint(waitpid(pid, &wait_status, 0), ==, pid);
-    g_spawn_close_pid(pid);
-    g_autofree char *text = read_all(out_fd);
-    g_assert_true(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0);
+    g_autofree char *text = finish_io_scenario(pid, out_fd);
     for (int w = 0; w < 2; w++) {
         g_autofree char *prefix = g_strdup_printf("writer%d ", w);
         g_assert_cmpuint(field(text, prefix, "error"), ==, 0);
@@ -310,7 +178,7 @@ static void test_rebind(void)
     g_assert_cmpuint(on2, ==, 0);
     g_assert_cmpuint(on3, >=, 20);
     g_assert_cmpuint(count_in_logs(out, 3, MOVE_LOG), ==, 1);
-    rm_rf(dir);
+    remove_tree(dir);
 }
 
 int main(int argc, char **argv)
