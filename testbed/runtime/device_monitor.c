@@ -269,7 +269,7 @@ static void decide(uint64_t now, struct sel_input *in, uint64_t t_detect)
         return;
     uint64_t t_decide = dmx_now_ns();
     log_decision(now, in, &res, t_detect);
-    long pages = dmx_precopy_post(res.dest, 3 * mon.period_ns, mon.precopy_timeout_ns);
+    long pages = dmx_precopy_post(res.dest, 3 * mon.period_ns / 2, mon.precopy_timeout_ns);
     if (mon.log)
         fprintf(mon.log, "%" PRIu64 ",precopy,,%u,,,,,,,pages=%ld ms=%.1f\n", dmx_now_ns(), res.dest, pages,
                 (double)(dmx_now_ns() - t_decide) / 1e6);
@@ -383,7 +383,7 @@ int dmx_monitor_start(void)
 {
     mon.period_ns = (uint64_t)(env_double("DMX_MONITOR_MS", 1000) * 1e6);
     mon.backoff_ns = (uint64_t)(env_double("DMX_BACKOFF_MS", 4000) * 1e6);
-    mon.precopy_timeout_ns = (uint64_t)(env_double("DMX_PRECOPY_MS", 3000) * 1e6);
+    mon.precopy_timeout_ns = (uint64_t)(env_double("DMX_PRECOPY_MS", 0) * 1e6);
     mon.stall_threshold = env_double("DMX_STALL_THRESHOLD", 0.30);
     mon.d_thre_Bps = env_double("DMX_D_THRE_BYTES", 4e6);
     mon.min_gain = env_double("DMX_MIN_GAIN", 0.05);

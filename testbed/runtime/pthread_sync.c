@@ -191,7 +191,7 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 
 /* ---- condition variables ---- */
 
-static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime, bool app)
 {
     volatile struct shared_cond *sc = (volatile struct shared_cond *)c;
     dmx_glock(gid(c));
@@ -201,7 +201,14 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
     int rc = pthread_mutex_unlock(m);
     if (rc != 0)
         return rc;
+    /* While it waits the thread holds m no more: if that was its only mutex, each poll is a safe point, so a
+     * thread blocked on an empty queue can still follow a migration its monitor asked for (it goes on
+     * waiting there; the wait is for the global sequence number, valid on every device). */
+    if (app)
+        dmx_held_locks(-1);
     for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
+        if (app)
+            dmx_safe_point();
         wait_local(c, &g, nap, abstime);
         dmx_glock(gid(c));
         uint64_t seq = sc->seq;
@@ -214,6 +221,8 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
         }
     }
     pthread_mutex_lock(m);
+    if (app)
+        dmx_held_locks(1);
     return rc;
 }
 
@@ -226,22 +235,22 @@ static void shared_cond_bump(pthread_cond_t *c)
     wake_all(c);
 }
 
-int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+__attribute__((noinline)) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     REAL(pthread_cond_wait);
     if (!dmx_is_shared(c) && !dmx_is_shared(m))
         return real_pthread_cond_wait(c, m);
-    return shared_cond_wait(c, m, NULL);
+    return shared_cond_wait(c, m, NULL, app_call(__builtin_return_address(0)));
 }
 
-int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+__attribute__((noinline)) int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
 {
     REAL(pthread_cond_timedwait);
     if (!dmx_is_shared(c) && !dmx_is_shared(m))
         return real_pthread_cond_timedwait(c, m, abstime);
     if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L)
         return EINVAL;
-    return shared_cond_wait(c, m, abstime);
+    return shared_cond_wait(c, m, abstime, app_call(__builtin_return_address(0)));
 }
 
 int pthread_cond_signal(pthread_cond_t *c)

@@ -52,6 +52,7 @@ struct dmx_control {
     struct precopy_box {        /* migration pre-copy for device i (migration_precopy.c) */
         uint64_t pages;         /* u32 page numbers in the shared heap */
         uint32_t count, seq, done;
+        uint32_t live;          /* 1: fetch now, the threads wait (pre-copy); 0: after they arrive (post-copy) */
     } precopy[WIRE_MAX_DEVICES + 1];
 };
 
@@ -120,9 +121,11 @@ uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this dev
 /* device_monitor.c: start the dynamix policy's monitor and selector on this device (DMX_POLICY=dynamix). */
 int dmx_monitor_start(void);
 
-/* migration_precopy.c. post: before threads move to dest, have dest fetch the pages written here in the
- * last window_ns (the threads keep running meanwhile); waits until dest is done or timeout_ns passed, and
- * returns the pages dest was asked for (-1 on failure). serve: the spawn server's side, on dest. */
+/* migration_precopy.c. post: as threads move to dest, have dest fetch the pages written here in the last
+ * window_ns. With timeout_ns > 0 dest fetches them at once while the threads keep running here (pre-copy), and
+ * this waits until dest is done or timeout_ns passed; with 0, dest fetches them once the threads have arrived
+ * (post-copy, beside their own faults). Returns the pages dest was asked for (-1 on failure). serve: the spawn
+ * server's side, on dest. */
 long dmx_precopy_post(uint32_t dest, uint64_t window_ns, uint64_t timeout_ns);
 void dmx_precopy_serve(void);
 
