@@ -4,6 +4,7 @@
 
 #include "dmx.h"
 #include "io_devices.h"
+#include "sync_thread.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -242,10 +243,17 @@ void io_serve_local(struct io_request *req)
     }
 }
 
+void io_note_local_use(const struct io_request *req)
+{
+    uint64_t out = req->result > 0 && req->out ? (uint64_t)req->result : 0;
+    dmx_thread_note_io((uint32_t)dmx_device_index(), req->in_len + out, 0);
+}
+
 void io_dispatch(int device, struct io_request *req)
 {
     if (device == 0) {
         io_serve_local(req);
+        io_note_local_use(req);
     } else {
         io_forwarder_fn fn = atomic_load(&forwarder);
         int rc = fn ? fn(device, req) : -EHOSTUNREACH;

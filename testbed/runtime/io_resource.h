@@ -65,6 +65,8 @@ int io_locate(const struct io_class_ops *cls, const char *subpath);
 
 /* Runs REQ on DEVICE (0 = here): the class's local ops, or the forwarder. Sets req->result. */
 void io_dispatch(int device, struct io_request *req);
+/* Counts REQ, just served by this device's own resource, as the calling thread's use of it (sync_thread.h). */
+void io_note_local_use(const struct io_request *req);
 
 /* Runs REQ on this device's resource: what the I/O engine calls for a request that arrived from a peer. */
 void io_serve_local(struct io_request *req);

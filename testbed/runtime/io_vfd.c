@@ -67,6 +67,7 @@ static void dispatch_at(uint32_t device, uint64_t id, struct io_request *req)
     if (device == io_fdd_self()) {
         io_server_run_adopted(id, req);
         io_count(req);
+        io_note_local_use(req);
         return;
     }
     req->handle = (void *)(uintptr_t)id;

@@ -41,8 +41,8 @@ void link_estimate_note(uint32_t dev, uint64_t bytes, uint64_t net_ns)
     struct link_state *l = &links[dev];
     if (bytes <= LINK_SMALL_BYTES)
         note_rtt(l, net_s);
-    else if (bytes >= LINK_LARGE_BYTES && l->have_rtt)
-        note_rate(l, bytes, net_s);
+    else if (bytes >= LINK_LARGE_BYTES)
+        note_rate(l, bytes, net_s);     /* before any RTT sample the whole time counts: a lower bound */
     pthread_mutex_unlock(&links_lock);
 }
 
@@ -55,5 +55,5 @@ bool link_estimate_get(uint32_t dev, double *rtt_s, double *bw_Bps)
     pthread_mutex_unlock(&links_lock);
     *rtt_s = l.rtt_s;
     *bw_Bps = l.bw_Bps;
-    return l.have_rtt;
+    return l.have_rtt || l.bw_Bps > 0;
 }

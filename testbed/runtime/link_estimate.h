@@ -13,7 +13,8 @@
 
 /* A message exchange with device dev that moved bytes (both ways) and took net_ns of network time. */
 void link_estimate_note(uint32_t dev, uint64_t bytes, uint64_t net_ns);
-/* The estimates for dev: false until at least a round trip was seen. *bw_Bps is 0 while unknown. */
+/* The estimates for dev: false until at least a round trip or a large transfer was seen. *bw_Bps is 0 while
+ * unknown. */
 bool link_estimate_get(uint32_t dev, double *rtt_s, double *bw_Bps);
 
 #endif

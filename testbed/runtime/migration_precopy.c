@@ -13,6 +13,7 @@
  * demand, as the LRC rules say; so a pre-copy that is cut short by its timeout costs nothing but time. */
 #include "thread_takeover.h"
 #include "dsm_region.h"
+#include "link_estimate.h"
 #include "sync_thread.h"
 #include "thread_start.h"
 #include "wire_conn.h"
@@ -75,6 +76,8 @@ static void fetch_round(const uint32_t *pages, uint32_t count, const char *when)
     else
         wire_log("precopy (%s): fetched %d of %u pages in %.1f ms", when, fetched, count,
                  (double)(dmx_now_ns() - t0) / 1e6);
+    if (fetched > 0)            /* a bulk transfer from the home: a sample of that link's rate */
+        link_estimate_note(1, (uint64_t)fetched * WIRE_PAGE_SIZE, dmx_now_ns() - t0);
 }
 
 static void *precopy_main(void *arg)

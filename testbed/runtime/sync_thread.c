@@ -65,7 +65,7 @@ void dmx_thread_note_release(struct dmx_thread *t, uint64_t id)
         l->bytes += pages * 4096u;
 }
 
-void dmx_thread_note_forward(uint32_t device, uint64_t bytes, uint64_t stall_ns)
+void dmx_thread_note_io(uint32_t device, uint64_t bytes, uint64_t stall_ns)
 {
     struct dmx_thread *t = dmx_thread_self();
     if (!t || device == 0 || device >= DMX_THREAD_PEERS)

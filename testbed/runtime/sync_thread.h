@@ -30,15 +30,17 @@ struct dmx_thread {
     atomic_ullong fetch_bytes;      /* page and diff bytes its faults brought */
     atomic_ullong pending_writes;   /* pages first written since its last release */
     struct dmx_thread_lock locks[DMX_THREAD_LOCKS];
-    /* I/O requests forwarded to each device: count, wire bytes both ways, network wait (I/O engine) */
+    /* I/O requests served on each device (this one's own resources too): count, bytes both ways, network wait */
     atomic_ullong io_requests[DMX_THREAD_PEERS], io_bytes[DMX_THREAD_PEERS], io_stall_ns;
 };
 
 /* Lock use by the calling thread (sync_mutex.c): an acquire of id, and its release. */
 void dmx_thread_note_acquire(struct dmx_thread *t, uint64_t id, bool remote);
 void dmx_thread_note_release(struct dmx_thread *t, uint64_t id);
-/* A forwarded I/O request of the calling thread to device (io_forward.c). */
-void dmx_thread_note_forward(uint32_t device, uint64_t bytes, uint64_t stall_ns);
+/* An I/O request of the calling thread served on device: forwarded (io_forward.c: wire bytes, network wait), or
+ * by this device's own resource (io_registry.c, io_vfd.c: data bytes, no wait). A thread that uses a local
+ * screen must look tied to this device to the migration selector, not free to go. */
+void dmx_thread_note_io(uint32_t device, uint64_t bytes, uint64_t stall_ns);
 
 /* This thread's record, made on first use (async-signal-safe: no allocation). NULL if the table is full. */
 struct dmx_thread *dmx_thread_self(void);

@@ -5,7 +5,7 @@ RES_TEST_CPPFLAGS := -Itestbed/runtime/include -Itestbed/runtime -Itestbed/resou
 
 # Unit (native): resources through their ops with a fake clock.
 build/tests/test_resources: testbed/tests/test_resources.c $(RES_TEST_SRCS) testbed/runtime/io_registry.c \
-                            testbed/runtime/device_identity.c $(RUNTIME_HEADERS)
+                            testbed/runtime/device_identity.c testbed/runtime/sync_thread.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
