@@ -560,10 +560,16 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             r->stats.read_faults++;
             fetch(r, p);
             break;              /* READ now: if this was a write, it faults again and takes the twin */
-        case DSM_FETCHING:      /* a prefetch (or another thread's fetch) is bringing it: it is wanted */
+        case DSM_FETCHING: {    /* a prefetch (or another thread's fetch) is bringing it: it is wanted */
             r->used_ms[p] = now_ms();
+            uint64_t t0 = dmx_now_ns();
             pthread_cond_wait(&r->arrived, &r->lock);
+            uint64_t stall = dmx_now_ns() - t0;     /* waiting on the network all the same */
+            r->stats.fetch_stall_ns += stall;
+            if (t)
+                t->fetch_stall_ns += stall;
             continue;
+        }
         case DSM_READ:
             if (waited)
                 break;          /* another thread's fetch brought it: retry the access */
