@@ -16,6 +16,7 @@
 #   photos/split{1..4}/dev{1..4}/   the same photos spread over N = 1..4 devices' storage (hard links,
 #                         round robin by name: photo i goes to dev((i-1) % N + 1); devK with K > N is empty),
 #                         for scenarios/photo-classify.ini
+#   photos-medium/        16 photos, 250 KB .. 9 MB, split the same way (the photo-classify regression)
 #   photos-full/          (--full) the paper-scale set
 set -euo pipefail
 out=build/media seconds=${DMX_MOVIE_SECONDS:-20} full=0 force=0
@@ -90,6 +91,18 @@ spread() { # dir: spread dir/*.jpg into dir/split{1..4}/dev{1..4}
   echo "spread $1/*.jpg over $1/split{1..4}/dev{1..4}"
 }
 spread "$out/photos"
+# A gallery where the network matters, small enough for CI (DynaMix Fig. 9's regression in make check): 16
+# photos, 250 KB .. 9 MB, 4 per device once split over 4 devices, the larger ones first.
+mkdir -p "$out/photos-medium"
+i=0
+for spec in "4608x3456 2 40" "3264x2448 3 25" "1920x1440 2 20" "1280x960 3 15"; do
+  for k in 1 2 3 4; do
+    set -- $spec
+    i=$((i+1))
+    photo "$out/photos-medium" "$(printf 'm%02d' $i)-$1" "$1" "$2" "$3" testsrc2 "$((100 + i))"
+  done
+done
+spread "$out/photos-medium"
 if [ "$full" = 1 ]; then
   mkdir -p "$out/photos-full"
   i=0

@@ -1,7 +1,8 @@
 /* photo-classify: classifier threads decode photos (libjpeg) from storage and run a MobileNet-v1 forward pass
  * (mobilenet.c) on each; a collector thread gathers the labels.
  *
- * Usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N] [--local-only] [NAME...]
+ * Usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N] [--local-only] [--shared]
+ *                       [NAME...]
  *   --dir      where the photos are (default /dev/dmx/storage: the devices' storage, listed through the
  *              storage resource); any other directory is listed with opendir
  *   NAME...    classify these photos (names in DIR) instead of listing it
@@ -12,7 +13,10 @@
  * here; opening /dev/dmx/storage/NAME of a photo this device does not hold is found by libdmx's file directory
  * and every read of it is forwarded to its owner (I/O request forwarding). Under policy local (the ideal
  * network) only this device's storage is listed.
- *   --threads  classifier threads (default: one per device of the run, and 2 on a single device)
+ *   --threads  classifier threads (default: one per device of the run, and 2 on a single device). Each has its
+ *              assigned photos (the paper's setup): those of one device's storage (device k's go to thread
+ *              (k - 1) mod N), or, when all come from one place, every N-th photo
+ *   --shared   no assignment: every thread takes the next photo nobody has taken
  *   --alpha    MobileNet width multiplier (default 1.0, the full network; CI uses 0.25)
  *   --classes  output classes (default 1000)
  * Weights are generated deterministically (no pretrained weights can be downloaded here): see mobilenet.h.
@@ -42,8 +46,8 @@
 #include <jpeglib.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,7 +74,12 @@ static struct {
     char **names;
     int *owners; /* device index whose storage listed names[i]; 0 = not from a listing */
     int count;
-    atomic_int next;
+    int several_owners;         /* the photos come from more than one device's storage */
+    int shared_queue;           /* --shared: every thread takes the next photo left (not its assigned ones) */
+    int next;                   /* that next photo, under next_lock: atomics on shared memory are outside
+                                 * libdmx's consistency model, and the classifiers may run on different
+                                 * devices */
+    pthread_mutex_t next_lock;
     struct mobilenet net;
     struct app_queue results;
     int *labels;
@@ -366,11 +375,13 @@ static void classify(struct result *r, float *input, float *scratch, float *prob
     snprintf(path, sizeof path, "%s/%s", pc.dir, pc.names[r->index]);
     struct dmx_io_forward_counters before = { 0 }, after = { 0 };
     dmx_io_get_thread_forward_counters(&before);
+    int device_before = dmx_device_index();
     uint64_t t0 = app_now_ns();
     int rc = read_file(path, &data, &len, r->reason, sizeof r->reason);
     dmx_io_get_thread_forward_counters(&after);
-    r->forwarded = after.forwarded - before.forwarded;
     r->handled_on = dmx_device_index();
+    /* A thread's counters start again on the device it moves to (libdmx moved it for this read) */
+    r->forwarded = r->handled_on == device_before ? after.forwarded - before.forwarded : after.forwarded;
     if (rc < 0)
         return;
     r->bytes = len;
@@ -390,14 +401,37 @@ static void classify(struct result *r, float *input, float *scratch, float *prob
     r->infer_ms = (double)(t3 - t2) / 1e6;
 }
 
+/* Which classifier handles photo i (DynaMix 5.3: "each thread classifies its assigned photos"): with photos
+ * listed from several devices' storage, those of one device go to one thread (device k's to thread
+ * (k - 1) mod T); otherwise (one device's storage, or names given) they are dealt round robin. */
+static int assigned_thread(int i)
+{
+    return pc.several_owners ? (pc.owners[i] - 1) % pc.threads : i % pc.threads;
+}
+
+/* The next photo for thread `self` at or after *cursor (pc.count when none is left); --shared: the next
+ * photo nobody has taken yet. */
+static int claim_next_photo(int self, int *cursor)
+{
+    if (pc.shared_queue) {
+        pthread_mutex_lock(&pc.next_lock);
+        int i = pc.next < pc.count ? pc.next++ : pc.count;
+        pthread_mutex_unlock(&pc.next_lock);
+        return i;
+    }
+    while (*cursor < pc.count && assigned_thread(*cursor) != self)
+        ++*cursor;
+    return *cursor < pc.count ? (*cursor)++ : pc.count;
+}
+
 static void *classifier_thread(void *arg)
 {
-    (void)arg;
+    int self = (int)(intptr_t)arg, cursor = 0;
     float *input = malloc((size_t)MOBILENET_INPUT * MOBILENET_INPUT * 3 * sizeof *input);
     float *scratch = mobilenet_scratch(&pc.net);
     float *probs = malloc((size_t)pc.classes * sizeof *probs);
     int i;
-    while ((i = atomic_fetch_add(&pc.next, 1)) < pc.count) {
+    while ((i = claim_next_photo(self, &cursor)) < pc.count) {
         struct result *r = calloc(1, sizeof *r);
         if (!r)
             break;
@@ -457,6 +491,10 @@ static int parse_args(int argc, char **argv)
             pc.local_only = 1;
             continue;
         }
+        if (strcmp(argv[i], "--shared") == 0) {
+            pc.shared_queue = 1;
+            continue;
+        }
         if (strncmp(argv[i], "--", 2) != 0) { /* a photo name */
             if (strchr(argv[i], '/') || add_name(argv[i], 0, &names_cap) < 0)
                 return -1;
@@ -486,13 +524,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (parse_args(argc, argv) < 0) {
         fprintf(stderr, "usage: photo-classify [--dir DIR] [--threads N] [--alpha A] [--classes N] [--limit N]"
-                        " [--local-only] [NAME...]\n");
+                        " [--local-only] [--shared] [NAME...]\n");
         return 1;
     }
     int rc = pc.count > 0 ? 0 : strncmp(pc.dir, "/dev/dmx/storage", 16) == 0 ? list_all_storage() : list_directory();
     if (rc < 0)
         return 1;
     sort_names();
+    for (int i = 1; i < pc.count; i++)
+        pc.several_owners |= pc.owners[i] != pc.owners[0] && pc.owners[i] > 0 && pc.owners[0] > 0;
     if (pc.limit > 0 && pc.count > pc.limit)
         pc.count = pc.limit;
     if (pc.count == 0) {
@@ -505,11 +545,12 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t start = app_now_ns();
-    int skipped = 0;
+    static int skipped; /* a global, not on main's stack: the collector may run on another device */
     pthread_t collector, workers[64];
+    pthread_mutex_init(&pc.next_lock, NULL);
     pthread_create(&collector, NULL, collector_thread, &skipped);
     for (int i = 0; i < pc.threads; i++)
-        pthread_create(&workers[i], NULL, classifier_thread, NULL);
+        pthread_create(&workers[i], NULL, classifier_thread, (void *)(intptr_t)i);
     for (int i = 0; i < pc.threads; i++)
         pthread_join(workers[i], NULL);
     app_queue_close(&pc.results);

@@ -232,7 +232,13 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv) < 0 || open_devices() < 0)
         return 1;
     enum { POOL = 4 };
-    struct frame pool[POOL];
+    /* On the heap, not on main()'s stack: the threads may run on other devices, which see the heap and the
+     * globals but not the master's main stack (testbed/runtime/README.md, "What is shared"). */
+    struct frame *pool = calloc(POOL, sizeof *pool);
+    if (!pool) {
+        fprintf(stderr, "surveillance: out of memory\n");
+        return 1;
+    }
     size_t len = (size_t)sv.width * sv.height;
     if (app_queue_init(&sv.free_frames, POOL) < 0 || app_queue_init(&sv.captured, POOL) < 0 ||
         app_queue_init(&sv.detected, POOL) < 0)
@@ -266,5 +272,6 @@ int main(int argc, char **argv)
         free(pool[i].pixels);
         free(pool[i].edges);
     }
+    free(pool);
     return sv.failed || sv.shown == 0;
 }

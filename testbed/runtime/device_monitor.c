@@ -3,8 +3,8 @@
  * Every window (DMX_MONITOR_MS emulated ms, default 1000) it reads, for each app thread running here, what
  * the runtime counted since the last window (sync_thread.h): network stall (DSM fetches, remote lock grants,
  * forwarded I/O), lock use with the bytes written per lock, DSM bytes, and forwarded I/O per device; and
- * from the devmodel plugin's reports (RUN/devices/NAME/cpu.stats, readable by every device because the
- * devices share the host's file system) each thread's instructions and each device's idle CPU.
+ * from the devmodel plugin's reports (RUN/devices/NAME/cpu.stats, through cpu_report.h) each thread's
+ * instructions and each device's idle CPU.
  *
  * Network contention: a thread stalled more than DMX_STALL_THRESHOLD (default 0.30, the paper's value) of
  * the window. CPU contention: the device's cores are over 95% busy while no thread stalls on the network;
@@ -15,6 +15,7 @@
  *
  * The log, RUN/devices/NAME/monitor.csv: one row per thread per window, and one per decision. */
 #include "thread_takeover.h"
+#include "cpu_report.h"
 #include "dsm_region.h"
 #include "link_estimate.h"
 #include "migration_selector.h"
@@ -31,8 +32,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_TIDS 256
-
 struct thread_snapshot {
     struct dmx_thread *rec;
     uint64_t t_ns, stall_ns, remote_acquires, fetch_bytes;
@@ -41,28 +40,12 @@ struct thread_snapshot {
     uint64_t io_requests[DMX_THREAD_PEERS], io_bytes[DMX_THREAD_PEERS];
 };
 
-struct device_cpu {
-    bool have;
-    uint64_t insns, emul_ns;
-    double ips, cores, idle_insns_per_s;
-};
-
-struct tid_insns {
-    int tid;
-    uint64_t insns, emul_ns;
-    double per_s;
-};
-
 static struct {
     uint64_t period_ns, backoff_ns, precopy_timeout_ns;
     double stall_threshold, d_thre_Bps, min_gain;
     uint32_t self, ndev, master;
     struct thread_snapshot last[DMX_SPAWN_SLOTS];
     uint64_t backoff_until[DMX_SPAWN_SLOTS], backoff_len[DMX_SPAWN_SLOTS];
-    struct device_cpu cpu[SEL_MAX_DEVICES];
-    struct tid_insns tids[MAX_TIDS];
-    uint32_t ntids;
-    char names[SEL_MAX_DEVICES][64];
     FILE *log;
 } mon;
 
@@ -74,18 +57,6 @@ static double env_double(const char *name, double fallback)
         return fallback;
     double x = strtod(v, &end);
     return *end || x < 0 ? fallback : x;
-}
-
-/* Device names in index order, from DMX_DEVICES ("name=ip,..."). */
-static void read_device_names(void)
-{
-    const char *p = getenv("DMX_DEVICES");
-    for (uint32_t i = 1; p && *p && i < SEL_MAX_DEVICES; i++) {
-        size_t n = strcspn(p, "=,");
-        snprintf(mon.names[i], sizeof mon.names[i], "%.*s", (int)n, p);
-        p = strchr(p, ',');
-        p = p ? p + 1 : NULL;
-    }
 }
 
 static void take_snapshot(const struct dmx_local_thread *lt, uint64_t now, struct thread_snapshot *s)
@@ -110,71 +81,6 @@ static void take_snapshot(const struct dmx_local_thread *lt, uint64_t now, struc
         s->io_requests[d] = t->io_requests[d];
         s->io_bytes[d] = t->io_bytes[d];
     }
-}
-
-/* One device's report: its header (ips, cores, emul_ns), device line, and (for this device) per-tid counts. */
-static void read_cpu_stats(uint32_t dev, bool per_thread)
-{
-    char path[4096];
-    const char *run = getenv("DMX_RUN_DIR");
-    if (!run || !mon.names[dev][0])
-        return;
-    snprintf(path, sizeof path, "%s/devices/%s/cpu.stats", run, mon.names[dev]);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    char line[512];
-    double ips = 0, cores = 1;
-    uint64_t emul = 0, insns = 0;
-    bool have_device = false;
-    while (fgets(line, sizeof line, f)) {
-        const char *p;
-        if (line[0] == '#') {
-            if ((p = strstr(line, " ips=")))
-                ips = strtod(p + 5, NULL);
-            if ((p = strstr(line, " cores=")))
-                cores = strtod(p + 7, NULL);
-            if ((p = strstr(line, " emul_ns=")))
-                emul = strtoull(p + 9, NULL, 10);
-        } else if (strncmp(line, "device ", 7) == 0) {
-            insns = strtoull(line + 7, NULL, 10);
-            have_device = true;
-        } else if (per_thread && line[0] >= '0' && line[0] <= '9') {
-            int tid = atoi(line);
-            uint64_t n = strtoull(strchr(line, ' ') ? strchr(line, ' ') : line, NULL, 10);
-            uint32_t i = 0;
-            while (i < mon.ntids && mon.tids[i].tid != tid)
-                i++;
-            if (i == mon.ntids && mon.ntids < MAX_TIDS)
-                mon.tids[mon.ntids++] = (struct tid_insns){ tid, n, emul, 0 };
-            else if (i < mon.ntids && emul > mon.tids[i].emul_ns) {
-                mon.tids[i].per_s = (double)(n - mon.tids[i].insns) * 1e9 / (double)(emul - mon.tids[i].emul_ns);
-                mon.tids[i].insns = n;
-                mon.tids[i].emul_ns = emul;
-            }
-        }
-    }
-    fclose(f);
-    struct device_cpu *c = &mon.cpu[dev];
-    if (have_device && c->have && emul > c->emul_ns && ips > 0) {
-        double used = (double)(insns - c->insns) * 1e9 / (double)(emul - c->emul_ns);
-        c->idle_insns_per_s = ips * cores - used;
-    }
-    if (have_device && (!c->have || emul > c->emul_ns)) {
-        c->have = true;
-        c->insns = insns;
-        c->emul_ns = emul;
-        c->ips = ips;
-        c->cores = cores;
-    }
-}
-
-static double tid_rate(int tid)
-{
-    for (uint32_t i = 0; i < mon.ntids; i++)
-        if (mon.tids[i].tid == tid)
-            return mon.tids[i].per_s;
-    return 0;
 }
 
 /* Rates over the window between a (earlier) and b into th. */
@@ -220,10 +126,11 @@ static void fill_links(struct sel_input *in)
 static void fill_devices(struct sel_input *in)
 {
     for (uint32_t d = 1; d <= in->ndev && d < SEL_MAX_DEVICES; d++) {
-        read_cpu_stats(d, d == in->self);
+        cpu_report_read(d, d == in->self);
+        struct cpu_device c = cpu_report_device(d);
         in->present[d] = true;
         /* No plugin report (count-only or not yet written): the CPU cannot rule the device out. */
-        in->idle_insns_per_s[d] = mon.cpu[d].have && mon.cpu[d].ips > 0 ? mon.cpu[d].idle_insns_per_s : 1e18;
+        in->idle_insns_per_s[d] = c.have && c.ips > 0 ? c.idle_insns_per_s : 1e18;
     }
 }
 
@@ -324,7 +231,7 @@ static void monitor_tick(void)
     in.ndev = mon.ndev;
     in.d_thre_Bps = mon.d_thre_Bps;
     in.min_gain = mon.min_gain;
-    read_cpu_stats(mon.self, true);
+    cpu_report_read(mon.self, true);
     bool network = false;
     for (uint32_t i = 0; i < n; i++) {
         struct thread_snapshot cur, *prev = &mon.last[local[i].slot];
@@ -340,7 +247,7 @@ static void monitor_tick(void)
         struct sel_thread *th = &in.thread[in.nthreads++];
         th->slot = local[i].slot;
         th->in_backoff = now < mon.backoff_until[local[i].slot] || recently_moved(&local[i], now);
-        th->insns_per_s = tid_rate(local[i].tid);
+        th->insns_per_s = cpu_report_tid_rate(local[i].tid);
         window_rates(prev, &cur, secs, th);
         double stall = (double)(cur.stall_ns - prev->stall_ns) / 1e9 / secs;
         network |= stall > mon.stall_threshold && !th->in_backoff;
@@ -392,7 +299,6 @@ int dmx_monitor_start(void)
     mon.master = 1;
     if (mon.period_ns < 10000000ull)
         mon.period_ns = 10000000ull;
-    read_device_names();
     open_log();
     int rc = dmx_thread_start_detached(monitor_main, NULL);
     if (rc != 0)

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -95,12 +96,14 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     }
     r->state = calloc(r->npages, 1);            /* DSM_READ == 0 */
     r->pinned = calloc(r->npages, 1);
+    r->kernel_busy = calloc(r->npages, 1);
+    r->deferred = calloc(r->npages, 1);
     r->version = calloc(r->npages, sizeof(uint32_t));
     r->dirty = calloc(r->npages, sizeof(uint32_t));
     r->held_batch = calloc(r->npages, sizeof(uint32_t));
     r->written_s = calloc(r->npages, sizeof(uint32_t));
     r->used_ms = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->pinned || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
+    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
         goto fail;
     return 0;
 fail:;
@@ -127,6 +130,10 @@ void dsm_region_destroy(struct dsm_region *r)
     free(r->state);
     free(r->pinned);
     r->pinned = NULL;
+    free(r->kernel_busy);
+    r->kernel_busy = NULL;
+    free(r->deferred);
+    r->deferred = NULL;
     free(r->version);
     free(r->dirty);
     free(r->held_batch);
@@ -139,6 +146,35 @@ void dsm_region_destroy(struct dsm_region *r)
     r->state = NULL;
     r->version = r->dirty = NULL;
     r->memfd = -1;
+}
+
+/* The address and the program counter of a fault that is not the DSM's, on stderr (async-signal-safe): the
+ * crash report of a guest names what it touched, not only that qemu saw an uncaught SIGSEGV. */
+static void report_foreign_fault(const void *addr, const void *uctx)
+{
+    char text[160] = "dmx: segmentation fault at 0x";
+    size_t n = strlen(text);
+    uintptr_t values[2] = { (uintptr_t)addr, 0 };
+#if defined(__aarch64__)
+    values[1] = (uintptr_t)((const ucontext_t *)uctx)->uc_mcontext.pc;
+#elif defined(__x86_64__)
+    values[1] = (uintptr_t)((const ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+#else
+    (void)uctx;
+#endif
+    for (int v = 0; v < 2; v++) {
+        if (v == 1) {
+            memcpy(text + n, " (pc 0x", 7);
+            n += 7;
+        }
+        for (int shift = 60; shift >= 0; shift -= 4)
+            text[n++] = "0123456789abcdef"[(values[v] >> shift) & 0xf];
+    }
+    static const char tail[] = "), outside the shared region's protocol\n";
+    memcpy(text + n, tail, sizeof tail - 1);
+    n += sizeof tail - 1;
+    ssize_t ignored = write(2, text, n);
+    (void)ignored;
 }
 
 static void segv_handler(int sig, siginfo_t *info, void *uctx)
@@ -155,6 +191,7 @@ static void segv_handler(int sig, siginfo_t *info, void *uctx)
     } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
         previous_segv.sa_handler(sig);
     } else {
+        report_foreign_fault(info->si_addr, uctx);
         signal(SIGSEGV, SIG_DFL);   /* returning re-executes the access, which now kills us normally */
     }
 }
@@ -273,6 +310,10 @@ int dsm_region_flush(struct dsm_region *r)
         } else if (r->state[p] != DSM_WRITE) {
             continue;
         } else if (r->pinned[p]) {
+            /* A buffer a system call fills: announced like any written page (a flush request diffs it in
+             * place), but it stays writable. A stack is its thread's own: it goes home when the thread moves. */
+            if (r->lazy && r->kernel_busy[p])
+                r->held_batch[held++] = p;
             r->dirty[keep++] = p;
         } else if (r->lazy) {
             protect(r, p, PROT_READ);   /* the next write must be seen, so the next release announces it */
@@ -290,6 +331,21 @@ int dsm_region_flush(struct dsm_region *r)
     return rc;
 }
 
+/* Called with r->lock held: push what changed on pinned page p since its twin, and keep writing it. The
+ * page is diffed from a snapshot, which becomes the twin: bytes written meanwhile (by the kernel, or a
+ * thread on its own stack) differ from it and go with the next diff. */
+static int flush_pinned_page(struct dsm_region *r, uint32_t p)
+{
+    uint8_t snapshot[DSM_PAGE_SIZE], diff[DSM_DIFF_MAX];
+    memcpy(snapshot, sys_page(r, p), DSM_PAGE_SIZE);
+    size_t len = dsm_diff_make(twin_page(r, p), snapshot, diff);
+    memcpy(twin_page(r, p), snapshot, DSM_PAGE_SIZE);
+    r->stats.pages_flushed++;
+    r->stats.diffs_pushed++;
+    r->stats.diff_bytes_pushed += len;
+    return r->transport.push(r->transport.ctx, p, r->version[p], diff, (uint32_t)len);
+}
+
 int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
 {
     if (p >= r->npages)
@@ -300,6 +356,8 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
     if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p]) {
         rc = flush_page(r, p);
         remove_dirty(r, p);
+    } else if (r->state[p] == DSM_WRITE && r->pinned[p]) {
+        rc = flush_pinned_page(r, p);   /* another device wants it now: it cannot wait for the unpin */
     } else {
         rc = r->transport.push(r->transport.ctx, p, r->version[p], NULL, 0);
     }
@@ -436,6 +494,41 @@ int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t e
     return 0;
 }
 
+static int invalidate_page(struct dsm_region *r, uint32_t p);
+
+int dsm_region_kernel_begin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return -1;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t p = p0; p < p1; p++)
+        if (r->kernel_busy[p] < UINT8_MAX)
+            r->kernel_busy[p]++;
+    pthread_mutex_unlock(&r->lock);
+    if (dsm_region_pin(r, lo, hi, lo) == 0)
+        return 0;
+    dsm_region_kernel_end(r, lo, hi);
+    return -1;
+}
+
+void dsm_region_kernel_end(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return;
+    dsm_region_unpin(r, lo, hi);
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t p = p0; p < p1; p++) {
+        if (r->kernel_busy[p] && --r->kernel_busy[p] == 0 && r->deferred[p]) {
+            r->deferred[p] = 0;
+            if (invalidate_page(r, p) != 0)
+                wire_log("dsm: could not push page %u home after a system call wrote it", p);
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
 void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
     uint32_t p0, p1;
@@ -482,6 +575,23 @@ static int refetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
     return 0;
 }
 
+/* Called with r->lock held: a write notice for p. Local changes go home first (the page may be written by
+ * several devices at once), then the stale copy is dropped. */
+static int invalidate_page(struct dsm_region *r, uint32_t p)
+{
+    int rc = 0;
+    if (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD) {
+        rc = flush_page(r, p);
+        remove_dirty(r, p);
+    }
+    if (r->state[p] == DSM_READ) {
+        protect(r, p, PROT_NONE);
+        r->state[p] = DSM_INVALID;
+        r->stats.invalidations++;
+    }
+    return rc;
+}
+
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)
 {
     int rc = 0;
@@ -491,18 +601,14 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
         uint32_t p = notices[i].page;
         if (p >= r->npages)
             continue;
+        if (r->kernel_busy[p]) {
+            r->deferred[p] = 1;
+            continue;
+        }
         if (again && r->state[p] != DSM_INVALID && r->state[p] != DSM_FETCHING && hot(r, p))
             again[nagain++] = p;
-        if (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD) {
-            if (flush_page(r, p) != 0)
-                rc = -1;
-            remove_dirty(r, p);
-        }
-        if (r->state[p] == DSM_READ) {
-            protect(r, p, PROT_NONE);
-            r->state[p] = DSM_INVALID;
-            r->stats.invalidations++;
-        }
+        if (invalidate_page(r, p) != 0)
+            rc = -1;
         /* FETCHING: the reply in flight was made after the master knew of this version, or arrives
          * before this notice (one ordered connection); either way it brings at least this version. */
     }

@@ -71,6 +71,8 @@ struct dsm_region {
     uint32_t *used_ms;              /* emulated ms of each page's last write fault or arrival here */
     uint8_t *pinned;                /* > 0: pinned that many times (a running thread's stack, a buffer the
                                      * kernel is writing into): flushes skip it */
+    uint8_t *kernel_busy;           /* > 0: a system call is writing into it now (dsm_region_kernel_begin) */
+    uint8_t *deferred;              /* a write notice came while kernel_busy: applied when the call ends */
     uint32_t *version;
     uint32_t *dirty, ndirty;
     bool prefetch;
@@ -134,5 +136,11 @@ int dsm_region_publish_all(struct dsm_region *r);
  * Returns 0, or -1 (bad range or link lost). */
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo);
 void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+
+/* A system call (read() into a shared buffer) writes into [lo, hi): pinned as above, and a write notice for
+ * one of its pages waits until kernel_end, so the page is neither flushed nor invalidated under the kernel's
+ * feet (that lost the first bytes of a photo read next to a block header another device had written). */
+int dsm_region_kernel_begin(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+void dsm_region_kernel_end(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
 #endif

@@ -11,7 +11,7 @@
  * allocator state and no global lock is needed: the bump pointer and the free lists are private to the
  * device (in libdmx's own memory), only the 16-byte block headers and the free-list links live in the
  * blocks themselves. Blocks are powers of two from 16 bytes to 1 MiB (free lists per size), larger ones
- * are 64 KiB multiples (first-fit list). Fresh memory is zero on every device (the region starts zero), so
+ * are 64 KiB multiples (first fit over an address-ordered list that merges and splits). Fresh memory is zero on every device (the region starts zero), so
  * calloc clears only recycled blocks. A block freed on a device that does not own it is leaked (counted):
  * returning it would mean writing the owner's free list. */
 #include "thread_takeover.h"
@@ -103,6 +103,72 @@ static unsigned class_of(size_t n)
 
 static struct hdr *hdr_of(void *p) { return (struct hdr *)((char *)p - HDR); }
 
+/* Large blocks: extents (header and body) are BIG_UNIT multiples. The free ones are kept in address order
+ * and merged with free neighbours, and a larger one is split, so that a stream of ever larger buffers (a
+ * photo gallery) reuses what earlier ones freed instead of running the arena out. */
+static char *big_end(struct big *b) { return (char *)b + hdr_of(b)->size; }
+
+/* With heap.lock held: the first free large block with at least usable bytes, split when the rest is worth
+ * keeping; NULL when none fits. */
+static void *take_big(size_t usable)
+{
+    for (struct big **pp = &heap.bigs; *pp; pp = &(*pp)->next) {
+        struct big *b = *pp;
+        if (hdr_of(b)->size < usable)
+            continue;
+        *pp = b->next;
+        size_t rest = hdr_of(b)->size - usable;
+        if (rest >= BIG_UNIT) {
+            struct hdr *r = (struct hdr *)((char *)b + usable);
+            r->size = rest - HDR;
+            r->magic = MAGIC_BLOCK;
+            r->owner = heap.self;
+            hdr_of(b)->size = usable;
+            struct big *tail = (struct big *)((char *)r + HDR);
+            tail->next = *pp;
+            *pp = tail;
+        }
+        return b;
+    }
+    return NULL;
+}
+
+/* With heap.lock held: b joins the free list in address order, merged with the free blocks right before and
+ * after it. */
+static void give_big(struct big *b)
+{
+    struct big **pp = &heap.bigs, *prev = NULL;
+    while (*pp && *pp < b) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    b->next = *pp;
+    *pp = b;
+    if (b->next && big_end(b) + HDR == (char *)b->next) {
+        hdr_of(b)->size += HDR + hdr_of(b->next)->size;
+        b->next = b->next->next;
+    }
+    if (prev && big_end(prev) + HDR == (char *)b) {
+        hdr_of(prev)->size += HDR + hdr_of(b)->size;
+        prev->next = b->next;
+    }
+}
+
+/* With heap.lock held: why an allocation failed, the first few times (the app usually reports only ENOMEM). */
+static void report_exhausted(size_t usable)
+{
+    static unsigned reports;
+    if (reports++ >= 3)
+        return;
+    size_t free_big = 0;
+    for (struct big *b = heap.bigs; b; b = b->next)
+        free_big += hdr_of(b)->size;
+    wire_log("heap: no room for %zu bytes in this device's arena of %zu MiB (%zu MiB handed out, %zu MiB in free "
+             "large blocks, %llu blocks freed by other devices leaked); DMX_DSM_SIZE sets the shared region's size",
+             usable, (size_t)((heap.hi - heap.lo) >> 20), (size_t)((heap.bump - heap.lo) >> 20), free_big >> 20,
+             (unsigned long long)heap.leaked);
+}
+
 /* With heap.lock held: a block of at least n usable bytes; *fresh when it was never used (zero). */
 static void *carve(size_t n, bool *fresh)
 {
@@ -120,15 +186,14 @@ static void *carve(size_t n, bool *fresh)
         if (n > SIZE_MAX - 2 * BIG_UNIT)
             return NULL;
         usable = (n + HDR + BIG_UNIT - 1) / BIG_UNIT * BIG_UNIT - HDR;
-        for (struct big **pp = &heap.bigs; *pp; pp = &(*pp)->next)
-            if (hdr_of(*pp)->size >= usable) {
-                struct big *b = *pp;
-                *pp = b->next;
-                return b;
-            }
+        void *reused = take_big(usable);
+        if (reused)
+            return reused;
     }
-    if (heap.hi - heap.bump < usable + HDR)
+    if (heap.hi - heap.bump < usable + HDR) {
+        report_exhausted(usable);
         return NULL;
+    }
     struct hdr *h = (struct hdr *)heap.bump;
     heap.bump += usable + HDR;
     h->size = usable;
@@ -206,9 +271,7 @@ static void shared_free(void *p)
         *(void **)b = heap.free[c];
         heap.free[c] = b;
     } else {
-        struct big *g = b;
-        g->next = heap.bigs;
-        heap.bigs = g;
+        give_big(b);
     }
     pthread_mutex_unlock(&heap.lock);
 }

@@ -1,5 +1,6 @@
 /* The forwarder (see io_forward.h). */
 #include "io_forward.h"
+#include "io_placement.h"
 
 #include "dmx.h"
 #include "io_devices.h"
@@ -172,7 +173,7 @@ int io_forward(int device, struct io_request *req)
     uint64_t elapsed = now_ns() - start;
     uint64_t stall = elapsed > service ? elapsed - service : 0;
     io_count_forward(req->cls, sent, received, stall);
-    dmx_thread_note_io((uint32_t)device, sent + received, stall);
+    dmx_thread_note_io(io_placement_per_read(req->cls) ? 0 : (uint32_t)device, sent + received, stall);
     if (rc == 0)
         link_estimate_note((uint32_t)device, sent + received, stall);
     atomic_fetch_add_explicit(&ts->stats->forwarded, 1, memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include "io_registry.h"
 #include "io_devices.h"
 #include "io_vfd.h"
+#include "io_placement.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -325,9 +326,10 @@ static bool run_virtual(int fd, struct io_request *req, const void *ra)
     return true;
 }
 
-ssize_t read(int fd, void *buf, size_t len)
+/* The read itself, once the thread is where it will run: not inlined, so nothing of this device (a
+ * thread-local address) computed before a move in read() is used after it. */
+static __attribute__((noinline)) ssize_t read_here(int fd, void *buf, size_t len, const void *ra)
 {
-    const void *ra = __builtin_return_address(0);
     bool pinned = dmx_dsm_kernel_write_begin != NULL;
     if (pinned)
         dmx_dsm_kernel_write_begin(buf, len);
@@ -343,6 +345,14 @@ ssize_t read(int fd, void *buf, size_t len)
         errno = saved;
     }
     return n;
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+    const void *ra = __builtin_return_address(0);
+    if (__builtin_expect(io_vfd_in_range(fd), 0))
+        len = io_placement_before_read(fd, len);
+    return read_here(fd, buf, len, ra);
 }
 
 ssize_t write(int fd, const void *buf, size_t len)

@@ -1,6 +1,7 @@
 /* The resource classes behind /dev/dmx/, where each is bound (this device or another), their counters, and
  * the dispatch of one request to a local resource or to the forwarder. */
 #include "io_registry.h"
+#include "io_placement.h"
 
 #include "dmx.h"
 #include "io_devices.h"
@@ -246,7 +247,8 @@ void io_serve_local(struct io_request *req)
 void io_note_local_use(const struct io_request *req)
 {
     uint64_t out = req->result > 0 && req->out ? (uint64_t)req->result : 0;
-    dmx_thread_note_io((uint32_t)dmx_device_index(), req->in_len + out, 0);
+    if (!io_placement_per_read(req->cls))
+        dmx_thread_note_io((uint32_t)dmx_device_index(), req->in_len + out, 0);
 }
 
 void io_dispatch(int device, struct io_request *req)

@@ -406,6 +406,20 @@ bool io_vfd_applies(int fd, const void *ra)
     return atomic_load_explicit(&reserved[fd - IO_VFD_BASE], memory_order_acquire) || io_fdd_app_caller(ra);
 }
 
+bool io_vfd_where(int fd, const struct io_class_ops **cls, uint32_t *device)
+{
+    int err;
+    struct vfd_view *v = io_vfd_in_range(fd) && io_fdd_active() ? view_get(fd - IO_VFD_BASE, &err) : NULL;
+    if (!v)
+        return false;
+    pthread_mutex_lock(&v->lock);
+    *cls = v->cls;
+    *device = v->device;
+    pthread_mutex_unlock(&v->lock);
+    view_put(v);
+    return true;
+}
+
 int io_vfd_run(int fd, struct io_request *req)
 {
     int slot = fd - IO_VFD_BASE;

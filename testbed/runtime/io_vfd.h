@@ -40,6 +40,10 @@ int io_vfd_open(const struct io_class_ops *cls, const char *subpath, int flags, 
  * (an ordinary fd: pass the call to libc). */
 int io_vfd_run(int fd, struct io_request *req);
 
+/* Where FD's resource file is open now, as this device last knew (no global lock when it has a view): false
+ * when FD is no virtual fd. */
+bool io_vfd_where(int fd, const struct io_class_ops **cls, uint32_t *device);
+
 /* close(FD): 0 with *result (0 or -errno), or -1 when FD is no virtual fd. */
 int io_vfd_close(int fd, int64_t *result);
 

@@ -19,10 +19,12 @@ int pagedir_init(struct master_page_dir *d, uint32_t npages)
     d->pages = calloc(npages, sizeof(*d->pages));
     d->copy = calloc((size_t)npages * WIRE_MAX_DEVICES, sizeof(*d->copy));
     d->notified = calloc((size_t)npages * WIRE_MAX_DEVICES, 1);
+    d->queued = calloc((size_t)npages * WIRE_MAX_DEVICES, 1);
+    d->pending = calloc((size_t)npages * WIRE_MAX_DEVICES, sizeof(*d->pending));
     d->holders = calloc(npages, sizeof(*d->holders));
     d->asked = calloc(npages, sizeof(*d->asked));
     d->waiting = calloc(npages, sizeof(*d->waiting));
-    if (!d->pages || !d->copy || !d->notified || !d->holders || !d->asked || !d->waiting) {
+    if (!d->pages || !d->copy || !d->notified || !d->queued || !d->pending || !d->holders || !d->asked || !d->waiting) {
         pagedir_free(d);
         return -1;
     }
@@ -38,6 +40,8 @@ void pagedir_free(struct master_page_dir *d)
     free(d->pages);
     free(d->copy);
     free(d->notified);
+    free(d->queued);
+    free(d->pending);
     free(d->holders);
     free(d->asked);
     free(d->waiting);
@@ -54,6 +58,18 @@ static bool valid(const struct master_page_dir *d, uint32_t dev, uint32_t page)
 static size_t idx(const struct master_page_dir *d, uint32_t dev, uint32_t page)
 {
     return (size_t)(dev - 1) * d->npages + page;
+}
+
+/* page's version moved: every device not yet told about it has it queued for its next grant's notices. */
+static void queue_notices(struct master_page_dir *d, uint32_t page)
+{
+    for (uint32_t dev = 1; dev <= WIRE_MAX_DEVICES; dev++) {
+        size_t i = idx(d, dev, page);
+        if (d->queued[i] || d->notified[i])
+            continue;
+        d->queued[i] = 1;
+        d->pending[(size_t)(dev - 1) * d->npages + d->npending[dev]++] = page;
+    }
 }
 
 static void log_drop_oldest(struct pagedir_page *pg)
@@ -95,6 +111,7 @@ int64_t pagedir_apply_diff(struct master_page_dir *d, uint32_t dev, uint32_t pag
         return pg->version;
     dsm_diff_apply(d->home + (size_t)page * WIRE_PAGE_SIZE, diff, len);
     pg->version++;
+    queue_notices(d, page);
     log_append(pg, diff, len);
     /* The writer is current if it was current before its own diff; otherwise it still misses others'. */
     if (d->copy[idx(d, dev, page)] == pg->version - 1)
@@ -112,6 +129,7 @@ int64_t pagedir_hold(struct master_page_dir *d, uint32_t dev, uint32_t page)
     while (pg->log_len)         /* the home copy lacks this version: only whole pages can be sent from now */
         log_drop_oldest(pg);
     pg->version++;
+    queue_notices(d, page);
     if (d->copy[idx(d, dev, page)] == pg->version - 1)
         d->copy[idx(d, dev, page)] = pg->version;
     d->holders[page] |= bit(dev);
@@ -164,18 +182,33 @@ uint32_t pagedir_drop_device(struct master_page_dir *d, uint32_t dev)
     return lost;
 }
 
+static int by_page(const void *a, const void *b)
+{
+    uint32_t x = ((const struct wire_notice *)a)->page, y = ((const struct wire_notice *)b)->page;
+    return x < y ? -1 : x > y;
+}
+
 uint32_t pagedir_notices(struct master_page_dir *d, uint32_t dev, struct wire_notice *out, uint32_t max)
 {
     uint32_t n = 0;
     if (dev < 1 || dev > WIRE_MAX_DEVICES)
         return 0;
-    for (uint32_t p = 0; p < d->npages && n < max; p++) {
+    uint32_t *list = d->pending + (size_t)(dev - 1) * d->npages, kept = 0;
+    for (uint32_t k = 0; k < d->npending[dev]; k++) {
+        uint32_t p = list[k];
         size_t i = idx(d, dev, p);
-        if (d->copy[i] != d->pages[p].version && !d->notified[i]) {
+        if (d->copy[i] == d->pages[p].version || d->notified[i]) {
+            d->queued[i] = 0;           /* fetched (or told) since it was queued */
+        } else if (n < max) {
             out[n++] = (struct wire_notice){ p, d->pages[p].version };
             d->notified[i] = 1;
+            d->queued[i] = 0;
+        } else {
+            list[kept++] = p;           /* for the next grant */
         }
     }
+    d->npending[dev] = kept;
+    qsort(out, n, sizeof *out, by_page);   /* in page order, as runs of neighbours */
     d->stats.notices_sent += n;
     return n;
 }

@@ -54,6 +54,11 @@ struct master_page_dir {
     uint32_t *copy;             /* copy[(dev - 1) * npages + page]: version that device holds */
     uint8_t *notified;          /* same index: the device was told its copy is stale (so it invalidated it)
                                  * and has not fetched since */
+    uint32_t *pending;          /* pending[(dev - 1) * npages + k], k < npending[dev]: pages whose version moved
+                                 * since dev was last told, each once (queued, same index as copy): a grant's
+                                 * notices cost what changed, not a scan of the region */
+    uint32_t npending[WIRE_MAX_DEVICES + 1];
+    uint8_t *queued;
     uint32_t *holders;          /* per page: devices holding changes the home copy lacks */
     uint32_t *asked;            /* per page: holders already sent a flush request */
     uint32_t *waiting;          /* per page: devices whose request waits for the holders */

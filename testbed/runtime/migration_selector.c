@@ -135,3 +135,11 @@ void sel_choose(const struct sel_input *in, struct sel_result *out)
     if (!out->dest)
         out->gain = 0;
 }
+
+void sel_transfer_choice(const struct sel_transfer *in, struct sel_transfer_cost *out)
+{
+    double chunks = in->chunk_bytes > 0 ? (double)(uint64_t)((in->bytes + in->chunk_bytes - 1) / in->chunk_bytes) : 1;
+    out->move_s = in->move_s;
+    out->forward_s = in->bw_Bps > 0 ? in->bytes / in->bw_Bps + chunks * in->rtt_s : 0;
+    out->move = in->bw_Bps > 0 && out->forward_s > in->margin * in->move_s;
+}

@@ -53,6 +53,21 @@ struct sel_result {
     double gain, t_ct, t_dt;
 };
 
+/* Forward or move, for one large transfer from a file on another device (DynaMix 5.3, Table 1): sending the
+ * bytes costs their time at the link's rate plus a round trip per forwarded chunk; moving the reading thread
+ * to the file's device costs move_s (what its moves have cost so far). The thread moves when forwarding
+ * would cost more than margin x move_s. Unknown links (bw 0) never look cheaper to leave. */
+struct sel_transfer {
+    double bytes, chunk_bytes;      /* the read, and the most one forwarded request carries */
+    double rtt_s, bw_Bps;           /* to the file's device */
+    double move_s, margin;
+};
+struct sel_transfer_cost {
+    double forward_s, move_s;
+    bool move;
+};
+void sel_transfer_choice(const struct sel_transfer *in, struct sel_transfer_cost *out);
+
 /* Runs Algorithm 1. Always fills the groups; dest = 0 when no move gains more than min_gain. */
 void sel_choose(const struct sel_input *in, struct sel_result *out);
 

@@ -300,10 +300,10 @@ void dmx_safe_point(void)
     migrate_out(random_other(c));
 }
 
-int dmx_migrate_self(int device)
+int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_decide)
 {
     struct carrier *c = current();
-    if (!c || device < 1 || (uint32_t)device > dmx_takeover.ndev) {
+    if (!c || device < 1 || device > dmx_takeover.ndev) {
         errno = EINVAL;
         return -1;
     }
@@ -311,10 +311,35 @@ int dmx_migrate_self(int device)
         errno = EBUSY;
         return -1;
     }
-    c->t_detect = c->t_decide = 0;
-    if ((uint32_t)device != dmx_takeover.self)
-        migrate_out((uint32_t)device);
+    c->t_detect = t_detect;
+    c->t_decide = t_decide;
+    if (device != dmx_takeover.self)
+        migrate_out(device);
     return 0;
+}
+
+int dmx_migrate_self(int device)
+{
+    return dmx_migrate_self_decided(device < 0 ? 0 : (uint32_t)device, 0, 0);
+}
+
+bool dmx_current_thread(struct dmx_local_thread *out)
+{
+    struct carrier *c = current();
+    if (!c || c->held)
+        return false;
+    struct local_slot *l = &local_slots[c->slot];
+    *out = (struct dmx_local_thread){ c->slot, atomic_load(&l->tid), atomic_load(&l->rec), atomic_load(&l->since_ns),
+                                      atomic_load(&l->migrations) };
+    return true;
+}
+
+static _Atomic uint64_t downtime_sum_ns, downtime_count;
+
+uint64_t dmx_migration_mean_downtime_ns(void)
+{
+    uint64_t n = atomic_load(&downtime_count);
+    return n ? atomic_load(&downtime_sum_ns) / n : 0;
 }
 
 /* The guest's end: hand the result to the carrier it runs on now. */
@@ -336,6 +361,8 @@ static void guest_entry(void)
 static void log_migration(uint32_t slot, uint32_t from, uint32_t to, uint64_t t_request, uint64_t t_done,
                           uint64_t diff_bytes, uint64_t page_bytes, uint32_t n, uint64_t t_detect, uint64_t t_decide)
 {
+    atomic_fetch_add(&downtime_sum_ns, t_done - t_request);
+    atomic_fetch_add(&downtime_count, 1);
     fprintf(stderr, "dmx: migrated thread %u (#%u) from device %u to %u: downtime %.3f ms, %llu diff bytes, "
                     "%llu stack bytes fetched\n", slot, n, from, to, (t_done - t_request) / 1e6,
             (unsigned long long)diff_bytes, (unsigned long long)page_bytes);
@@ -464,6 +491,20 @@ static void start_carrier(uint32_t slot)
     }
 }
 
+/* The argument of a thread lives on the creator's own stack, when that stack is not shared (main()'s, or any
+ * thread's outside the region): a thread that runs or moves elsewhere would read another device's memory
+ * there. Said once, since the app may be fine (the thread never leaves, or it copies the argument at once). */
+static void warn_private_stack_arg(const void *arg)
+{
+    static atomic_bool warned;
+    char here;
+    uintptr_t a = (uintptr_t)arg, sp = (uintptr_t)&here;
+    if (!arg || dmx_is_shared(arg) || current() || a < sp || a - sp > (8u << 20) || atomic_exchange(&warned, true))
+        return;
+    wire_log("pthread_create: the argument %p is on the creating thread's private stack (main's?); threads on "
+             "other devices do not see it: put it in a global or on the heap", arg);
+}
+
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
     REAL(pthread_create);
@@ -476,6 +517,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         return real_pthread_create(thread, attr, fn, arg);
     if (!dev)
         dev = dmx_takeover.self;
+    warn_private_stack_arg(arg);
     void *stack = shared_stacks ? dmx_heap_alloc_shared(stack_size, DSM_PAGE_SIZE) : NULL;
     if (shared_stacks && !stack)
         return EAGAIN;

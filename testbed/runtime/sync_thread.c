@@ -68,11 +68,13 @@ void dmx_thread_note_release(struct dmx_thread *t, uint64_t id)
 void dmx_thread_note_io(uint32_t device, uint64_t bytes, uint64_t stall_ns)
 {
     struct dmx_thread *t = dmx_thread_self();
-    if (!t || device == 0 || device >= DMX_THREAD_PEERS)
+    if (!t)
+        return;
+    t->io_stall_ns += stall_ns;
+    if (device == 0 || device >= DMX_THREAD_PEERS)
         return;
     t->io_requests[device]++;
     t->io_bytes[device] += bytes;
-    t->io_stall_ns += stall_ns;
 }
 
 uint64_t dmx_now_ns(void)

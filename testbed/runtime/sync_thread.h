@@ -39,7 +39,8 @@ void dmx_thread_note_acquire(struct dmx_thread *t, uint64_t id, bool remote);
 void dmx_thread_note_release(struct dmx_thread *t, uint64_t id);
 /* An I/O request of the calling thread served on device: forwarded (io_forward.c: wire bytes, network wait), or
  * by this device's own resource (io_registry.c, io_vfd.c: data bytes, no wait). A thread that uses a local
- * screen must look tied to this device to the migration selector, not free to go. */
+ * screen must look tied to this device to the migration selector, not free to go. Device 0: only the wait
+ * counts (a file read, which io_placement.c weighs read by read: not a stream that pulls the thread). */
 void dmx_thread_note_io(uint32_t device, uint64_t bytes, uint64_t stall_ns);
 
 /* This thread's record, made on first use (async-signal-safe: no allocation). NULL if the table is full. */

@@ -44,7 +44,7 @@ void dmx_dsm_kernel_write_begin(void *buf, size_t len)
     uintptr_t lo, hi;
     page_span(buf, len, &lo, &hi);
     struct dsm_region *r = dmx_dsm_region();
-    if (!r || !in_heap(lo, hi) || dsm_region_pin(r, lo, hi, lo) != 0)
+    if (!r || !in_heap(lo, hi) || dsm_region_kernel_begin(r, lo, hi) != 0)
         touch_pages(buf, len);
 }
 
@@ -56,5 +56,5 @@ void dmx_dsm_kernel_write_end(void *buf, size_t len)
     page_span(buf, len, &lo, &hi);
     struct dsm_region *r = dmx_dsm_region();
     if (r && in_heap(lo, hi))
-        dsm_region_unpin(r, lo, hi);
+        dsm_region_kernel_end(r, lo, hi);
 }

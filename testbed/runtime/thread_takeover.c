@@ -30,7 +30,9 @@ struct dmx_takeover dmx_takeover;
 extern char __dmx_private_end[] __attribute__((weak));
 extern char _end[] __attribute__((weak));
 
-#define DMX_TAKEOVER_DSM_SIZE "268435456"    /* 256 MiB unless DMX_DSM_SIZE says otherwise */
+/* Unless DMX_DSM_SIZE says otherwise, the largest region a grant can name (MASTER_MAX_PAGES pages, 512 MiB -
+ * 8 KiB): each of 4 devices gets 128 MiB of heap, room for 4 threads each decoding a 10 MB photo. */
+#define DMX_TAKEOVER_DSM_SIZE "536862720"
 #define DMX_JOIN_WAIT_NS   (20ull * 1000000000ull)    /* master at exit: workers that never joined */
 
 void dmx_nap(uint64_t ns)
@@ -166,4 +168,6 @@ __attribute__((constructor(150))) static void takeover_start(void)
     const char *policy = getenv("DMX_POLICY");
     if (policy && strcmp(policy, "dynamix") == 0 && dmx_monitor_start() != 0)
         wire_log("takeover: no device monitor: threads will not move");
+    if (policy && strcmp(policy, "offload") == 0 && dmx_offload_start() != 0)
+        wire_log("takeover: no offload policy: threads will not move");
 }

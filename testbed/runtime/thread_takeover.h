@@ -54,6 +54,7 @@ struct dmx_control {
         uint32_t count, seq, done;
         uint32_t live;          /* 1: fetch now, the threads wait (pre-copy); 0: after they arrive (post-copy) */
     } precopy[WIRE_MAX_DEVICES + 1];
+    uint64_t move_cost_ns;      /* what a thread's move has cost so far, warm-up included (io_placement.c) */
 };
 
 struct sync_table;
@@ -117,9 +118,18 @@ struct dmx_local_thread {
 uint32_t dmx_local_threads(struct dmx_local_thread *out, uint32_t max);
 void dmx_request_migration(uint32_t slot, uint32_t dest, uint64_t t_detect, uint64_t t_decide);
 uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this device so far */
+/* The calling app thread (false: not an app thread, or it holds an app mutex: no safe point), its move to
+ * device (logged with t_detect and t_decide; -1 with errno EINVAL or EBUSY), and the mean downtime of the
+ * moves that ended on this device so far (0 before the first). */
+bool dmx_current_thread(struct dmx_local_thread *out);
+int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_decide);
+uint64_t dmx_migration_mean_downtime_ns(void);
 
 /* device_monitor.c: start the dynamix policy's monitor and selector on this device (DMX_POLICY=dynamix). */
 int dmx_monitor_start(void);
+/* offload_policy.c: the offload policy (DMX_POLICY=offload): on the device that runs main, profile the app's threads
+ * once and move the compute-heavy ones where CloneCloud's cost model says; elsewhere nothing. */
+int dmx_offload_start(void);
 
 /* migration_precopy.c. post: as threads move to dest, have dest fetch the pages written here in the last
  * window_ns. With timeout_ns > 0 dest fetches them at once while the threads keep running here (pre-copy), and

@@ -24,6 +24,7 @@
 #include "io_server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,6 +92,9 @@ __attribute__((constructor(65000))) static void worker_role_serve(void)
         io_registry_write_report();
         io_forward_write_report();
     }
-    /* _exit: the app's atexit handlers and stdio belong to main(), which never ran here. */
+    /* _exit: the app's atexit handlers belong to main(), which never ran here. What app threads that ran here
+     * printed is still in this device's stdio buffers: out with it first. */
+    fflush(stdout);
+    fflush(stderr);
     _exit(n == 0 ? 0 : 1);
 }

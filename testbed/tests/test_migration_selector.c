@@ -126,6 +126,41 @@ static void test_empty(void)
     g_assert_cmpuint(res.ngroups, ==, 0);
 }
 
+/* Table 1's shape at 100 Mbit/s, 4 ms RTT and a 75 ms move: a thumbnail is forwarded, a camera photo moves
+ * its reader. */
+static void test_transfer_small_forwarded_large_moved(void)
+{
+    struct sel_transfer in = { .chunk_bytes = 16 << 20, .rtt_s = 0.004, .bw_Bps = 12.5e6, .move_s = 0.075,
+                               .margin = 2 };
+    struct sel_transfer_cost cost;
+    in.bytes = 6e3;
+    sel_transfer_choice(&in, &cost);
+    g_assert_false(cost.move);
+    g_assert_cmpfloat_with_epsilon(cost.forward_s, 0.004 + 6e3 / 12.5e6, 1e-9);
+    in.bytes = 5e6;
+    sel_transfer_choice(&in, &cost);
+    g_assert_true(cost.move);
+    /* The same photo over a link four times faster is not worth the move. */
+    in.bw_Bps = 50e6;
+    in.bytes = 1.5e6;
+    sel_transfer_choice(&in, &cost);
+    g_assert_false(cost.move);
+}
+
+/* Each forwarded request of at most chunk_bytes costs a round trip; an unknown rate never moves anything. */
+static void test_transfer_chunks_and_unknown_rate(void)
+{
+    struct sel_transfer in = { .bytes = 3e6, .chunk_bytes = 1e6, .rtt_s = 0.1, .bw_Bps = 1e9, .move_s = 0.1,
+                               .margin = 2 };
+    struct sel_transfer_cost cost;
+    sel_transfer_choice(&in, &cost);
+    g_assert_cmpfloat_with_epsilon(cost.forward_s, 3 * 0.1 + 3e6 / 1e9, 1e-9);
+    g_assert_true(cost.move);
+    in.bw_Bps = 0;
+    sel_transfer_choice(&in, &cost);
+    g_assert_false(cost.move);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -135,5 +170,7 @@ int main(int argc, char **argv)
     g_test_add_func("/selector/split-group-does-not-pay", test_split_group_does_not_pay);
     g_test_add_func("/selector/slow-link-to-destination", test_slow_link_to_destination);
     g_test_add_func("/selector/empty", test_empty);
+    g_test_add_func("/selector/transfer-small-forwarded-large-moved", test_transfer_small_forwarded_large_moved);
+    g_test_add_func("/selector/transfer-chunks-and-unknown-rate", test_transfer_chunks_and_unknown_rate);
     return g_test_run();
 }
