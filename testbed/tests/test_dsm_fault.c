@@ -124,6 +124,41 @@ static void test_lazy_hold_flush(void)
     memset(home, 0, sizeof(home));                          /* later tests start from a zero home */
 }
 
+/* A buffer a system call is filling: another device's flush request gets what was written so far and the page
+ * stays writable; a write notice waits for the call's end, then pushes the rest and drops the stale copy. */
+static void test_kernel_buffer(void)
+{
+    setup();
+    region.transport.hold = fake_hold;
+    region.lazy = true;
+    region.prefetch = false;
+    nheld = hold_calls = 0;
+    uintptr_t lo = (uintptr_t)region.base + 5 * DSM_PAGE_SIZE, hi = lo + 2 * DSM_PAGE_SIZE;
+    g_assert_cmpint(dsm_region_kernel_begin(&region, lo, hi), ==, 0);
+    *word(5, 0) = 1;                                        /* "the kernel" writes: no fault */
+    g_assert_cmpuint(region.stats.write_faults, ==, 0);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);     /* a release meanwhile announces it */
+    g_assert_cmpuint(nheld, ==, 2);
+    g_assert_cmpint(dsm_region_flush_request(&region, 5), ==, 0);
+    g_assert_cmpuint(((uint32_t *)home[5])[0], ==, 1);      /* what was written so far went home */
+    g_assert_cmpint(region.state[5], ==, DSM_WRITE);        /* and the page is still writable */
+    *word(5, 1) = 2;
+    struct wire_notice n = { 5, 7 };
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(region.state[5], ==, DSM_WRITE);        /* not under the call's feet */
+    *word(5, 2) = 3;
+    g_assert_cmpuint(region.stats.write_faults, ==, 0);
+    int pushes_before = pushes;
+    dsm_region_kernel_end(&region, lo, hi);
+    g_assert_cmpint(pushes, ==, pushes_before + 1);         /* the rest went home with the deferred notice */
+    g_assert_cmpuint(((uint32_t *)home[5])[1], ==, 2);
+    g_assert_cmpuint(((uint32_t *)home[5])[2], ==, 3);
+    g_assert_cmpint(region.state[5], ==, DSM_INVALID);
+    g_assert_cmpuint(*word(5, 2), ==, 3);                   /* refetched from home */
+    dsm_region_destroy(&region);
+    memset(home, 0, sizeof(home));
+}
+
 static void test_invalidate_fetch(void)
 {
     setup();
@@ -277,6 +312,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dsm-fault/outside", test_outside);
     g_test_add_func("/dsm-fault/alias-adopt", test_alias_adopt);
     g_test_add_func("/dsm-fault/alias-fetch", test_alias_fetch);
-    g_test_add_func("/dsm-fault/local-stack", test_local_stack);
+    g_test_add_func("/dsm-fault/kernel-buffer", test_kernel_buffer);
+    g_test_add_func("/dsm-fault/local-stack", test_local_stack);     /* last: it leaves the region to the stack */
     return g_test_run();
 }
