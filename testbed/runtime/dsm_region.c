@@ -506,8 +506,14 @@ int dsm_region_kernel_begin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
         if (r->kernel_busy[p] < UINT8_MAX)
             r->kernel_busy[p]++;
     pthread_mutex_unlock(&r->lock);
-    if (dsm_region_pin(r, lo, hi, lo) == 0)
+    if (dsm_region_pin(r, lo, hi, lo) == 0) {
+        /* The call writes these pages for the calling thread, without a fault: they count as its writes, which
+         * the monitor attributes to the lock it releases next (data handed to another thread). */
+        struct dmx_thread *t = dmx_thread_self();
+        if (t)
+            atomic_fetch_add(&t->pending_writes, p1 - p0);
         return 0;
+    }
     dsm_region_kernel_end(r, lo, hi);
     return -1;
 }
