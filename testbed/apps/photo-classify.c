@@ -14,8 +14,9 @@
  * and every read of it is forwarded to its owner (I/O request forwarding). Under policy local (the ideal
  * network) only this device's storage is listed.
  *   --threads  classifier threads (default: one per device of the run, and 2 on a single device). Each has its
- *              assigned photos (the paper's setup): those of one device's storage (device k's go to thread
- *              (k - 1) mod N), or, when all come from one place, every N-th photo
+ *              assigned photos (the paper's setup): with photos on K devices, thread t takes those of the
+ *              (t mod K)-th device (dealt round robin among the threads that share a device); with all of them
+ *              in one place, every N-th photo
  *   --shared   no assignment: every thread takes the next photo nobody has taken
  *   --alpha    MobileNet width multiplier (default 1.0, the full network; CI uses 0.25)
  *   --classes  output classes (default 1000)
@@ -74,7 +75,7 @@ static struct {
     char **names;
     int *owners; /* device index whose storage listed names[i]; 0 = not from a listing */
     int count;
-    int several_owners;         /* the photos come from more than one device's storage */
+    int *assigned;              /* the classifier thread of each photo (assign_photos) */
     int shared_queue;           /* --shared: every thread takes the next photo left (not its assigned ones) */
     int next;                   /* that next photo, under next_lock: atomics on shared memory are outside
                                  * libdmx's consistency model, and the classifiers may run on different
@@ -401,12 +402,33 @@ static void classify(struct result *r, float *input, float *scratch, float *prob
     r->infer_ms = (double)(t3 - t2) / 1e6;
 }
 
-/* Which classifier handles photo i (DynaMix 5.3: "each thread classifies its assigned photos"): with photos
- * listed from several devices' storage, those of one device go to one thread (device k's to thread
- * (k - 1) mod T); otherwise (one device's storage, or names given) they are dealt round robin. */
-static int assigned_thread(int i)
+/* Which classifier handles each photo (DynaMix 5.3: "each thread classifies its assigned photos"), into
+ * pc.assigned. With photos listed from K devices' storage, thread t serves the (t mod K)-th of those devices,
+ * and the threads serving one device deal its photos round robin; otherwise (one device's storage, or names
+ * given) all photos are dealt round robin. */
+static int assign_photos(void)
 {
-    return pc.several_owners ? (pc.owners[i] - 1) % pc.threads : i % pc.threads;
+    int owner_slot[65] = { 0 }, nowners = 0, dealt[65] = { 0 };
+    pc.assigned = calloc((size_t)pc.count, sizeof *pc.assigned);
+    if (!pc.assigned)
+        return -1;
+    for (int i = 0; i < pc.count; i++)
+        if (pc.owners[i] > 0 && pc.owners[i] <= 64 && !owner_slot[pc.owners[i]])
+            owner_slot[pc.owners[i]] = ++nowners;
+    for (int i = 0; i < pc.count; i++) {
+        int o = pc.owners[i] > 0 && pc.owners[i] <= 64 ? owner_slot[pc.owners[i]] - 1 : -1;
+        if (nowners < 2 || o < 0) {
+            pc.assigned[i] = i % pc.threads;
+            continue;
+        }
+        if (nowners > pc.threads) {                           /* more devices than threads */
+            pc.assigned[i] = o % pc.threads;
+            continue;
+        }
+        int serving = (pc.threads - 1 - o) / nowners + 1;     /* threads t < T with t mod K == o */
+        pc.assigned[i] = o + nowners * (dealt[o]++ % serving);
+    }
+    return 0;
 }
 
 /* The next photo for thread `self` at or after *cursor (pc.count when none is left); --shared: the next
@@ -419,7 +441,7 @@ static int claim_next_photo(int self, int *cursor)
         pthread_mutex_unlock(&pc.next_lock);
         return i;
     }
-    while (*cursor < pc.count && assigned_thread(*cursor) != self)
+    while (*cursor < pc.count && pc.assigned[*cursor] != self)
         ++*cursor;
     return *cursor < pc.count ? (*cursor)++ : pc.count;
 }
@@ -531,15 +553,14 @@ int main(int argc, char **argv)
     if (rc < 0)
         return 1;
     sort_names();
-    for (int i = 1; i < pc.count; i++)
-        pc.several_owners |= pc.owners[i] != pc.owners[0] && pc.owners[i] > 0 && pc.owners[0] > 0;
     if (pc.limit > 0 && pc.count > pc.limit)
         pc.count = pc.limit;
     if (pc.count == 0) {
         fprintf(stderr, "photo-classify: %s: no .jpg photos\n", pc.dir);
         return 1;
     }
-    if (mobilenet_init(&pc.net, pc.alpha, pc.classes, 0x5eed0001ULL) < 0 || app_queue_init(&pc.results, 16) < 0 ||
+    if (assign_photos() < 0 || mobilenet_init(&pc.net, pc.alpha, pc.classes, 0x5eed0001ULL) < 0 ||
+        app_queue_init(&pc.results, 16) < 0 ||
         !(pc.labels = calloc((size_t)pc.count, sizeof *pc.labels))) {
         fprintf(stderr, "photo-classify: cannot build the network (alpha %.2f, %d classes)\n", pc.alpha, pc.classes);
         return 1;
