@@ -26,6 +26,13 @@ static struct {
 } ring = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, 0, 0, 0, 0, 0, 0 };
 
 static long per_producer;
+static int ran_on[32];  /* the device each thread started on (stderr) */
+
+static int where(void)
+{
+    const char *d = getenv("DMX_DEVICE_INDEX");
+    return d ? atoi(d) : 1;
+}
 
 static void put(struct item *it)
 {
@@ -56,7 +63,7 @@ static struct item *take(void)
 
 static void *producer(void *arg)
 {
-    (void)arg;
+    ran_on[(intptr_t)arg] = where();
     for (long v = 1; v <= per_producer; v++) {
         struct item *it = calloc(1, sizeof *it);
         if (!it)
@@ -75,7 +82,7 @@ static void *producer(void *arg)
 
 static void *consumer(void *arg)
 {
-    (void)arg;
+    ran_on[(intptr_t)arg] = where();
     struct item *it;
     while ((it = take()) != NULL) {
         long bad = 0;
@@ -102,11 +109,13 @@ int main(int argc, char **argv)
     ring.producers_left = producers;
     pthread_t threads[32];
     for (int i = 0; i < producers; i++)
-        pthread_create(&threads[i], NULL, producer, NULL);
+        pthread_create(&threads[i], NULL, producer, (void *)(intptr_t)i);
     for (int i = 0; i < consumers; i++)
-        pthread_create(&threads[producers + i], NULL, consumer, NULL);
+        pthread_create(&threads[producers + i], NULL, consumer, (void *)(intptr_t)(producers + i));
     for (int i = 0; i < producers + consumers; i++)
         pthread_join(threads[i], NULL);
+    for (int i = 0; i < producers + consumers; i++)
+        fprintf(stderr, "pt_handoff: %s %d ran on device %d\n", i < producers ? "producer" : "consumer", i, ran_on[i]);
     long expect = producers * per_producer * (per_producer + 1) / 2;
     int ok = ring.items == producers * per_producer && ring.bad == 0 && ring.sum == expect;
     printf("items=%ld bad=%ld sum=%ld %s\n", ring.items, ring.bad, ring.sum, ok ? "ok" : "FAILED");

@@ -137,6 +137,7 @@ int main(int argc, char **argv)
         { "pt_prodcons", { "2", "2", "60", NULL } },
         { "pt_matmul", { "48", "4", NULL } },
         { "pt_bank", { "4", "60", NULL } },
+        { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/migrate/random/%s", progs[i].name + 3);

@@ -8,6 +8,7 @@
  *   prodcons   bounded ring in the heap with two condition variables
  *   matmul     integer matrix product, rows split, barrier, checksum by the serial thread
  *   bank       random transfers under per-account global mutexes; audits see a constant total
+ *   handoff    heap items made by producers, checked and freed by consumers (often on another device)
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
         { "pt_prodcons", { "2", "2", "60", NULL } },
         { "pt_matmul", { "48", "4", NULL } },
         { "pt_bank", { "4", "60", NULL } },
+        { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);
