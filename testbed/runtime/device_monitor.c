@@ -247,6 +247,7 @@ static void monitor_tick(void)
         struct sel_thread *th = &in.thread[in.nthreads++];
         th->slot = local[i].slot;
         th->in_backoff = now < mon.backoff_until[local[i].slot] || recently_moved(&local[i], now);
+        th->barred_dests = dmx_barred_dests(local[i].slot);
         th->insns_per_s = cpu_report_tid_rate(local[i].tid);
         window_rates(prev, &cur, secs, th);
         double stall = (double)(cur.stall_ns - prev->stall_ns) / 1e9 / secs;

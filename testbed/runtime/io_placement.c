@@ -38,6 +38,7 @@
 #pragma weak dmx_migrate_self_decided
 #pragma weak dmx_migration_mean_downtime_ns
 #pragma weak dmx_glock
+#pragma weak dmx_move_allowed
 #pragma weak dmx_gunlock
 
 #define MOVE_MIN_BYTES (64u << 10)      /* below this a read is never worth a move: skip the bookkeeping */
@@ -149,7 +150,7 @@ size_t io_placement_before_read(int fd, size_t len)
 {
     pthread_once(&placement_once, read_settings);
     if (!placement.enabled || len < MOVE_MIN_BYTES || !io_vfd_in_range(fd) || !&dmx_takeover ||
-        !dmx_takeover.active || !dmx_current_thread)
+        !dmx_takeover.active || !dmx_current_thread || !dmx_move_allowed)
         return len;
     const struct io_class_ops *cls;
     uint32_t device;
@@ -166,9 +167,10 @@ size_t io_placement_before_read(int fd, size_t len)
     struct sel_transfer_cost cost;
     sel_transfer_choice(&in, &cost);
     bool settling = me.migrations > 0 && t_detect < me.since_ns + placement.backoff_ns;
-    const char *decision = !cost.move ? "forward" : settling ? "forward-backoff" : "move";
+    bool barred = cost.move && !dmx_move_allowed(me.slot, device);
+    const char *decision = !cost.move ? "forward" : settling ? "forward-backoff" : barred ? "forward-hint" : "move";
     log_decision(me.slot, device, len, &in, &cost, decision);
-    if (!cost.move || settling)
+    if (!cost.move || settling || barred)
         return len;
     /* No bulk post-copy as after the monitor's moves: several readers leave the master at once here, and
      * their copies shared its uplink (16 photos on 4 phones: 2.04 s with it, 1.76 s without). */

@@ -99,7 +99,7 @@ static bool group_fits(const struct sel_input *in, const uint32_t *group_of, uin
     double demand = 0;
     for (uint32_t i = 0; i < in->nthreads; i++)
         if (group_of[i] == g) {
-            if (in->thread[i].in_backoff)
+            if (in->thread[i].in_backoff || (dst < 32 && (in->thread[i].barred_dests >> dst & 1)))
                 return false;
             demand += in->thread[i].insns_per_s;
         }

@@ -27,6 +27,7 @@
 struct sel_thread {
     uint32_t slot;                  /* the caller's name for it (spawn slot) */
     bool in_backoff;                /* recently moved: its group is not a candidate */
+    uint32_t barred_dests;          /* bit d: its placement hints keep it off device d (so its group too) */
     double insns_per_s;             /* CPU demand */
     uint64_t lock_id[SEL_MAX_LOCKS];
     double acquires_per_s[SEL_MAX_LOCKS], bytes_per_s[SEL_MAX_LOCKS];

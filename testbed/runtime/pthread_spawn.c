@@ -83,7 +83,7 @@ static uint32_t place_from_env(uint32_t n)
     return 0;
 }
 
-static uint32_t choose_device(void *(*fn)(void *), bool *app)
+static uint32_t choose_device(void *(*fn)(void *), bool *app, uint32_t latency_bound_us, uint32_t strategy)
 {
     struct dmx_takeover *t = &dmx_takeover;
     const char *f = (const char *)(uintptr_t)fn;
@@ -93,8 +93,12 @@ static uint32_t choose_device(void *(*fn)(void *), bool *app)
     *app = true;
     uint32_t d = (uint32_t)hint;
     hint = 0;
-    if (!d && t->runs_main)
+    if (!d && strategy == DMX_PLACE_EAGER_REMOTE)
+        d = placement_eager_device(latency_bound_us);
+    if (!d && t->runs_main && strategy == DMX_PLACE_ANY)
         d = place_from_env(atomic_fetch_add(&creations, 1));
+    if (d && !placement_move_allowed(latency_bound_us, strategy, t->self, d))
+        d = 0;                  /* the thread's hints come first */
     return d && d <= t->ndev && d != t->self ? d : 0;
 }
 
@@ -271,12 +275,29 @@ void dmx_request_migration(uint32_t slot, uint32_t dest, uint64_t t_detect, uint
     atomic_store(&l->want_dest, dest);
 }
 
-/* A migration the monitor asked of this thread: carry it out now. */
+bool dmx_move_allowed(uint32_t slot, uint32_t dest)
+{
+    if (slot >= DMX_SPAWN_SLOTS || !dmx_takeover.ctl)
+        return false;
+    volatile struct spawn_slot *s = &dmx_takeover.ctl->slot[slot];
+    return placement_move_allowed(s->latency_bound_us, s->strategy, s->from, dest);
+}
+
+uint32_t dmx_barred_dests(uint32_t slot)
+{
+    uint32_t barred = 0;
+    for (uint32_t d = 1; d <= dmx_takeover.ndev && d < 32; d++)
+        if (!dmx_move_allowed(slot, d))
+            barred |= 1u << d;
+    return barred;
+}
+
+/* A migration the monitor asked of this thread: carry it out now (unless its hints forbid that device). */
 static bool requested_migration(struct carrier *c)
 {
     struct local_slot *l = &local_slots[c->slot];
     uint32_t dest = atomic_exchange(&l->want_dest, 0);
-    if (!dest)
+    if (!dest || !dmx_move_allowed((uint32_t)c->slot, dest))
         return false;
     c->t_detect = atomic_load(&l->t_detect);
     c->t_decide = atomic_load(&l->t_decide);
@@ -297,7 +318,11 @@ void dmx_safe_point(void)
     if (now < c->next_random)
         return;
     c->t_detect = c->t_decide = 0;
-    migrate_out(random_other(c));
+    uint32_t dest = random_other(c);
+    if (dmx_move_allowed((uint32_t)c->slot, dest))
+        migrate_out(dest);
+    else
+        c->next_random = now + random_ns;
 }
 
 int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_decide)
@@ -309,6 +334,10 @@ int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_deci
     }
     if (c->held) {
         errno = EBUSY;
+        return -1;
+    }
+    if (device != dmx_takeover.self && !dmx_move_allowed((uint32_t)c->slot, device)) {
+        errno = EPERM;
         return -1;
     }
     c->t_detect = t_detect;
@@ -510,7 +539,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     REAL(pthread_create);
     pthread_once(&env_once, read_env);
     bool app = false;
-    uint32_t dev = choose_device(fn, &app);
+    uint32_t latency_bound_us, strategy;
+    placement_hints_take(&latency_bound_us, &strategy);
+    uint32_t dev = choose_device(fn, &app, latency_bound_us, strategy);
     if (!app)
         return real_pthread_create(thread, attr, fn, arg);
     if (!shared_stacks && !dev)
@@ -543,6 +574,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].t_detect = c->slot[i].t_decide = 0;
         c->slot[i].src = dmx_takeover.self;
         c->slot[i].migrations = 0;
+        c->slot[i].latency_bound_us = latency_bound_us;
+        c->slot[i].strategy = strategy;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
     dmx_gunlock(DMX_LOCK_CONTROL);

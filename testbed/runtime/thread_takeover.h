@@ -41,6 +41,7 @@ struct spawn_slot {             /* one thread started on another device; guarded
     uint64_t stack_lo, stack_hi, ctx, t_request, diff_bytes;
     uint32_t src, migrations;
     uint64_t t_detect, t_decide;    /* a policy's migration: when its monitor saw contention, and decided */
+    uint32_t latency_bound_us, strategy;    /* placement hints (placement_hints.c), fixed at creation */
 };
 
 struct dmx_control {
@@ -122,8 +123,18 @@ uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this dev
  * device (logged with t_detect and t_decide; -1 with errno EINVAL or EBUSY), and the mean downtime of the
  * moves that ended on this device so far (0 before the first). */
 bool dmx_current_thread(struct dmx_local_thread *out);
+/* May thread slot go to device dest under its placement hints? And the devices it may not go to (bit d). */
+bool dmx_move_allowed(uint32_t slot, uint32_t dest);
+uint32_t dmx_barred_dests(uint32_t slot);
 int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_decide);
 uint64_t dmx_migration_mean_downtime_ns(void);
+
+/* placement_hints.c. take: the calling thread's hints for the thread its pthread_create starts now (zeros when
+ * none). allowed: may a thread with these hints, created on device home, go to dest (from this device)? eager:
+ * where a DMX_PLACE_EAGER_REMOTE thread starts (0: here). */
+void placement_hints_take(uint32_t *latency_bound_us, uint32_t *strategy);
+bool placement_move_allowed(uint32_t latency_bound_us, uint32_t strategy, uint32_t home, uint32_t dest);
+uint32_t placement_eager_device(uint32_t latency_bound_us);
 
 /* device_monitor.c: start the dynamix policy's monitor and selector on this device (DMX_POLICY=dynamix). */
 int dmx_monitor_start(void);

@@ -5,6 +5,8 @@
  *                      app thread moves to a random other device at its first safe point after each 5 ms of
  *                      emulated time. Each run must exit 0, print exactly what the program prints on one device,
  *                      and log at least one migration in some RUN/devices/NAME/migrations.csv.
+ *   /migrate/hints     pt_hints on 3 devices with random migrations: a DMX_PLACE_LOCAL thread and one with a round-trip
+ *                      bound no link meets never leave the master; a DMX_PLACE_EAGER_REMOTE thread starts elsewhere.
  *   /migrate/stack     mig_stack: a thread with 1 MiB on its stack and 1 MiB on the heap calls
  *                      dmx_migrate_self(2) and then (1) on a 2-device run at 100 Mbit/s, 2 ms delay: its working
  *                      set must be intact after each move, and both moves are logged with their downtime.
@@ -110,6 +112,43 @@ static void check_random(gconstpointer data)
     result_clear(&one);
 }
 
+/* "pt_hints: NAME started on device D, ran on devices 0xMASK" from the program's stderr. */
+static void hinted(const char *err, const char *name, int *start, unsigned *mask)
+{
+    g_autofree char *needle = g_strdup_printf("pt_hints: %s started on device ", name);
+    const char *p = strstr(err, needle);
+    g_assert_nonnull(p);
+    g_assert_cmpint(sscanf(p + strlen(needle), "%d, ran on devices 0x%x", start, mask), ==, 2);
+}
+
+static void check_hints(void)
+{
+    if (!built("pt_hints")) {
+        g_test_skip("dmx, qemu-aarch64, dmx-medium or pt_hints is not built");
+        return;
+    }
+    static const char *const args[] = { "300", NULL };
+    struct result one = run("pt_hints", 1, args, NULL, NULL);
+    g_assert_cmpint(one.status, ==, 0);
+    g_assert_nonnull(strstr(one.out, " ok\n"));
+    struct result three = run("pt_hints", 3, args, "5", NULL);
+    g_assert_cmpint(three.status, ==, 0);
+    g_assert_cmpstr(three.out, ==, one.out);
+    int start;
+    unsigned mask;
+    hinted(three.err, "local", &start, &mask);           /* DMX_PLACE_LOCAL: home, even under random moves */
+    g_assert_cmpint(start, ==, 1);
+    g_assert_cmphex(mask, ==, 1u << 1);
+    hinted(three.err, "bounded", &start, &mask);         /* a 1 us bound no link meets: home too */
+    g_assert_cmpint(start, ==, 1);
+    g_assert_cmphex(mask, ==, 1u << 1);
+    hinted(three.err, "eager", &start, &mask);           /* DMX_PLACE_EAGER_REMOTE: starts elsewhere */
+    g_assert_cmpint(start, !=, 1);
+    g_assert_cmpint(three.migrations, >=, 1);            /* the eager one still moves at random */
+    result_clear(&one);
+    result_clear(&three);
+}
+
 static void check_stack(void)
 {
     if (!built("mig_stack")) {
@@ -144,5 +183,6 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &progs[i], check_random);
     }
     g_test_add_func("/migrate/stack", check_stack);
+    g_test_add_func("/migrate/hints", check_hints);
     return g_test_run();
 }

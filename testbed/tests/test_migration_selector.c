@@ -126,6 +126,22 @@ static void test_empty(void)
     g_assert_cmpuint(res.ngroups, ==, 0);
 }
 
+/* A player whose placement hints bar the TV keeps its whole group (the decoder too) off it. */
+static void test_barred_by_hints(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    in.thread[PLAYER].barred_dests = 1u << TV;
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, !=, TV);
+    g_assert_cmpuint(res.victims & ((1u << DECODER) | (1u << PLAYER)), ==, 0);
+    in.thread[DECODER].barred_dests = 1u << SPEAKER;        /* another device barred: the TV is fine again */
+    in.thread[PLAYER].barred_dests = 0;
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, ==, TV);
+}
+
 /* Table 1's shape at 100 Mbit/s, 4 ms RTT and a 75 ms move: a thumbnail is forwarded, a camera photo moves
  * its reader. */
 static void test_transfer_small_forwarded_large_moved(void)
@@ -170,6 +186,7 @@ int main(int argc, char **argv)
     g_test_add_func("/selector/split-group-does-not-pay", test_split_group_does_not_pay);
     g_test_add_func("/selector/slow-link-to-destination", test_slow_link_to_destination);
     g_test_add_func("/selector/empty", test_empty);
+    g_test_add_func("/selector/barred-by-hints", test_barred_by_hints);
     g_test_add_func("/selector/transfer-small-forwarded-large-moved", test_transfer_small_forwarded_large_moved);
     g_test_add_func("/selector/transfer-chunks-and-unknown-rate", test_transfer_chunks_and_unknown_rate);
     return g_test_run();

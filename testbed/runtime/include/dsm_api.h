@@ -30,6 +30,20 @@ int dmx_unlock(uint64_t lock);
  * routine's argument must point into the heap or the globals. On one device both do nothing. */
 void dmx_thread_hint(int device);
 
+/* Placement hints (Coalescent Computing, paper 003, Listing 2) for the calling thread's next pthread_create;
+ * NULL clears them. latency_bound_us > 0: the thread runs only where the round trip to the device that
+ * created it is at most that (as the deciding device measures it; a device with no measurement yet is out),
+ * so it moves only back home or within the bound. strategy: DMX_PLACE_ANY (the policy decides),
+ * DMX_PLACE_EAGER_REMOTE (start on the nearest other device within the bound, then as ANY),
+ * DMX_PLACE_LOCAL (never leave the creating device, not even under DMX_MIGRATE_RANDOM_MS). Every policy and
+ * dmx_migrate_self (EPERM) respect them. An app without hints needs none of this. */
+enum dmx_place_strategy { DMX_PLACE_ANY = 0, DMX_PLACE_EAGER_REMOTE = 1, DMX_PLACE_LOCAL = 2 };
+struct dmx_placement_hints {
+    unsigned latency_bound_us;
+    int strategy;
+};
+void dmx_thread_hints(const struct dmx_placement_hints *hints);
+
 /* Thread migration (DynaMix section 4.2.3). On a multi-device run every thread the app creates runs on a stack
  * in the shared region (DMX_STACK_SIZE bytes, default 2 MiB; an attr's own stack or stack size is ignored), so
  * it can move between devices at a safe point: a call of the app into libdmx (pthread_mutex_lock/trylock/
