@@ -91,32 +91,30 @@ spread() { # dir: spread dir/*.jpg into dir/split{1..4}/dev{1..4}
   echo "spread $1/*.jpg over $1/split{1..4}/dev{1..4}"
 }
 spread "$out/photos"
-# A gallery where the network matters, small enough for CI (DynaMix Fig. 9's regression in make check): 16
-# photos, 250 KB .. 9 MB, 4 per device once split over 4 devices, the larger ones first.
-mkdir -p "$out/photos-medium"
-i=0
-for spec in "4608x3456 2 40" "3264x2448 3 25" "1920x1440 2 20" "1280x960 3 15"; do
-  for k in 1 2 3 4; do
-    set -- $spec
-    i=$((i+1))
-    photo "$out/photos-medium" "$(printf 'm%02d' $i)-$1" "$1" "$2" "$3" testsrc2 "$((100 + i))"
-  done
-done
-spread "$out/photos-medium"
-if [ "$full" = 1 ]; then
-  mkdir -p "$out/photos-full"
-  i=0
-  # The paper's scale: about 100 MB per device once split over 4 devices (split4/devK), with a spread like a
-  # phone's gallery: many small, some large, a few 8-10 MB. Each photo has its own noise seed, so no two are alike.
-  for spec in "160x120 25 0" "320x240 10 5" "640x480 5 10" "1280x960 3 15" "1920x1440 2 20" \
-              "3264x2448 3 25" "4032x3024 2 30" "4608x3456 2 40"; do
-    for k in $(seq 1 12); do
+# gallery dir prefix digits seed_base per_size "WxH quality noise"...: per_size photos of each size, named
+# PREFIX<n>-WxH (n zero-padded to DIGITS), each with its own noise seed (seed_base + n) so no two are alike;
+# then spread over the devices.
+gallery() {
+  local dir=$1 prefix=$2 digits=$3 seed=$4 per=$5 i=0 spec k
+  shift 5
+  mkdir -p "$dir"
+  for spec in "$@"; do
+    for k in $(seq 1 "$per"); do
       set -- $spec
       i=$((i+1))
-      photo "$out/photos-full" "$(printf 'f%03d' $i)-$1" "$1" "$2" "$3" testsrc2 "$i"
+      photo "$dir" "$(printf "%s%0${digits}d" "$prefix" $i)-$1" "$1" "$2" "$3" testsrc2 "$((seed + i))"
     done
   done
-  spread "$out/photos-full"
+  spread "$dir"
+}
+# A gallery where the network matters, small enough for CI (DynaMix Fig. 9's regression in make check): 16
+# photos, 250 KB .. 9 MB, 4 per device once split over 4 devices, the larger ones first.
+gallery "$out/photos-medium" m 2 100 4 "4608x3456 2 40" "3264x2448 3 25" "1920x1440 2 20" "1280x960 3 15"
+# --full, the paper's scale: about 100 MB per device once split over 4 devices (split4/devK), with a spread like
+# a phone's gallery: many small, some large, a few 8-10 MB.
+if [ "$full" = 1 ]; then
+  gallery "$out/photos-full" f 3 0 12 "160x120 25 0" "320x240 10 5" "640x480 5 10" "1280x960 3 15" \
+          "1920x1440 2 20" "3264x2448 3 25" "4032x3024 2 30" "4608x3456 2 40"
 fi
 ls -l "$out" "$out/photos"
 touch "$out/.stamp"

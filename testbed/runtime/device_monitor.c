@@ -16,6 +16,7 @@
  * The log, RUN/devices/NAME/monitor.csv: one row per thread per window, and one per decision. */
 #include "thread_takeover.h"
 #include "cpu_report.h"
+#include "device_files.h"
 #include "dsm_region.h"
 #include "link_estimate.h"
 #include "migration_selector.h"
@@ -48,16 +49,6 @@ static struct {
     uint64_t backoff_until[DMX_SPAWN_SLOTS], backoff_len[DMX_SPAWN_SLOTS];
     FILE *log;
 } mon;
-
-static double env_double(const char *name, double fallback)
-{
-    const char *v = getenv(name);
-    char *end;
-    if (!v || !*v)
-        return fallback;
-    double x = strtod(v, &end);
-    return *end || x < 0 ? fallback : x;
-}
 
 static void take_snapshot(const struct dmx_local_thread *lt, uint64_t now, struct thread_snapshot *s)
 {
@@ -275,32 +266,20 @@ static void *monitor_main(void *arg)
     return NULL;
 }
 
-static void open_log(void)
-{
-    const char *run = getenv("DMX_RUN_DIR");
-    char path[4096];
-    if (!run || !*run)
-        return;
-    snprintf(path, sizeof path, "%s/devices/%s/monitor.csv", run, dmx_device_name());
-    mon.log = fopen(path, "w");
-    if (mon.log)
-        fprintf(mon.log, "t_ns,event,slots,dest,stall_pct,insns_per_s,gain,t_ct,t_dt,t_detect_ns,use\n");
-}
-
 int dmx_monitor_start(void)
 {
-    mon.period_ns = (uint64_t)(env_double("DMX_MONITOR_MS", 1000) * 1e6);
-    mon.backoff_ns = (uint64_t)(env_double("DMX_BACKOFF_MS", 4000) * 1e6);
-    mon.precopy_timeout_ns = (uint64_t)(env_double("DMX_PRECOPY_MS", 0) * 1e6);
-    mon.stall_threshold = env_double("DMX_STALL_THRESHOLD", 0.30);
-    mon.d_thre_Bps = env_double("DMX_D_THRE_BYTES", 4e6);
-    mon.min_gain = env_double("DMX_MIN_GAIN", 0.05);
+    mon.period_ns = (uint64_t)(dmx_env_number("DMX_MONITOR_MS", 1000) * 1e6);
+    mon.backoff_ns = (uint64_t)(dmx_env_number("DMX_BACKOFF_MS", 4000) * 1e6);
+    mon.precopy_timeout_ns = (uint64_t)(dmx_env_number("DMX_PRECOPY_MS", 0) * 1e6);
+    mon.stall_threshold = dmx_env_number("DMX_STALL_THRESHOLD", 0.30);
+    mon.d_thre_Bps = dmx_env_number("DMX_D_THRE_BYTES", 4e6);
+    mon.min_gain = dmx_env_number("DMX_MIN_GAIN", 0.05);
     mon.self = dmx_takeover.self;
     mon.ndev = dmx_takeover.ndev < SEL_MAX_DEVICES ? dmx_takeover.ndev : SEL_MAX_DEVICES - 1;
     mon.master = 1;
     if (mon.period_ns < 10000000ull)
         mon.period_ns = 10000000ull;
-    open_log();
+    mon.log = dmx_device_log_open("monitor.csv", "t_ns,event,slots,dest,stall_pct,insns_per_s,gain,t_ct,t_dt,t_detect_ns,use");
     int rc = dmx_thread_start_detached(monitor_main, NULL);
     if (rc != 0)
         wire_log("monitor: cannot start: %s", strerror(rc));

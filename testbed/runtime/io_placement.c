@@ -16,6 +16,8 @@
  * Every decision is a row of RUN/devices/NAME/io-moves.csv. */
 #include "io_placement.h"
 
+#include "device_files.h"
+
 #include "io_vfd.h"
 #include "link_estimate.h"
 #include "migration_selector.h"
@@ -55,36 +57,15 @@ static struct {
 
 static pthread_once_t placement_once = PTHREAD_ONCE_INIT;
 
-static double env_number(const char *name, double fallback)
-{
-    const char *v = getenv(name);
-    char *end;
-    if (!v || !*v)
-        return fallback;
-    double x = strtod(v, &end);
-    return *end || x < 0 ? fallback : x;
-}
-
-static void open_log(void)
-{
-    const char *run = getenv("DMX_RUN_DIR");
-    char path[4096];
-    if (!run || !*run)
-        return;
-    snprintf(path, sizeof path, "%s/devices/%s/io-moves.csv", run, dmx_device_name());
-    placement.log = fopen(path, "w");
-    if (placement.log)
-        fprintf(placement.log, "t_ns,thread,from,to,bytes,rtt_ms,bw_mbit,forward_ms,move_ms,decision\n");
-}
-
 static void read_settings(void)
 {
     const char *policy = getenv("DMX_POLICY");
-    placement.enabled = policy && strcmp(policy, "dynamix") == 0 && env_number("DMX_IO_MOVES", 1) != 0;
-    placement.margin = env_number("DMX_MOVE_MARGIN", 1.0);
-    placement.backoff_ns = (uint64_t)(env_number("DMX_IO_MOVE_BACKOFF_MS", 500) * 1e6);
+    placement.enabled = policy && strcmp(policy, "dynamix") == 0 && dmx_env_number("DMX_IO_MOVES", 1) != 0;
+    placement.margin = dmx_env_number("DMX_MOVE_MARGIN", 1.0);
+    placement.backoff_ns = (uint64_t)(dmx_env_number("DMX_IO_MOVE_BACKOFF_MS", 500) * 1e6);
     if (placement.enabled)
-        open_log();
+        placement.log = dmx_device_log_open("io-moves.csv",
+                                            "t_ns,thread,from,to,bytes,rtt_ms,bw_mbit,forward_ms,move_ms,decision");
 }
 
 /* What a move costs: learned from the moves so far (learn_move_cost), else the mean downtime of the moves

@@ -21,6 +21,7 @@
  * precopy (per destination). */
 #include "thread_takeover.h"
 #include "cpu_report.h"
+#include "device_files.h"
 #include "dsm_region.h"
 #include "io_forward.h"
 #include "io_resource.h"
@@ -77,16 +78,6 @@ static struct {
 } off;
 
 static const struct io_class_ops probe_class = { .name = PROBE_CLASS };
-
-static double env_double(const char *name, double fallback)
-{
-    const char *v = getenv(name);
-    char *end;
-    if (!v || !*v)
-        return fallback;
-    double x = strtod(v, &end);
-    return *end || x < 0 ? fallback : x;
-}
 
 static void log_row(const char *event, uint32_t slot, uint32_t dev, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -392,28 +383,24 @@ static void *offload_main(void *arg)
 
 static void open_log(void)
 {
-    const char *run = getenv("DMX_RUN_DIR");
-    char path[4096];
-    if (!run || !*run)
-        return;
-    snprintf(path, sizeof path, "%s/devices/%s/offload.csv", run, dmx_device_name());
-    if (!(off.log = fopen(path, "w"))) {
-        wire_log("offload: cannot write %s: %s", path, strerror(errno));
+    off.log = dmx_device_log_open("offload.csv", "t_ns,event,slot,device,detail");
+    if (!off.log) {
+        if (errno)
+            wire_log("offload: cannot write its log offload.csv: %s", strerror(errno));
         return;
     }
     setvbuf(off.log, NULL, _IOLBF, 0);     /* a run cut short keeps what was decided */
-    fprintf(off.log, "t_ns,event,slot,device,detail\n");
 }
 
 int dmx_offload_start(void)
 {
     if (!dmx_takeover.runs_main)
         return 0;                       /* decided by the master alone: other devices never move a thread */
-    off.profile_ns = (uint64_t)(env_double("DMX_OFFLOAD_PROFILE_MS", 1000) * 1e6);
+    off.profile_ns = (uint64_t)(dmx_env_number("DMX_OFFLOAD_PROFILE_MS", 1000) * 1e6);
     if (off.profile_ns < 10000000ull)
         off.profile_ns = 10000000ull;
-    off.horizon_ns = (uint64_t)(env_double("DMX_OFFLOAD_HORIZON_MS", (double)off.profile_ns / 1e6) * 1e6);
-    off.min_share = env_double("DMX_OFFLOAD_MIN_CPU", 0.5);
+    off.horizon_ns = (uint64_t)(dmx_env_number("DMX_OFFLOAD_HORIZON_MS", (double)off.profile_ns / 1e6) * 1e6);
+    off.min_share = dmx_env_number("DMX_OFFLOAD_MIN_CPU", 0.5);
     off.self = dmx_takeover.self;
     off.ndev = dmx_takeover.ndev < OFFLOAD_MAX_DEVICES ? dmx_takeover.ndev : OFFLOAD_MAX_DEVICES - 1;
     open_log();

@@ -91,6 +91,28 @@ static inline RunResult run_dmx_env(const char *const *argv, const char *const *
 
 static inline RunResult run_dmx(const char *const *argv) { return run_dmx_env(argv, NULL); }
 
+/* The migrations a run logged: the data lines of every RUN_DIR/devices/NAME/migrations.csv (headers left out),
+ * each as "NAME: LINE" with NAMED, else as LINE. */
+static inline GPtrArray *run_migration_rows(const char *run_dir, gboolean named)
+{
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *devs = g_build_filename(run_dir, "devices", NULL);
+    GDir *d = g_dir_open(devs, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *csv = g_build_filename(devs, name, "migrations.csv", NULL), *body = NULL;
+        if (!g_file_get_contents(csv, &body, NULL, NULL))
+            continue;
+        g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l && !g_str_has_prefix(*l, "thread,"))
+                g_ptr_array_add(rows, named ? g_strdup_printf("%s: %s", name, *l) : g_strdup(*l));
+    }
+    if (d)
+        g_dir_close(d);
+    return rows;
+}
+
 /* ENVP with each KEY, VALUE pair of AP (up to a NULL KEY) set. */
 static inline char **environ_set_pairs(char **envp, va_list ap)
 {

@@ -22,29 +22,15 @@
 
 struct result { int status; char *out, *err; int migrations; char *csv; };
 
-/* Data lines of every RUN/devices/NAME/migrations.csv (the header excluded), and their text. */
+/* How many migrations the run logged, and their rows as text (run_migration_rows). */
 static int count_migrations(const char *out, char **text)
 {
-    g_autofree char *devs = g_build_filename(out, "devices", NULL);
-    GDir *d = g_dir_open(devs, 0, NULL);
+    g_autoptr(GPtrArray) rows = run_migration_rows(out, TRUE);
     GString *all = g_string_new(NULL);
-    int n = 0;
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *csv = g_build_filename(devs, name, "migrations.csv", NULL), *body = NULL;
-        if (!g_file_get_contents(csv, &body, NULL, NULL))
-            continue;
-        g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
-        for (char **l = lines; *l; l++)
-            if (**l && !g_str_has_prefix(*l, "thread,")) {
-                n++;
-                g_string_append_printf(all, "%s: %s\n", name, *l);
-            }
-    }
-    if (d)
-        g_dir_close(d);
+    for (guint i = 0; i < rows->len; i++)
+        g_string_append_printf(all, "%s\n", (char *)g_ptr_array_index(rows, i));
     *text = g_string_free(all, FALSE);
-    return n;
+    return (int)rows->len;
 }
 
 static struct result run(const char *prog, int devices, const char *const *args, const char *migrate_ms,

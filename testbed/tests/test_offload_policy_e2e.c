@@ -49,27 +49,6 @@ static void run_clear(struct run *run)
     run_result_clear(&run->r);
 }
 
-/* The data lines of every RUN/devices/NAME/migrations.csv. */
-static GPtrArray *migrations(const char *dir)
-{
-    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *devs = g_build_filename(dir, "devices", NULL);
-    GDir *d = g_dir_open(devs, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *csv = g_build_filename(devs, name, "migrations.csv", NULL), *body = NULL;
-        if (!g_file_get_contents(csv, &body, NULL, NULL))
-            continue;
-        g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
-        for (char **l = lines; *l; l++)
-            if (**l && !g_str_has_prefix(*l, "thread,"))
-                g_ptr_array_add(rows, g_strdup(*l));
-    }
-    if (d)
-        g_dir_close(d);
-    return rows;
-}
-
 /* The offload log's rows of one event. */
 static guint count_rows(const char *log, const char *event)
 {
@@ -110,7 +89,7 @@ static void test_fastest(void)
     struct run local = run_policy(ini, "local");
     g_assert_cmpint(local.r.status, ==, 0);
     g_assert_nonnull(strstr(local.r.out, " ok\n"));
-    g_autoptr(GPtrArray) local_moves = migrations(local.dir);
+    g_autoptr(GPtrArray) local_moves = run_migration_rows(local.dir, FALSE);
     g_assert_cmpuint(local_moves->len, ==, 0);
 
     struct run off = run_policy(ini, "offload");
@@ -118,7 +97,7 @@ static void test_fastest(void)
     g_assert_cmpstr(off.r.out, ==, local.r.out);
     g_assert_nonnull(strstr(off.r.err, "pt_offload: worker 0 started on device 1, finished on device 3\n"));
     g_assert_nonnull(strstr(off.r.err, "pt_offload: light thread started on device 1, finished on device 1\n"));
-    g_autoptr(GPtrArray) moves = migrations(off.dir);
+    g_autoptr(GPtrArray) moves = run_migration_rows(off.dir, FALSE);
     for (guint i = 0; i < moves->len; i++)
         g_test_message("migration: %s", (char *)g_ptr_array_index(moves, i));
     g_assert_cmpuint(moves->len, ==, 1);

@@ -49,6 +49,52 @@ static int policy_migrations(const char *summary)
     return n;
 }
 
+/* One `dmx run ARGS --out DIR/run` in a fresh DIR: its result, summary.json, and what every bound needs from it. */
+struct scenario_run {
+    RunResult r;
+    char *dir, *out, *summary;
+    gboolean valid;
+    int migrations_by_policy;
+};
+
+static struct scenario_run run_scenario(const char *const *args)
+{
+    struct scenario_run s = { .dir = g_dir_make_tmp("dmx-regression-XXXXXX", NULL) };
+    s.out = g_build_filename(s.dir, "run", NULL);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)"dmx");
+    g_ptr_array_add(argv, (char *)"run");
+    for (; *args; args++)
+        g_ptr_array_add(argv, (char *)*args);
+    g_ptr_array_add(argv, (char *)"--out");
+    g_ptr_array_add(argv, s.out);
+    g_ptr_array_add(argv, NULL);
+    s.r = run_dmx((const char *const *)argv->pdata);
+    g_assert_cmpint(s.r.status, ==, 0);
+    s.summary = read_run_file(s.out, "summary.json");
+    s.valid = strstr(s.summary, "\"valid\": true") != NULL;
+    s.migrations_by_policy = policy_migrations(s.summary);
+    return s;
+}
+
+static void scenario_run_clear(struct scenario_run *s)
+{
+    run_result_clear(&s->r);
+    remove_tree(s->dir);
+    g_free(s->dir);
+    g_free(s->out);
+    g_free(s->summary);
+}
+
+/* The number after "KEY": in summary.json (the key must be there). */
+static double summary_number(const char *summary, const char *key)
+{
+    g_autofree char *needle = g_strdup_printf("\"%s\": ", key);
+    const char *p = strstr(summary, needle);
+    g_assert_nonnull(p);
+    return g_ascii_strtod(p + strlen(needle), NULL);
+}
+
 struct outcome {
     gboolean valid;
     double fps;
@@ -57,24 +103,15 @@ struct outcome {
 
 static struct outcome run_policy(const char *policy)
 {
-    struct outcome o = { FALSE, 0, 0 };
-    g_autofree char *dir = g_dir_make_tmp("dmx-regression-XXXXXX", NULL);
-    g_autofree char *out = g_build_filename(dir, "run", NULL);
     g_autofree char *duration = g_strdup_printf("scenario.duration_s=%d", DURATION_S);
-    const char *argv[] = { "dmx", "run", "scenarios/home-theater.ini", "--policy", policy, "--set", duration,
-                           "--set", "event screen-to-tv.at_s=1", "--tdf", TDF, "--out", out, NULL };
-    RunResult r = run_dmx(argv);
-    g_assert_cmpint(r.status, ==, 0);
-    g_autofree char *summary = read_run_file(out, "summary.json");
-    o.valid = strstr(summary, "\"valid\": true") != NULL;
-    const char *epoch = strstr(summary, "\"epoch_ns\": ");
-    g_assert_nonnull(epoch);
-    o.fps = tv_fps_at_end(out, g_ascii_strtoll(epoch + strlen("\"epoch_ns\": "), NULL, 10));
-    o.migrations_by_policy = policy_migrations(summary);
+    const char *args[] = { "scenarios/home-theater.ini", "--policy", policy, "--set", duration,
+                           "--set", "event screen-to-tv.at_s=1", "--tdf", TDF, NULL };
+    struct scenario_run s = run_scenario(args);
+    struct outcome o = { s.valid, 0, s.migrations_by_policy };
+    o.fps = tv_fps_at_end(s.out, (gint64)summary_number(s.summary, "epoch_ns"));
     g_test_message("%s: valid=%d, TV %.2f FPS over the last %.0f s, %d policy migrations", policy, o.valid, o.fps,
                    LAST_S, o.migrations_by_policy);
-    run_result_clear(&r);
-    remove_tree(dir);
+    scenario_run_clear(&s);
     return o;
 }
 
@@ -87,25 +124,15 @@ struct photo_outcome {
 
 static struct photo_outcome run_photos(const char *policy)
 {
-    struct photo_outcome o = { FALSE, 0, 0, NULL };
-    g_autofree char *dir = g_dir_make_tmp("dmx-regression-XXXXXX", NULL);
-    g_autofree char *out = g_build_filename(dir, "run", NULL);
-    const char *argv[] = { "dmx", "run", "scenarios/photo-classify.ini", "--policy", policy, "--out", out, NULL };
-    RunResult r = run_dmx(argv);
-    g_assert_cmpint(r.status, ==, 0);
-    g_autofree char *summary = read_run_file(out, "summary.json");
-    o.valid = strstr(summary, "\"valid\": true") != NULL;
-    const char *completion = strstr(summary, "\"completion_s\": ");
-    g_assert_nonnull(completion);
-    o.completion_s = g_ascii_strtod(completion + strlen("\"completion_s\": "), NULL);
-    o.migrations_by_policy = policy_migrations(summary);
-    const char *labels = strstr(r.out, " labels=");
+    const char *args[] = { "scenarios/photo-classify.ini", "--policy", policy, NULL };
+    struct scenario_run s = run_scenario(args);
+    struct photo_outcome o = { s.valid, summary_number(s.summary, "completion_s"), s.migrations_by_policy, NULL };
+    const char *labels = strstr(s.r.out, " labels=");
     g_assert_nonnull(labels);
     o.labels = g_strndup(labels + strlen(" labels="), strcspn(labels + strlen(" labels="), " \n"));
     g_test_message("%s: valid=%d, completion %.3f s, %d policy migrations, labels %s", policy, o.valid,
                    o.completion_s, o.migrations_by_policy, o.labels);
-    run_result_clear(&r);
-    remove_tree(dir);
+    scenario_run_clear(&s);
     return o;
 }
 
