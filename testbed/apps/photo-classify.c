@@ -261,6 +261,10 @@ static int read_file(const char *path, unsigned char **out, size_t *len, char *r
     unsigned char *buf = malloc((size_t)st.st_size);
     size_t got = 0;
     while (buf && got < (size_t)st.st_size) {
+        /* Say where: a thread resumed from a checkpoint after its device was lost (churn.ini) has the got of
+         * then, while the file's offset, kept by the device that holds the file, moved on. */
+        if (lseek(fd, (off_t)got, SEEK_SET) != (off_t)got)
+            break;
         ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
         if (n <= 0)
             break;

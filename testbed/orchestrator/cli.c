@@ -113,7 +113,12 @@ static const char run_help[] =
     "      [link * tv]            profile = wifi-6e              (every link into tv)\n"
     "      [device tv]            phy = 144.4mbit, per = 1%%, pos = 12 3   (mode = wifi)\n"
     "      [event slow]           at_s = 10, action = link * * rate 10mbit    (or cut A B, restore A B,\n"
-    "                             station NAME pos X Y)\n"
+    "                             station NAME pos X Y, bind CLASS DEVICE)\n"
+    "      [event tv-leaves]      at_s = 3, action = kill tv   (dmx SIGKILLs tv's qemu; not the master)\n"
+    "      [device tablet]        join_at_s = 5                (its qemu starts at 5 s emulated; not the master)\n"
+    "    Churn: a worker that dies of SIGKILL during the run (a kill event, or kill -9 from anyone) has left:\n"
+    "    logged, listed in summary.json's devices_left, and the run goes on. Any other death of a worker, or\n"
+    "    the master's, still fails the run.\n"
     "      [event walk]           at_s = 0, trace = traces/walk.csv (time_s,station,rate,delay,loss, or\n"
     "                             time_s,station,x,y in wifi mode; times relative to at_s)\n"
     "    Profiles (scenarios/links.ini): spec = @NAME or profile = NAME; e.g. wifi-ac-100, wifi-typical, wifi-6e,\n"
@@ -142,6 +147,7 @@ static const char run_help[] =
     "                            device's CPU model by more than 5%% of the CPU time it wanted (and 0.25 s).\n"
     "                            screens: per device that presented frames, their count and FPS, from\n"
     "                            RUN/devices/NAME/screen-frames.csv (the screen's own present stamps).\n"
+    "                            devices_left: each worker that left the run (SIGKILLed), with when and how.\n"
     "    RUN/timeline.csv        per emulated second: FPS per screen, bytes per link, CPU and power per device\n"
     "    RUN/frames.csv          home-theater's frames: seq,pts_s,decode_ms,stall_ms,present_s,late\n"
     "    RUN/medium.pcap, RUN/medium.log\n"
@@ -399,8 +405,9 @@ static void print_plan(const DmxScenario *sc, double tdf, guint64 seed) {
   for (guint i = 0; i < sc->devices->len; i++) {
     const DmxDeviceSpec *d = sc->devices->pdata[i];
     g_autofree char *res = dmx_device_spec_resources(d, " ");
-    printf("  device %-8s 10.77.0.%-3d %-8s %s%s\n", d->name, d->index, d->model ? d->model->name : "?",
-           d->master ? "master " : "", res);
+    g_autofree char *join = d->join_at_s > 0 ? g_strdup_printf("joins at %g s ", d->join_at_s) : g_strdup("");
+    printf("  device %-8s 10.77.0.%-3d %-8s %s%s%s\n", d->name, d->index, d->model ? d->model->name : "?",
+           d->master ? "master " : "", join, res);
   }
 }
 

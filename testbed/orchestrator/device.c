@@ -151,6 +151,7 @@ gboolean dmx_device_start(DmxDevice *dev, gint64 epoch_ns, GError **error) {
   close(dev->ctl);
   dev->ctl = -1;
   dev->state = DEVICE_RUNNING;
+  dev->started = TRUE;
   if (n == 0)
     return TRUE; /* the socket closed on exec */
   g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "device %s: %s", dev->name,
@@ -163,6 +164,26 @@ void dmx_device_signal(DmxDevice *dev, int sig) {
     return;
   dev->stopping = TRUE;
   kill(dev->pid, sig);
+}
+
+gboolean dmx_device_kill(DmxDevice *dev, GError **error) {
+  if (!dev->started) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s has not started", dev->name);
+    return FALSE;
+  }
+  if (!dmx_device_alive(dev)) {
+    g_autofree char *how = dmx_device_describe_exit(dev);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s is already gone (pid %d %s)", dev->name, (int)dev->pid,
+                how);
+    return FALSE;
+  }
+  /* Not reaped yet, so the pid is still this device's (at worst a zombie, for which kill() succeeds). */
+  if (kill(dev->pid, SIGKILL) < 0) {
+    int e = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "kill %d: %s", (int)dev->pid, g_strerror(e));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void dmx_device_reaped(DmxDevice *dev, int wait_status) {

@@ -5,6 +5,8 @@
  *            socket closing on exec)
  *   reaped   the parent saw it exit (waitpid status recorded)
  *
+ * A device that joins mid-run stays prepared (namespace, TAP, waiting child) until it is started.
+ *
  * The child dies with dmx (PR_SET_PDEATHSIG), and its namespace dies with it: nothing is left in /var/run/netns. */
 #pragma once
 #include <glib.h>
@@ -35,13 +37,18 @@ typedef struct {
   DmxDeviceState state;
   int wait_status;
   gboolean stopping;     /* dmx asked it to stop: its death is not a crash */
+  gboolean started;      /* told to exec: PID is (or was) its qemu, no longer just the waiting child */
 } DmxDevice;
 
 /* Forks the device and waits (up to 10 s) until its TAP exists. */
 DmxDevice *dmx_device_prepare(const DmxDeviceLaunch *launch, GError **error);
 /* Lets it exec, with QEMU_TDF_EPOCH_NS=EPOCH_NS. Fails if the exec failed. */
 gboolean dmx_device_start(DmxDevice *dev, gint64 epoch_ns, GError **error);
+/* Signals a live device as part of stopping it (its death is then expected). */
 void dmx_device_signal(DmxDevice *dev, int sig);
+/* SIGKILLs a started, live device without marking it stopping: its death is its own, a departure. FALSE with
+ * ERROR if it has not started or is already gone. */
+gboolean dmx_device_kill(DmxDevice *dev, GError **error);
 void dmx_device_reaped(DmxDevice *dev, int wait_status);
 gboolean dmx_device_alive(const DmxDevice *dev);
 /* "exited with status 3", "was killed by signal 9 (Killed)". */

@@ -25,18 +25,33 @@ static void log_reply(DmxLogFn log, void *ud, const char *label, const char *com
   log(ud, line);
 }
 
-guint dmx_timeline_run_due(DmxTimeline *tl, double now_s, DmxCommandFn send, DmxLogFn log, void *ud) {
+/* "event x (due 3.000 s): kill tv (pid 1234)", or why nothing was killed. */
+static gboolean run_kill(const DmxEventHandlers *h, const char *label, const DmxScenarioEvent *e) {
+  g_autoptr(GError) err = NULL;
+  g_autofree char *what = h->kill(h->ud, e->device, &err);
+  g_autofree char *line = err ? g_strdup_printf("%s: %s: not done: %s", label, e->command, err->message)
+                              : g_strdup_printf("%s: %s (%s)", label, e->command, what ? what : "");
+  h->log(h->ud, line);
+  return !err;
+}
+
+static gboolean run_command(const DmxEventHandlers *h, const char *label, const DmxScenarioEvent *e) {
+  g_autoptr(GError) err = NULL;
+  g_autofree char *reply = h->send(h->ud, e->command, &err);
+  log_reply(h->log, h->ud, label, e->command, reply, err);
+  return !err;
+}
+
+guint dmx_timeline_run_due(DmxTimeline *tl, double now_s, const DmxEventHandlers *h) {
   guint n = 0;
   while (tl->events && tl->next < tl->events->len) {
     const DmxScenarioEvent *e = tl->events->pdata[tl->next];
     if (e->at_s > now_s)
       break;
     tl->next++;
-    g_autoptr(GError) err = NULL;
-    g_autofree char *reply = send(ud, e->command, &err);
     g_autofree char *label = g_strdup_printf("%s (due %.3f s)", e->label, e->at_s);
-    log_reply(log, ud, label, e->command, reply, err);
-    if (err)
+    gboolean ok = e->kind == DMX_EVENT_KILL ? run_kill(h, label, e) : run_command(h, label, e);
+    if (!ok)
       tl->failed++;
     tl->sent++;
     n++;

@@ -65,7 +65,8 @@ const IniKey dmx_event_keys[] = {
     {"at_s", ini_check_nonnegative_number, FALSE, "emulated time of the event, seconds (default 0)"},
     {"action", ini_check_nonempty, FALSE,
      "link A B SPEC | cut A B | restore A B | station NAME [phy R] [per P] [pos X Y] (A, B: names or '*') | "
-     "bind CLASS DEVICE (move /dev/dmx/CLASS to DEVICE's resource while the app runs)"},
+     "bind CLASS DEVICE (move /dev/dmx/CLASS to DEVICE's resource while the app runs) | "
+     "kill DEVICE (SIGKILL a worker's qemu: it leaves the run)"},
     {"trace", ini_check_nonempty, FALSE,
      "CSV time_s,station,rate,delay,loss (or time_s,station,x,y in wifi mode), times relative to at_s"},
     {NULL, NULL, FALSE, NULL},
@@ -79,12 +80,16 @@ typedef struct {
   gboolean wifi;
 } Reader;
 
-static gboolean is_device(const DmxScenario *sc, const char *name) {
-  for (guint i = 0; i < sc->devices->len; i++)
-    if (strcmp(((DmxDeviceSpec *)sc->devices->pdata[i])->name, name) == 0)
-      return TRUE;
-  return FALSE;
+static const DmxDeviceSpec *find_device(const DmxScenario *sc, const char *name) {
+  for (guint i = 0; i < sc->devices->len; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    if (strcmp(d->name, name) == 0)
+      return d;
+  }
+  return NULL;
 }
+
+static gboolean is_device(const DmxScenario *sc, const char *name) { return find_device(sc, name) != NULL; }
 
 static gboolean is_endpoint(const DmxScenario *sc, const char *name) {
   return strcmp(name, "*") == 0 || is_device(sc, name);
@@ -97,12 +102,18 @@ static char *device_names(const DmxScenario *sc) {
   return g_string_free(s, FALSE);
 }
 
-static void add_event(DmxScenario *sc, double at_s, char *label, char *command) {
+/* COMMAND is checked already; a kill is done by dmx, everything else is a control command. */
+static DmxScenarioEvent *add_event(DmxScenario *sc, double at_s, char *label, char *command) {
   DmxScenarioEvent *e = g_new0(DmxScenarioEvent, 1);
   e->at_s = at_s;
   e->label = label;
   e->command = command;
+  if (g_str_has_prefix(command, "kill ")) {
+    e->kind = DMX_EVENT_KILL;
+    e->device = g_strdup(command + strlen("kill "));
+  }
   g_ptr_array_add(sc->events, e);
+  return e;
 }
 
 /* The spec of a [link] or [link A B] section: spec (maybe @PROFILE) or profile; NULL if neither or bad. */
@@ -220,7 +231,24 @@ static void read_station(Reader *rd, DmxDeviceSpec *d) {
   g_string_free(args, TRUE);
 }
 
-/* Checks one action and returns it as the medium command, or NULL with WHY. */
+/* kill DEVICE: only a worker can leave, since the master's app is the run. */
+static char *check_kill(Reader *rd, char **argv, int argc, GString *why) {
+  const DmxDeviceSpec *d = argc == 2 ? find_device(rd->sc, argv[1]) : NULL;
+  if (argc != 2) {
+    g_string_append(why, "expected kill DEVICE");
+  } else if (!d) {
+    g_autofree char *names = device_names(rd->sc);
+    g_string_append_printf(why, "unknown device '%s' (devices: %s)", argv[1], names);
+  } else if (d->master) {
+    g_string_append_printf(why, "%s is the master: its app is the run, so only the other devices can be killed",
+                           d->name);
+  } else {
+    return g_strdup_printf("kill %s", d->name);
+  }
+  return NULL;
+}
+
+/* Checks one action and returns it as the command to perform, or NULL with WHY. */
 static char *check_action(Reader *rd, const char *action, GString *why) {
   g_auto(GStrv) raw = g_strsplit_set(action, " \t", -1);
   GPtrArray *w = g_ptr_array_new();
@@ -264,8 +292,10 @@ static char *check_action(Reader *rd, const char *action, GString *why) {
       g_string_append_printf(why, "unknown device '%s' (devices: %s)", argv[2], names);
     } else
       out = g_strjoinv(" ", argv);
+  } else if (strcmp(verb, "kill") == 0) {
+    out = check_kill(rd, argv, argc, why);
   } else {
-    g_string_append_printf(why, "unknown action '%s' (expected link, cut, restore, station or bind)", verb);
+    g_string_append_printf(why, "unknown action '%s' (expected link, cut, restore, station, bind or kill)", verb);
   }
   g_ptr_array_free(w, TRUE);
   return out;
@@ -379,7 +409,21 @@ static void read_event(Reader *rd, const char *group, const char *name) {
     ini_file_add_error(rd->ini, rd->errors, group, "action", "bad value '%s': %s", action, why->str);
     return;
   }
-  add_event(rd->sc, at_s, g_strdup_printf("event %s", name), command);
+  DmxScenarioEvent *e = add_event(rd->sc, at_s, g_strdup_printf("event %s", name), command);
+  const DmxDeviceSpec *d = e->device ? find_device(rd->sc, e->device) : NULL;
+  /* Killing a device before it joined would only be a logged no-op, and the device would then join anyway. */
+  if (d && at_s < d->join_at_s)
+    ini_file_add_error(rd->ini, rd->errors, group, at ? "at_s" : "action",
+                       "kill %s at %g s, but %s joins only at %g s (join_at_s in [device %s]): kill it at or after "
+                       "that", d->name, at_s, d->name, d->join_at_s, d->name);
+}
+
+/* The events the kernel backend cannot perform: all but kills, which dmx does itself. */
+static guint network_events(const DmxScenario *sc) {
+  guint n = 0;
+  for (guint i = 0; i < sc->events->len; i++)
+    n += ((const DmxScenarioEvent *)sc->events->pdata[i])->kind != DMX_EVENT_KILL;
+  return n;
 }
 
 static gint by_time(gconstpointer a, gconstpointer b) {
@@ -412,9 +456,10 @@ void dmx_topology_read(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOptio
       read_event(&rd, groups[i], name);
   }
   g_ptr_array_sort(sc->events, by_time); /* stable (merge sort): ties keep file order */
-  if (strcmp(sc->link_backend, "kernel") == 0 && sc->events->len)
+  if (strcmp(sc->link_backend, "kernel") == 0 && network_events(sc))
     ini_file_add_error(ini, errors, "link", "backend",
-                       "[event] sections need backend = userspace (the kernel backend has no live changes yet)");
+                       "[event] sections need backend = userspace (the kernel backend has no live changes yet; "
+                       "only kill DEVICE works on it)");
 }
 
 char *dmx_topology_resolve_cli_spec(const char *spec, const DmxScenarioLoadOptions *opt, GString *why) {

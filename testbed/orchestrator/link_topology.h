@@ -5,11 +5,12 @@
  *   [link A B]      spec or profile for the directed pair A->B (names or '*'); symmetric = true adds B->A
  *   [device NAME]   phy, per, pos: this station's Wi-Fi PHY rate, packet-error rate and position (mode = wifi)
  *   [event NAME]    at_s (emulated seconds) and either action = link A B SPEC | cut A B | restore A B |
- *                   station NAME ARGS, or trace = FILE (CSV time_s,station,rate,delay,loss, or in Wi-Fi mode
+ *                   station NAME ARGS | bind CLASS DEVICE | kill DEVICE (a worker), or trace = FILE (CSV time_s,station,rate,delay,loss, or in Wi-Fi mode
  *                   time_s,station,x,y; times relative to at_s)
  *
  * Everything is checked before the run starts (specs with netem's parser, names against the devices, every trace
- * row) and becomes medium control commands: DmxScenario.link_setup (sent after the attaches) and .events. */
+ * row) and becomes medium control commands: DmxScenario.link_setup (sent after the attaches) and .events (where a
+ * kill is marked DMX_EVENT_KILL: dmx does it, not the medium). */
 #pragma once
 #include "ini_schema.h"
 #include "scenario.h"

@@ -2,12 +2,18 @@
  *
  * Order of a run: check the host, lock a fresh run directory, start dmx-medium, bring every device's namespace and
  * TAP up and attach the TAPs, fix the epoch of emulated time, let the devices exec qemu (workers first, master last),
- * then wait in one poll loop for signals, device exits and the scenario's duration. Every exit path goes through
- * teardown(): devices SIGTERM then SIGKILL, medium quit, descriptors closed, socket and lock removed. */
+ * then wait in one poll loop for signals, device exits, the scenario's events and joins, and its duration. Every
+ * exit path goes through teardown(): devices SIGTERM then SIGKILL, medium quit, descriptors closed, socket and lock
+ * removed.
+ *
+ * Churn: a worker SIGKILLed during the run (a kill event, or anyone's kill -9) has left, and the run goes on (the
+ * guest runtime recovers its threads); any other death of a worker, or the master's, fails the run. A device with
+ * join_at_s is prepared with the others but starts its qemu only when emulated time reaches it. */
 #include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +49,13 @@
 #define WORKER_GRACE_MS 5000    /* after the master's app exits, for the workers to finish on their own */
 #define LOOP_TICK_MS 100
 
+/* A worker that left during the run, for summary.json's devices_left. */
+typedef struct {
+  const char *name;      /* the scenario's */
+  double at_s;           /* emulated time dmx saw it gone */
+  char *how;             /* "killed by signal 9 (SIGKILL)" */
+} DeviceLeft;
+
 typedef struct {
   const DmxRunOptions *opt;
   const DmxScenario *sc;
@@ -51,6 +64,7 @@ typedef struct {
   DmxKernelNet *knet;    /* backend = kernel: the bridge and veths instead of the medium */
   GPtrArray *devices;    /* DmxDevice*, index order (master first) */
   GArray *handled;       /* gboolean per device: its exit was already acted on */
+  GArray *left;          /* DeviceLeft, in order */
   DmxRelay *relay_out;   /* the master's stdout and stderr, relayed to dmx's */
   DmxRelay *relay_err;
   int sigfd;
@@ -171,7 +185,33 @@ static char *medium_send(void *ud, const char *command, GError **error) {
   Run *r = ud;
   if (dmx_guest_command_is_ours(command))
     return dmx_guest_command(r->sc, r->opt->policy, r->dir->path, r->secret, command, error);
+  if (!r->medium) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "no dmx-medium in this run (--no-medium)");
+    return NULL;
+  }
   return dmx_medium_command(r->medium, command, error);
+}
+
+static DmxDevice *find_device(Run *r, const char *name) {
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmxDevice *dev = r->devices->pdata[i];
+    if (strcmp(dev->name, name) == 0)
+      return dev;
+  }
+  return NULL;
+}
+
+/* A kill event: dmx kills the device's qemu itself; device_exited() then sees a worker that left. */
+static char *kill_device(void *ud, const char *name, GError **error) {
+  Run *r = ud;
+  DmxDevice *dev = find_device(r, name);
+  if (!dev) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no device %s in this run", name);
+    return NULL;
+  }
+  if (!dmx_device_kill(dev, error))
+    return NULL;
+  return g_strdup_printf("pid %d", (int)dev->pid);
 }
 
 static void medium_log(void *ud, const char *line) { event(ud, "%s", line); }
@@ -184,8 +224,9 @@ static gboolean network_setup(Run *r, GError **error) {
 }
 
 static void network_events(Run *r) {
-  if (r->medium && r->epoch_ns && !r->finished)
-    dmx_timeline_run_due(&r->timeline, emulated_s(r), medium_send, medium_log, r);
+  DmxEventHandlers h = {.send = medium_send, .kill = kill_device, .log = medium_log, .ud = r};
+  if (r->epoch_ns && !r->finished)
+    dmx_timeline_run_due(&r->timeline, emulated_s(r), &h);
 }
 
 /* Before the medium quits: its live counters, in case it cannot write its final ones. */
@@ -271,6 +312,10 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
   env = g_environ_setenv(env, "DMX_POLICY", r->opt->policy, TRUE);
   if (r->sc->bind)
     env = g_environ_setenv(env, "DMX_BIND", r->sc->bind, TRUE); /* testbed/runtime/worker_role.c */
+  if (r->sc->place)
+    env = g_environ_setenv(env, "DMX_PLACE", r->sc->place, TRUE); /* testbed/runtime/pthread_spawn.c */
+  if (r->sc->checkpoints)
+    env = g_environ_setenv(env, "DMX_CHECKPOINT", r->sc->checkpoints, TRUE); /* thread_recovery.h */
   env = g_environ_setenv(env, "DMX_SCENARIO", r->sc->name, TRUE);
   env = g_environ_setenv(env, "DMX_DEVICE_MODEL", d->model ? d->model->name : "", TRUE);
   g_snprintf(num, sizeof num, "%" G_GUINT64_FORMAT, r->opt->seed);
@@ -365,6 +410,59 @@ static gboolean prepare_device(Run *r, const DmxDeviceSpec *d, const char *devic
   return TRUE;
 }
 
+/* ---- devices joining mid-run ---- */
+
+static const DmxDeviceSpec *spec_of(const Run *r, guint i) { return r->sc->devices->pdata[i]; }
+
+static gboolean joins_later(const Run *r, guint i) { return spec_of(r, i)->join_at_s > 0; }
+
+/* Still waiting to join: prepared, not started, and its waiting child not gone. */
+static gboolean waiting_to_join(const Run *r, guint i) {
+  const DmxDevice *dev = r->devices->pdata[i];
+  return !dev->started && dmx_device_alive(dev);
+}
+
+/* Starts each device whose join_at_s has come, on the run's epoch like the others. None joins once the master's
+ * app has finished: the run is winding down, and the run-alive pipe would send it away at once. */
+static void join_due(Run *r) {
+  if (!r->epoch_ns || r->finished || r->master_done)
+    return;
+  double now = emulated_s(r);
+  for (guint i = 1; i < r->devices->len; i++) {
+    if (!waiting_to_join(r, i) || spec_of(r, i)->join_at_s > now)
+      continue;
+    DmxDevice *dev = r->devices->pdata[i];
+    g_autoptr(GError) err = NULL;
+    if (!dmx_device_start(dev, r->epoch_ns, &err)) {
+      fail(r, DMX_EXIT_HOST, "%s", err->message);
+      return;
+    }
+    event(r, "device %s joined at %g s (pid %d)", dev->name, spec_of(r, i)->join_at_s, (int)dev->pid);
+  }
+}
+
+/* Host milliseconds until the next join is due, at most CAP_MS. */
+static int join_wait_ms(const Run *r, int cap_ms) {
+  int ms = cap_ms;
+  double now = emulated_s(r);
+  for (guint i = 1; i < r->devices->len; i++) {
+    if (!waiting_to_join(r, i))
+      continue;
+    double wait = (spec_of(r, i)->join_at_s - now) * r->opt->tdf * 1000;
+    ms = MIN(ms, wait <= 0 ? 0 : (int)ceil(MIN(wait, (double)cap_ms)));
+  }
+  return ms;
+}
+
+/* At the end: a device still waiting never ran. Not a failure: the scenario said when it joins, the run ended
+ * first. */
+static void log_never_joined(Run *r) {
+  for (guint i = 1; i < r->devices->len; i++)
+    if (waiting_to_join(r, i))
+      event(r, "device %s never joined (join_at_s %g s): %s", spec_of(r, i)->name, spec_of(r, i)->join_at_s,
+            r->master_done ? "the master's app finished first" : "the run ended first");
+}
+
 static gboolean use_kernel_backend(const Run *r) {
   return !r->opt->no_medium && strcmp(r->sc->link_backend, "kernel") == 0;
 }
@@ -405,14 +503,19 @@ static int bring_up(Run *r) {
   }
   r->epoch_ns = monotonic_ns();
   /* Workers first, so that the master's app finds its peers' servers soon after it starts. */
+  guint started = 0;
   for (guint n = 0; n < r->devices->len; n++) {
-    DmxDevice *dev = r->devices->pdata[(n + 1) % r->devices->len];
-    if (!dmx_device_start(dev, r->epoch_ns, &err)) {
+    guint i = (n + 1) % r->devices->len;
+    if (joins_later(r, i))
+      continue;
+    if (!dmx_device_start(r->devices->pdata[i], r->epoch_ns, &err)) {
       fail(r, DMX_EXIT_HOST, "%s", err->message);
       return r->exit_code;
     }
+    started++;
   }
-  event(r, "started %u devices, epoch %" G_GINT64_FORMAT " ns, tdf %g", r->devices->len, r->epoch_ns, r->opt->tdf);
+  event(r, "started %u devices (%u join later), epoch %" G_GINT64_FORMAT " ns, tdf %g", started,
+        r->devices->len - started, r->epoch_ns, r->opt->tdf);
   return DMX_EXIT_OK;
 }
 
@@ -426,6 +529,17 @@ static void close_run_alive(Run *r) {
       close(r->run_alive[i]);
       r->run_alive[i] = -1;
     }
+}
+
+/* A worker SIGKILLed during the run left it: whoever killed it (a kill event, a user, a test, the OOM killer)
+ * meant it to vanish, and the guest runtime recovers the threads it ran. */
+static void device_left(Run *r, guint i, const char *how) {
+  if (g_str_has_prefix(how, "was "))
+    how += strlen("was ");
+  DeviceLeft left = {.name = spec_of(r, i)->name, .at_s = emulated_s(r), .how = g_strdup(how)};
+  g_array_append_val(r->left, left);
+  event(r, "device %s left: %s; the run goes on without it", left.name, how);
+  dmx_say(&r->status, "device %s left: %s; the run goes on without it", left.name, how);
 }
 
 static void device_exited(Run *r, guint i) {
@@ -451,6 +565,10 @@ static void device_exited(Run *r, guint i) {
   }
   if (!master && WIFEXITED(st) && WEXITSTATUS(st) == 0)
     return; /* a worker that finished its part */
+  if (!master && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+    device_left(r, i, how);
+    return;
+  }
   fail(r, DMX_EXIT_RUN_FAILED, "device %s (pid %d, %s) %s; stopping the run (its logs: %s/devices/%s/)", dev->name,
        (int)dev->pid, master ? "master" : "worker", how, r->dir->path, dev->name);
 }
@@ -489,10 +607,13 @@ static void read_signals(Run *r) {
     check_children(r);
 }
 
+/* Devices running their app: one still waiting to join is not up yet. */
 static int devices_up(const Run *r) {
   int n = 0;
-  for (guint i = 0; i < r->devices->len; i++)
-    n += dmx_device_alive(r->devices->pdata[i]);
+  for (guint i = 0; i < r->devices->len; i++) {
+    const DmxDevice *dev = r->devices->pdata[i];
+    n += dev->started && dmx_device_alive(dev);
+  }
   return n;
 }
 
@@ -517,7 +638,9 @@ static void run_loop(Run *r) {
     struct pollfd p[3] = {{.fd = r->sigfd, .events = POLLIN},
                           {.fd = r->relay_out ? r->relay_out->pipe_fd : -1, .events = POLLIN},
                           {.fd = r->relay_err ? r->relay_err->pipe_fd : -1, .events = POLLIN}};
-    int n = poll(p, 3, dmx_timeline_wait_ms(&r->timeline, emulated_s(r), r->opt->tdf, LOOP_TICK_MS));
+    int wait_ms = dmx_timeline_wait_ms(&r->timeline, emulated_s(r), r->opt->tdf, join_wait_ms(r, LOOP_TICK_MS));
+    int n = poll(p, 3, wait_ms);
+    join_due(r); /* before the events: a kill due at the same time as a join finds the device started */
     network_events(r);
     pump_relays(r);
     if (n > 0 && (p[0].revents & POLLIN))
@@ -534,6 +657,7 @@ static void run_loop(Run *r) {
 
 static void teardown(Run *r) {
   dmx_status_clear(&r->status);
+  log_never_joined(r);
   if (r->devices->len) {
     dmx_stop_devices(r->devices, r->medium, STOP_GRACE_MS);
     check_children(r); /* act on exits that happened during the stop */
@@ -734,6 +858,20 @@ static char *power_and_timeline(Run *r, char **device_power) {
   return g_string_free(s, FALSE);
 }
 
+/* Workers that left during the run (device_left), in order; [] when none did. */
+static void devices_left_json(GString *s, const Run *r) {
+  g_string_append(s, "  \"devices_left\": [");
+  for (guint i = 0; i < r->left->len; i++) {
+    const DeviceLeft *l = &g_array_index(r->left, DeviceLeft, i);
+    g_string_append(s, i ? ", {\"name\": " : "{\"name\": ");
+    json_string(s, l->name);
+    g_string_append_printf(s, ", \"at_s\": %.3f, \"how\": ", l->at_s);
+    json_string(s, l->how);
+    g_string_append_c(s, '}');
+  }
+  g_string_append(s, "],\n");
+}
+
 static void write_summary(Run *r) {
   g_autoptr(GString) cpu_json = g_string_new(NULL);
   g_autofree char *lagged = host_lag_verdict(r, cpu_json);
@@ -768,6 +906,7 @@ static void write_summary(Run *r) {
   if (r->timeline.events && r->timeline.events->len)
     g_string_append_printf(s, "  \"events\": {\"scheduled\": %u, \"sent\": %u, \"refused\": %u},\n",
                            r->timeline.events->len, r->timeline.sent, r->timeline.failed);
+  devices_left_json(s, r);
   guint nd = r->sc->devices->len;
   char **device_power = g_new0(char *, nd ? nd : 1); /* may hold NULLs between entries: freed one by one */
   g_autofree char *power_json = power_and_timeline(r, device_power);
@@ -795,6 +934,8 @@ static void write_summary(Run *r) {
   g_string_free(s, TRUE);
 }
 
+static void clear_left(gpointer p) { g_free(((DeviceLeft *)p)->how); }
+
 static void run_free(Run *r) {
   if (r->events)
     fclose(r->events);
@@ -802,6 +943,7 @@ static void run_free(Run *r) {
     dmx_medium_free(r->medium);
   g_ptr_array_unref(r->devices);
   g_array_unref(r->handled);
+  g_array_unref(r->left);
   dmx_relay_free(r->relay_out);
   dmx_relay_free(r->relay_err);
   dmx_run_dir_release(r->dir);
@@ -831,6 +973,8 @@ int dmx_run(const DmxRunOptions *opt) {
   Run *r = &run;
   r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)dmx_device_free);
   r->handled = g_array_new(FALSE, TRUE, sizeof(gboolean));
+  r->left = g_array_new(FALSE, TRUE, sizeof(DeviceLeft));
+  g_array_set_clear_func(r->left, clear_left);
   r->label = g_strdup_printf("%s/%s", r->sc->name, opt->policy);
   r->secret = r->sc->secret ? g_strdup(r->sc->secret) : random_secret();
   dmx_status_init(&r->status);

@@ -72,6 +72,13 @@ static gboolean check_speaker(const char *value, GString *why) {
   return FALSE;
 }
 
+static gboolean check_checkpoints(const char *value, GString *why) {
+  if (strcmp(value, "migration") == 0 || strcmp(value, "release") == 0)
+    return TRUE;
+  g_string_append(why, "expected migration or release");
+  return FALSE;
+}
+
 static const IniKey scenario_keys[] = {
     {"name", ini_check_identifier, FALSE, "scenario name (default: the file name)"},
     {"app", ini_check_nonempty, TRUE, "guest program, relative to the tree top, e.g. build/guest/tcp_ring"},
@@ -83,6 +90,11 @@ static const IniKey scenario_keys[] = {
     {"secret", check_secret, FALSE, "hex secret peers present to join (default: random per run)"},
     {"bind", ini_check_nonempty, FALSE, "CLASS=DEVICE,... virtual devices bound to other devices' resources at start, "
                                         "e.g. screen=tv,audio=speaker (DMX_BIND; not under policy local)"},
+    {"place", ini_check_nonempty, FALSE, "DEVICE,... where the app's 1st, 2nd, ... pthread_create puts its thread "
+                                         "(DMX_PLACE; names of [device]s; later threads stay on the master)"},
+    {"checkpoints", check_checkpoints, FALSE, "when a thread off the master is checkpointed for recovery: "
+                                              "migration (default, DynaMix) or release (before each lock release: "
+                                              "exactly-once after a device is lost, at a cost)"},
     {NULL, NULL, FALSE, NULL},
 };
 
@@ -97,6 +109,8 @@ static const IniKey device_keys[] = {
     {"phy", dmx_check_station_phy, FALSE, "Wi-Fi PHY rate of this station (mode = wifi), e.g. 144.4mbit"},
     {"per", dmx_check_station_per, FALSE, "Wi-Fi packet-error rate (mode = wifi), e.g. 1%"},
     {"pos", dmx_check_station_pos, FALSE, "Wi-Fi position X Y in metres from the AP (mode = wifi; sets phy and per)"},
+    {"join_at_s", ini_check_nonnegative_number, FALSE,
+     "emulated second at which this worker starts (joins mid-run; default 0: with the others; not the master)"},
     {NULL, NULL, FALSE, NULL},
 };
 
@@ -122,6 +136,7 @@ static void scenario_event_free(gpointer p) {
   DmxScenarioEvent *e = p;
   g_free(e->label);
   g_free(e->command);
+  g_free(e->device);
   g_free(e);
 }
 
@@ -146,6 +161,8 @@ void dmx_scenario_free(DmxScenario *sc) {
   g_strfreev(sc->policies);
   g_free(sc->secret);
   g_free(sc->bind);
+  g_free(sc->place);
+  g_free(sc->checkpoints);
   g_free(sc->link_spec);
   g_free(sc->link_mode);
   g_free(sc->link_backend);
@@ -204,6 +221,31 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
     sc->seed = g_ascii_strtoull(s, NULL, 10);
   sc->secret = g_key_file_get_string(kf, "scenario", "secret", NULL);
   sc->bind = g_key_file_get_string(kf, "scenario", "bind", NULL);
+  sc->checkpoints = g_key_file_get_string(kf, "scenario", "checkpoints", NULL);
+}
+
+/* [scenario] place names devices; the runtime wants their indices (1 = the master, in device order). */
+static void read_place(IniFile *ini, DmxScenario *sc, GString *errors) {
+  g_autofree char *place = g_key_file_get_string(ini_file_keyfile(ini), "scenario", "place", NULL);
+  if (!place || sc->devices->len == 0)
+    return;
+  g_auto(GStrv) names = ini_split_list(place);
+  g_autoptr(GString) indices = g_string_new(NULL);
+  for (int i = 0; names[i]; i++) {
+    guint index = 0;
+    for (guint d = 0; d < sc->devices->len && !index; d++)
+      if (strcmp(((DmxDeviceSpec *)sc->devices->pdata[d])->name, names[i]) == 0)
+        index = d + 1;
+    if (!index) {
+      g_autoptr(GString) known = g_string_new(NULL);
+      for (guint d = 0; d < sc->devices->len; d++)
+        g_string_append_printf(known, "%s%s", d ? ", " : "", ((DmxDeviceSpec *)sc->devices->pdata[d])->name);
+      ini_file_add_error(ini, errors, "scenario", "place", "unknown device '%s' (devices: %s)", names[i], known->str);
+      return;
+    }
+    g_string_append_printf(indices, "%s%u", i ? "," : "", index);
+  }
+  sc->place = g_string_free(g_steal_pointer(&indices), FALSE);
 }
 
 static DmxDeviceSpec *read_device(IniFile *ini, const char *group, const char *name, const DmxScenarioLoadOptions *opt,
@@ -213,6 +255,9 @@ static DmxDeviceSpec *read_device(IniFile *ini, const char *group, const char *n
   d->name = g_strdup(name);
   d->resources = g_ptr_array_new_with_free_func(g_free);
   d->master = g_key_file_get_boolean(kf, group, "master", NULL);
+  g_autofree char *join = g_key_file_get_string(kf, group, "join_at_s", NULL);
+  if (join)
+    ini_parse_number(join, &d->join_at_s); /* validated already */
   g_autofree char *model = g_key_file_get_string(kf, group, "model", NULL);
   d->model = dmx_model_db_find(opt->models, model);
   if (model && !d->model) {
@@ -263,6 +308,20 @@ static void order_devices(IniFile *ini, DmxScenario *sc, GString *errors) {
   }
 }
 
+/* The master's app is the run: there is no run for it to join. Any join_at_s on it is refused, even 0, since it
+ * can only be a mistake about which device is the master. */
+static void check_master_join(IniFile *ini, DmxScenario *sc, GString *errors) {
+  if (sc->devices->len == 0)
+    return;
+  const DmxDeviceSpec *m = sc->devices->pdata[0];
+  g_autofree char *group = g_strdup_printf("device %s", m->name);
+  if (g_key_file_has_key(ini_file_keyfile(ini), group, "join_at_s", NULL))
+    ini_file_add_error(ini, errors, group, "join_at_s",
+                       "%s is the master%s: its app starts the run, so it cannot join later (join_at_s is for the "
+                       "other devices)", m->name, g_key_file_has_key(ini_file_keyfile(ini), group, "master", NULL)
+                                                  ? "" : " (the first device, as none says master = true)");
+}
+
 static void read_devices(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOptions *opt, GString *errors) {
   g_auto(GStrv) groups = g_key_file_get_groups(ini_file_keyfile(ini), NULL);
   for (int i = 0; groups[i]; i++) {
@@ -278,6 +337,8 @@ static void read_devices(IniFile *ini, DmxScenario *sc, const DmxScenarioLoadOpt
     g_string_append_printf(errors, "%s%s: %u devices: at most 250 fit in 10.77.0.0/24", errors->len ? "\n" : "",
                            sc->path, sc->devices->len);
   order_devices(ini, sc, errors);
+  check_master_join(ini, sc, errors);
+  read_place(ini, sc, errors);
 }
 
 DmxScenario *dmx_scenario_load(const char *path, const DmxScenarioLoadOptions *opt, GError **error) {

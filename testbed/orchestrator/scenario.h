@@ -1,10 +1,10 @@
 /* scenario: a run description from scenarios/NAME.ini, validated completely before anything starts.
  *
  *   [scenario]      name, app, args, duration_s, policies, tdf, seed, secret, bind
- *   [device NAME]   model, master, screen, camera, speaker, storage
+ *   [device NAME]   model, master, screen, camera, speaker, storage, join_at_s
  *   [link]          spec (tc-netem syntax or @PROFILE), profile, mode (wired|wifi), backend, uplink
  *   [link A B]      spec/profile of the directed pair A->B, symmetric
- *   [event NAME]    at_s and action (link/cut/restore/station) or trace = FILE
+ *   [event NAME]    at_s and action (link/cut/restore/station/bind/kill) or trace = FILE
  *   (the network part is read by link_topology.c)
  *
  * New section kinds (e.g. [event NAME]) are one entry in scenario.c's kind table plus their reader. */
@@ -19,13 +19,22 @@ typedef struct {
   gboolean master;
   const DmxDeviceModel *model;
   GPtrArray *resources;    /* "screen=1280x720", "storage=/abs/dir", ... in file order */
+  double join_at_s;        /* emulated second at which its app starts; 0 = with the others (never on the master) */
 } DmxDeviceSpec;
 
-/* A change of the network at an emulated time: one dmx-medium control command. */
+typedef enum {
+  DMX_EVENT_COMMAND,       /* a control command for dmx-medium, or for the guest (bind: guest_control.h) */
+  DMX_EVENT_KILL,          /* dmx itself SIGKILLs a worker's qemu: the device leaves the run */
+} DmxEventKind;
+
+/* Something that happens at an emulated time: a change of the network or of the app's bindings, or a device
+ * leaving. */
 typedef struct {
   double at_s;             /* emulated seconds from the epoch */
   char *label;             /* "event NAME" or "event NAME (trace.csv:LINE)" */
-  char *command;           /* "link A B SPEC", "cut A B", "restore A B", "station NAME ..." */
+  char *command;           /* "link A B SPEC", "cut A B", "restore A B", "station NAME ...", "bind ...", "kill NAME" */
+  DmxEventKind kind;
+  char *device;            /* DMX_EVENT_KILL: the device to kill; else NULL */
 } DmxScenarioEvent;
 
 typedef struct {
@@ -39,6 +48,8 @@ typedef struct {
   guint64 seed;
   char *secret;            /* hex; NULL = a fresh random secret per run */
   char *bind;              /* "screen=tv,audio=speaker": exported as DMX_BIND (libdmx ignores it under local) */
+  char *place;             /* "2,3": device indices for the app's n-th pthread_create (DMX_PLACE), from names */
+  char *checkpoints;       /* "migration" or "release" (DMX_CHECKPOINT; testbed/runtime/thread_recovery.h) */
   char *link_spec;
   char *link_mode;
   char *link_backend;      /* "userspace" (dmx-medium) or "kernel" (veth + bridge + tc) */

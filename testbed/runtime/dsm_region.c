@@ -334,12 +334,14 @@ int dsm_region_flush(struct dsm_region *r)
 /* Called with r->lock held: push what changed on pinned page p since its twin, and keep writing it. The
  * page is diffed from a snapshot, which becomes the twin: bytes written meanwhile (by the kernel, or a
  * thread on its own stack) differ from it and go with the next diff. */
-static int flush_pinned_page(struct dsm_region *r, uint32_t p)
+static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty)
 {
     uint8_t snapshot[DSM_PAGE_SIZE], diff[DSM_DIFF_MAX];
     memcpy(snapshot, sys_page(r, p), DSM_PAGE_SIZE);
     size_t len = dsm_diff_make(twin_page(r, p), snapshot, diff);
     memcpy(twin_page(r, p), snapshot, DSM_PAGE_SIZE);
+    if (len == 0 && skip_empty)
+        return 0;
     r->stats.pages_flushed++;
     r->stats.diffs_pushed++;
     r->stats.diff_bytes_pushed += len;
@@ -357,7 +359,7 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
         rc = flush_page(r, p);
         remove_dirty(r, p);
     } else if (r->state[p] == DSM_WRITE && r->pinned[p]) {
-        rc = flush_pinned_page(r, p);   /* another device wants it now: it cannot wait for the unpin */
+        rc = flush_pinned_page(r, p, false);   /* another device wants it now: it cannot wait for the unpin */
     } else {
         rc = r->transport.push(r->transport.ctx, p, r->version[p], NULL, 0);
     }
@@ -443,6 +445,48 @@ static bool app_range(const struct dsm_region *r, uintptr_t lo, uintptr_t hi, ui
     *p0 = (uint32_t)((lo - b) / DSM_PAGE_SIZE);
     *p1 = (uint32_t)((hi - b) / DSM_PAGE_SIZE);
     return !(r->alias && *p1 > r->alias_first && *p0 < r->alias_first + r->alias_count);
+}
+
+int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1, keep = 0;
+    int rc = 0;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return -1;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        uint32_t p = r->dirty[i];
+        if (r->pinned[p]) {
+            if (p >= p0 && p < p1 && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
+                rc = -1;
+            r->dirty[keep++] = p;
+        } else if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && flush_page(r, p) != 0) {
+            rc = -1;
+        }
+    }
+    r->ndirty = keep;
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1, keep = 0;
+    int rc = 0;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return -1;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < r->ndirty; i++) {
+        uint32_t p = r->dirty[i];
+        bool mine = p >= p0 && p < p1 && !r->pinned[p] && (r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE);
+        if (!mine)
+            r->dirty[keep++] = p;
+        else if (flush_page(r, p) != 0)
+            rc = -1;
+    }
+    r->ndirty = keep;
+    pthread_mutex_unlock(&r->lock);
+    return rc;
 }
 
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo)

@@ -125,6 +125,13 @@ uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32
 int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n);
 /* Before leaving the run: push every change still here, held, written or pinned. 0 or -1. */
 int dsm_region_publish_all(struct dsm_region *r);
+/* A thread's checkpoint before a release (thread_recovery.h): push home every change this device holds or is
+ * writing, and the pinned pages of [lo, hi) (the thread's own stack) diffed in place; they stay writable.
+ * Returns 0, or -1 when a push failed. */
+int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+/* Push home the changes to the unpinned pages of [lo, hi) only (libdmx's own writes to the control block,
+ * when app threads' releases are checkpoints). Returns 0, or -1 when a push failed. */
+int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
 /* Stacks of migratable threads (pthread_spawn.c), and buffers a system call fills (thread_syscall_buffers.c).
  * On the device that runs the thread, its stack pages are "pinned": once written they stay WRITE (read-write,

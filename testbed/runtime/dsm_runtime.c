@@ -126,6 +126,12 @@ void dmx_dsm_stop(void)
     peer_client_stop(node);
 }
 
+void dmx_dsm_on_device_lost(master_lost_fn fn, void *ctx)
+{
+    if (master)
+        master_server_on_lost(master, fn, ctx);
+}
+
 void *dmx_shared_base(void) { return node ? node->region.base : NULL; }
 size_t dmx_shared_size(void) { return node ? node->region.size : 0; }
 

@@ -10,11 +10,23 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HANDSHAKE_TIMEOUT_S 10
 
 #define SEND_TIMEOUT_S 10
+
+/* A device that beats every DMX_HEARTBEAT_MS (peer_client.c, 200 ms) and is silent for this long is gone. */
+#define DEFAULT_HEARTBEAT_TIMEOUT_MS 1500
+
+/* Emulated time on a device (qemu dilates CLOCK_MONOTONIC), host time in native tests. */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Sends happen under srv->lock, so they only queue (master_outbox.h): a device that stops reading is dropped
  * by its outbox, and its connection thread then reclaims its locks. */
@@ -83,8 +95,12 @@ static uint32_t handshake(struct master_conn *mc)
     pthread_mutex_unlock(&srv->lock);
     if (rc != 0)
         dev = 0;
-    else
+    else {
         wire_conn_set_timeout(c, 0);
+        pthread_mutex_lock(&srv->lock);
+        mc->last_heard_ns = now_ns();
+        pthread_mutex_unlock(&srv->lock);
+    }
 out:
     wire_buf_free(&b);
     return dev;
@@ -200,6 +216,16 @@ static int serve(struct master_conn *mc, const struct wire_msg *m)
         return 0;
     case WIRE_PAGE_REQUEST:
         return serve_page_request(mc, m->u.page_request.page, m->u.page_request.count);
+    case WIRE_HEARTBEAT: {
+        struct wire_buf b = { 0 };
+        mc->beats = true;
+        /* Not answering is no protocol error: a full outbox drops the device by itself. */
+        if (wire_put_heartbeat(&b, WIRE_HEARTBEAT_ACK, wire_conn_next_seq(&mc->conn), srv->self,
+                               m->u.heartbeat.beat, m->u.heartbeat.sent_ns) == 0)
+            send_buf(mc, &b);
+        wire_buf_free(&b);
+        return 0;
+    }
     default:
         return -1;              /* wire_type_allowed already refused it */
     }
@@ -217,6 +243,7 @@ static void *conn_main(void *arg)
         int rc;
         while ((rc = wire_conn_recv(&mc->conn, &m)) == WIRE_OK) {
             pthread_mutex_lock(&srv->lock);
+            mc->last_heard_ns = now_ns();
             int bad = serve(mc, &m);
             pthread_mutex_unlock(&srv->lock);
             if (bad) {
@@ -228,6 +255,7 @@ static void *conn_main(void *arg)
         if (rc != WIRE_E_IO && rc != WIRE_E_FIELD)
             wire_log("master: dropping device %u: %s", dev, wire_status_name(rc));
         pthread_mutex_lock(&srv->lock);
+        uint64_t last_heard = mc->last_heard_ns;
         srv->devices[dev] = NULL;
         srv->dropped += rc != WIRE_E_IO;
         lockdir_drop_device(&srv->locks, dev, act_cb, srv);
@@ -237,7 +265,11 @@ static void *conn_main(void *arg)
         for (uint32_t p = 0; p < srv->pages.npages; p++)
             if (srv->pages.waiting[p])
                 answer_waiters(srv, p);
+        master_lost_fn on_lost = srv->on_lost;
+        void *ctx = srv->on_lost_ctx;
         pthread_mutex_unlock(&srv->lock);
+        if (on_lost && dev != srv->self)
+            on_lost(dev, last_heard, ctx);
     } else {
         pthread_mutex_lock(&srv->lock);
         srv->rejected++;
@@ -288,6 +320,38 @@ static void *accept_main(void *arg)
     }
 }
 
+/* Heartbeat watchdog: a beating device that falls silent (its link cut, its device frozen) is cut off here,
+ * which ends its connection thread and so drops it like a device that closed its link. */
+static void *watchdog_main(void *arg)
+{
+    struct master_server *srv = arg;
+    struct timespec tick = { 0, 100 * 1000 * 1000 };
+    for (;;) {
+        nanosleep(&tick, NULL);
+        uint64_t now = now_ns();
+        pthread_mutex_lock(&srv->lock);
+        for (uint32_t dev = 1; dev <= WIRE_MAX_DEVICES; dev++) {
+            struct master_conn *mc = srv->devices[dev];
+            if (!mc || !mc->beats || now < mc->last_heard_ns + srv->heartbeat_timeout_ns)
+                continue;
+            wire_log("master: device %u silent for %.0f ms: it is gone", dev, (now - mc->last_heard_ns) / 1e6);
+            mc->beats = false;
+            srv->silent++;
+            shutdown(mc->conn.fd, SHUT_RDWR);
+        }
+        pthread_mutex_unlock(&srv->lock);
+    }
+    return NULL;
+}
+
+void master_server_on_lost(struct master_server *srv, master_lost_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->on_lost = fn;
+    srv->on_lost_ctx = ctx;
+    pthread_mutex_unlock(&srv->lock);
+}
+
 int master_server_start(struct master_server *srv, int port, const uint8_t *secret, size_t secret_len,
                         uint64_t region_base, uint64_t region_size, bool speculation)
 {
@@ -311,6 +375,11 @@ int master_server_start(struct master_server *srv, int port, const uint8_t *secr
         return -1;
     srv->notice_buf = calloc(srv->pages.npages, sizeof(*srv->notice_buf));
     if (!srv->notice_buf)
+        return -1;
+    const char *t = getenv("DMX_HEARTBEAT_TIMEOUT_MS");
+    long timeout_ms = t && *t ? atol(t) : DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    srv->heartbeat_timeout_ns = timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000ull : 0;
+    if (srv->heartbeat_timeout_ns && dmx_thread_start_detached(watchdog_main, srv) != 0)
         return -1;
     if (port < 0)
         return 0;

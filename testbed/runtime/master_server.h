@@ -24,7 +24,13 @@ struct master_conn {
     struct wire_conn conn;
     struct master_outbox outbox;    /* everything sent to this device (never blocks the directories) */
     struct master_server *srv;
+    uint64_t last_heard_ns;         /* emulated time of its last message (under srv->lock) */
+    bool beats;                     /* it sends heartbeats, so its silence means it is gone */
 };
+
+/* Called (from the dropped connection's thread, no lock held) when a joined device is gone: it closed its
+ * link, broke the protocol, or fell silent past the heartbeat timeout. last_heard_ns: its last message. */
+typedef void (*master_lost_fn)(uint32_t dev, uint64_t last_heard_ns, void *ctx);
 
 struct master_server {
     int listen_fd;
@@ -39,7 +45,10 @@ struct master_server {
     struct wire_notice *notice_buf;
     struct master_conn *devices[WIRE_MAX_DEVICES + 1];
     bool accepting;
-    uint64_t rejected, dropped;
+    uint64_t rejected, dropped, silent;
+    uint64_t heartbeat_timeout_ns;  /* DMX_HEARTBEAT_TIMEOUT_MS: silence that drops a device (0 = never) */
+    master_lost_fn on_lost;
+    void *on_lost_ctx;
 };
 
 /* Listen on port (0: any free port; the chosen one is in srv->port) unless port < 0 (no listener).
@@ -48,6 +57,8 @@ int master_server_start(struct master_server *srv, int port, const uint8_t *secr
                         uint64_t region_base, uint64_t region_size, bool speculation);
 /* Serve one already-connected stream (e.g. a socketpair end for the master's own node). */
 int master_server_attach(struct master_server *srv, int fd);
+/* Tell fn about every device that is gone from now on (set before the devices join). */
+void master_server_on_lost(struct master_server *srv, master_lost_fn fn, void *ctx);
 /* Number of joined devices. */
 int master_server_devices(struct master_server *srv);
 

@@ -1,6 +1,7 @@
 /* Device side of the link to the master (see peer_client.h). */
 #include "peer_client.h"
 #include "wire_auth.h"
+#include "thread_start.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,14 @@
 #include <unistd.h>
 
 #define JOIN_TIMEOUT_S 10
+#define DEFAULT_HEARTBEAT_MS 200    /* the master drops a device silent for DMX_HEARTBEAT_TIMEOUT_MS (1500) */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int send_buf(struct peer_client *pc, struct wire_buf *b)
 {
@@ -112,6 +121,41 @@ static int send_lock(void *ctx, uint8_t type, uint64_t lock)
     return send_buf(pc, &b);
 }
 
+/* Heartbeats (DynaMix 4.2.4): they keep the master's watchdog quiet while the app computes without sending
+ * anything, and their echoes measure the round trip. */
+static void *heartbeat_main(void *arg)
+{
+    struct peer_client *pc = arg;
+    const char *v = getenv("DMX_HEARTBEAT_MS");
+    long period_ms = v && *v ? atol(v) : DEFAULT_HEARTBEAT_MS;
+    if (period_ms <= 0)
+        return NULL;
+    struct timespec period = { period_ms / 1000, (period_ms % 1000) * 1000000L };
+    while (!atomic_load(&pc->stopping)) {
+        struct wire_buf b = { 0 };
+        if (wire_put_heartbeat(&b, WIRE_HEARTBEAT, wire_conn_next_seq(&pc->conn), pc->conn.self, ++pc->beat,
+                               now_ns()) != 0 || send_buf(pc, &b) != 0)
+            return NULL;        /* the link is gone: the receiver says so */
+        nanosleep(&period, NULL);
+    }
+    return NULL;
+}
+
+static void on_heartbeat_ack(struct peer_client *pc, const struct wire_msg *m)
+{
+    uint64_t now = now_ns(), sent = m->u.heartbeat.sent_ns;
+    if (sent > now)
+        return;
+    uint64_t rtt = now - sent, old = atomic_load(&pc->rtt_ns);
+    atomic_store(&pc->rtt_ns, old ? (old * 7 + rtt) / 8 : rtt);
+    atomic_fetch_add(&pc->acks, 1);
+}
+
+uint64_t peer_client_rtt_ns(struct peer_client *pc)
+{
+    return atomic_load(&pc->rtt_ns);
+}
+
 static void *rx_main(void *arg)
 {
     struct peer_client *pc = arg;
@@ -132,6 +176,9 @@ static void *rx_main(void *arg)
         case WIRE_DIFF_REPLY:
             dsm_region_apply_diff(&pc->region, m.u.diff.page, m.u.diff.version, m.u.diff.diff, m.u.diff.len,
                                   m.h.flags & WIRE_F_PREFETCH);
+            break;
+        case WIRE_HEARTBEAT_ACK:
+            on_heartbeat_ack(pc, &m);
             break;
         case WIRE_FLUSH_REQUEST:
             if (dsm_region_flush_request(&pc->region, m.u.flush.page) != 0)
@@ -163,6 +210,8 @@ int peer_client_start(struct peer_client *pc)
     if (pthread_create(&pc->rx, NULL, rx_main, pc) != 0)
         return -1;
     pc->rx_running = true;
+    if (pc->conn.self != 1 && dmx_thread_start_detached(heartbeat_main, pc) != 0)
+        wire_log("no heartbeat: the master will not notice if this device goes silent");
     return 0;
 }
 

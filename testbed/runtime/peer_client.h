@@ -19,6 +19,9 @@ struct peer_client {
     pthread_t rx;
     bool rx_running;
     atomic_bool stopping;
+    uint32_t beat;                  /* heartbeats sent */
+    _Atomic uint64_t rtt_ns;        /* smoothed heartbeat round trip to the master (0 until the first) */
+    _Atomic uint64_t acks;
 };
 
 /* Authenticate on fd (connected to the master) as device self. Returns 0, or -1 (logged). */
@@ -26,6 +29,8 @@ int peer_client_join(struct peer_client *pc, int fd, uint32_t self, const char *
                      size_t secret_len);
 /* Map the region the master announced and start the receiver. Returns 0 or -1. */
 int peer_client_start(struct peer_client *pc);
+/* The smoothed round trip to the master from heartbeats (emulated ns), 0 before the first answer. */
+uint64_t peer_client_rtt_ns(struct peer_client *pc);
 /* Stop: the receiver ends quietly when the link closes. */
 void peer_client_stop(struct peer_client *pc);
 /* Connect to host:port over TCP, retrying until timeout_ms. Returns the fd or -1. */

@@ -23,6 +23,7 @@
 #include "dsm_region.h"
 #include "sync_thread.h"
 #include "thread_start.h"
+#include "thread_recovery.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -99,7 +100,7 @@ static uint32_t choose_device(void *(*fn)(void *), bool *app, uint32_t latency_b
         d = place_from_env(atomic_fetch_add(&creations, 1));
     if (d && !placement_move_allowed(latency_bound_us, strategy, t->self, d))
         d = 0;                  /* the thread's hints come first */
-    return d && d <= t->ndev && d != t->self ? d : 0;
+    return d && d <= t->ndev && d != t->self && dmx_device_usable(d) ? d : 0;
 }
 
 /* ---- migratable threads (DynaMix 4.2.3) ----
@@ -132,6 +133,17 @@ static void finish_slot(void *ret);
 
 enum { GUEST_RUNNING = 0, GUEST_MIGRATE, GUEST_DONE };
 
+/* The bottom of every shared stack holds the thread's latest release checkpoint (DMX_CHECKPOINT=release,
+ * thread_recovery.h): valid while magic is set and migrations matches its slot's, i.e. taken during its
+ * current stay on a device. */
+#define CKPT_MAGIC 0x444d58434b505421ull   /* "DMXCKPT!" */
+struct ckpt_area {
+    uint64_t magic;
+    uint32_t migrations, pad;
+    ucontext_t uc;
+};
+#define CKPT_AREA ((sizeof(struct ckpt_area) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
+
 struct carrier {
     int slot;
     uintptr_t stack_lo, stack_hi;
@@ -147,6 +159,8 @@ struct carrier {
     uint64_t next_random;       /* DMX_MIGRATE_RANDOM_MS: the next migration is due (emulated ns) */
     uint64_t rng;
     uint64_t t_detect, t_decide;    /* a policy's request being carried out */
+    uint32_t migrations;        /* the slot's count when the thread arrived here */
+    bool resumed;               /* it resumes from its release checkpoint after its device was lost */
 };
 
 /* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
@@ -166,6 +180,7 @@ static uint64_t random_ns;      /* DMX_MIGRATE_RANDOM_MS in ns, 0 = off */
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static size_t stack_size = DEFAULT_STACK;
 static bool shared_stacks = true;   /* DMX_SHARED_STACKS=0: threads as before migration (never move) */
+static bool release_checkpoints;    /* DMX_CHECKPOINT=release */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void read_env(void)
@@ -176,6 +191,8 @@ static void read_env(void)
     v = getenv("DMX_SHARED_STACKS");
     if (v && strcmp(v, "0") == 0)
         shared_stacks = false;
+    v = getenv("DMX_CHECKPOINT");
+    release_checkpoints = v && strcmp(v, "release") == 0;
     v = getenv("DMX_STACK_SIZE");
     if (v && *v && atol(v) >= (long)(64u << 10))
         stack_size = ((size_t)atol(v) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE;
@@ -280,7 +297,7 @@ bool dmx_move_allowed(uint32_t slot, uint32_t dest)
     if (slot >= DMX_SPAWN_SLOTS || !dmx_takeover.ctl)
         return false;
     volatile struct spawn_slot *s = &dmx_takeover.ctl->slot[slot];
-    return placement_move_allowed(s->latency_bound_us, s->strategy, s->from, dest);
+    return dmx_device_usable(dest) && placement_move_allowed(s->latency_bound_us, s->strategy, s->from, dest);
 }
 
 uint32_t dmx_barred_dests(uint32_t slot)
@@ -323,6 +340,59 @@ void dmx_safe_point(void)
         migrate_out(dest);
     else
         c->next_random = now + random_ns;
+}
+
+/* Called only through dmx_checkpoint_before_release; c is stale once it returns true (another carrier). */
+static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
+{
+    struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
+    a->magic = 0;
+    getcontext(&a->uc);
+    __asm__ volatile("" ::: "memory");
+    struct carrier *now = current();    /* after a resume: the master's carrier, not the one in c */
+    if (now->resumed) {
+        now->resumed = false;
+        return true;
+    }
+    a->migrations = now->migrations;
+    a->magic = CKPT_MAGIC;
+    if (dsm_region_checkpoint(dmx_dsm_region(), now->stack_lo, now->stack_hi) != 0) {
+        wire_log("checkpoint: lost the link to the master");
+        abort();
+    }
+    return false;
+}
+
+bool dmx_checkpoint_before_release(void)
+{
+    struct carrier *c = current();
+    if (!release_checkpoints || !c || !c->stack_lo || dmx_takeover.runs_main)
+        return false;
+    return take_checkpoint(c);
+}
+
+bool dmx_in_app_thread(void)
+{
+    return current() != NULL;
+}
+
+void dmx_checkpoint_before_acquire(void)
+{
+    (void)dmx_checkpoint_before_release();  /* resumed or not, the thread goes on to acquire */
+}
+
+bool dmx_release_checkpoints(void)
+{
+    pthread_once(&env_once, read_env);
+    return release_checkpoints;
+}
+
+uint64_t dmx_release_checkpoint(uint64_t stack_lo, uint32_t migrations)
+{
+    const volatile struct ckpt_area *a = (const volatile struct ckpt_area *)(uintptr_t)stack_lo;
+    if (!stack_lo || a->magic != CKPT_MAGIC || a->migrations != migrations)
+        return 0;
+    return (uint64_t)(uintptr_t)&a->uc;
 }
 
 int dmx_migrate_self_decided(uint32_t device, uint64_t t_detect, uint64_t t_decide)
@@ -442,8 +512,10 @@ static void *carrier_main(void *arg)
     c->stack_hi = (uintptr_t)s->stack_hi;
     ucontext_t *saved = (ucontext_t *)(uintptr_t)s->ctx;
     uint64_t t_request = s->t_request, diff_bytes = s->diff_bytes, t_detect = s->t_detect, t_decide = s->t_decide;
-    uint32_t src = s->src, n = s->migrations;
+    uint32_t src = s->src, n = s->migrations, recovering = s->recovering;
+    s->ckpt_ctx = s->ctx;               /* this device's checkpoint of the thread (thread_recovery.h) */
     s->ctx = 0;
+    s->recovering = 0;
     dmx_gunlock(DMX_LOCK_CONTROL);
     if (!c->stack_lo) {                 /* no shared stack: run it right here, it never moves */
         running_slot = c->slot;
@@ -453,14 +525,23 @@ static void *carrier_main(void *arg)
         goto out;
     }
     c->rng = dmx_now_ns() ^ ((uint64_t)c->slot << 32) ^ dmx_takeover.self ^ 0x9E3779B97F4A7C15ull;
+    c->migrations = n;
     if (saved) {
-        uintptr_t eager = ((uintptr_t)saved & ~(uintptr_t)(DSM_PAGE_SIZE - 1)) - MIG_EAGER_BELOW;
+        uintptr_t at = (uintptr_t)saved;
+        if (at >= c->stack_lo && at < c->stack_lo + CKPT_AREA) {
+            at = (uintptr_t)saved->uc_mcontext.sp;     /* a release checkpoint: its stack is at its sp */
+            c->resumed = true;
+        }
+        uintptr_t eager = (at & ~(uintptr_t)(DSM_PAGE_SIZE - 1)) - MIG_EAGER_BELOW;
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, eager) != 0)
             abort();
         uint64_t t_done = dmx_now_ns();
         uint64_t fetched = r->stats.page_bytes_received + r->stats.diff_bytes_received - pages0;
-        log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n, t_detect,
-                      t_decide);
+        if (recovering)
+            dmx_recovery_log((uint32_t)c->slot, src, RECOVER_RESUME, t_request, t_done, fetched);
+        else
+            log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n,
+                          t_detect, t_decide);
         c->next_random = t_done + random_ns;
         set_current(c);
         arrive_here(c, n);
@@ -468,10 +549,14 @@ static void *carrier_main(void *arg)
     } else {
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, c->stack_hi - MIG_START_EAGER) != 0)
             abort();
+        if (recovering)
+            dmx_recovery_log((uint32_t)c->slot, src, RECOVER_RESTART, t_request, dmx_now_ns(),
+                             r->stats.page_bytes_received + r->stats.diff_bytes_received - pages0);
         c->next_random = dmx_now_ns() + random_ns;
         getcontext(&c->start);
-        c->start.uc_stack.ss_sp = (void *)c->stack_lo;
-        c->start.uc_stack.ss_size = c->stack_hi - c->stack_lo;
+        c->start.uc_stack.ss_sp = (void *)(c->stack_lo + CKPT_AREA);
+        c->start.uc_stack.ss_size = c->stack_hi - c->stack_lo - CKPT_AREA;
+        ((struct ckpt_area *)c->stack_lo)->magic = 0;   /* a block reused as a stack keeps no old checkpoint */
         c->start.uc_link = NULL;
         makecontext(&c->start, guest_entry, 0);
         set_current(c);
@@ -576,6 +661,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].migrations = 0;
         c->slot[i].latency_bound_us = latency_bound_us;
         c->slot[i].strategy = strategy;
+        c->slot[i].ckpt_ctx = 0;
+        c->slot[i].recovering = 0;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
     dmx_gunlock(DMX_LOCK_CONTROL);
@@ -643,6 +730,10 @@ static void finish_slot(void *ret)
     volatile struct dmx_control *c = dmx_takeover.ctl;
     int i = running_slot;
     running_slot = -1;
+    /* Off the master, what the thread wrote goes home before its end can be seen: were this device lost
+     * later, a joiner must not find the thread done and its results gone with the device. */
+    if (!dmx_takeover.runs_main && dsm_region_flush(dmx_dsm_region()) != 0)
+        wire_log("spawn: could not push thread %d's results home", i);
     dmx_glock(DMX_LOCK_CONTROL);
     c->slot[i].ret = (uint64_t)(uintptr_t)ret;
     c->slot[i].state = c->slot[i].detached ? SPAWN_FREE : SPAWN_DONE;
@@ -659,6 +750,8 @@ void pthread_exit(void *ret)
     real_pthread_exit(ret);
     __builtin_unreachable();
 }
+
+static atomic_bool server_stopped;
 
 static void *server_main(void *unused)
 {
@@ -685,9 +778,17 @@ static void *server_main(void *unused)
         nap = n ? NAP_FIRST_NS : nap < cap ? nap * 2 : cap;
         dmx_nap(nap);
     }
+    atomic_store(&server_stopped, true);
     if (!dmx_takeover.runs_main)
         dmx_dsm_stop();         /* hand back cached locks with their diffs, then leave quietly */
     return NULL;
+}
+
+bool dmx_spawn_server_wait(uint64_t timeout_ns)
+{
+    for (uint64_t waited = 0; !atomic_load(&server_stopped) && waited < timeout_ns; waited += 1000000)
+        dmx_nap(1000000);
+    return atomic_load(&server_stopped);
 }
 
 int dmx_spawn_server_start(void)

@@ -132,6 +132,8 @@ __attribute__((noinline)) int pthread_mutex_unlock(pthread_mutex_t *m)
     int rc;
     if (!dmx_is_shared(m))
         rc = real_pthread_mutex_unlock(m);
+    else if (dmx_checkpoint_before_release())
+        rc = 0;                 /* resumed after a loss: the lock went back with the lost device */
     else
         rc = sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
     if (app && rc == 0) {
@@ -151,6 +153,7 @@ __attribute__((noinline)) int pthread_mutex_trylock(pthread_mutex_t *m)
     if (!dmx_is_shared(m)) {
         rc = real_pthread_mutex_trylock(m);
     } else {
+        dmx_checkpoint_before_acquire();
         rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
         rc = rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
     }

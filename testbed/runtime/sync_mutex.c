@@ -54,7 +54,8 @@ static void fatal_link(uint64_t lock)
 /* With t->lock held: make our changes visible at home, then hand the lock back. */
 static void give_back(struct sync_table *t, struct sync_lock *l)
 {
-    if (dsm_region_flush(t->region) != 0 || t->transport.send_lock(t->transport.ctx, WIRE_LOCK_RELEASE, l->id) != 0)
+    if ((!t->releases_pushed && dsm_region_flush(t->region) != 0) ||
+        t->transport.send_lock(t->transport.ctx, WIRE_LOCK_RELEASE, l->id) != 0)
         fatal_link(l->id);
     t->stats.releases_sent++;
     l->global = SYNC_NONE;

@@ -51,6 +51,9 @@ struct sync_table {
     struct dsm_region *region;
     struct sync_transport transport;
     struct sync_stats stats;
+    /* Every release already pushed its writes home (release checkpoints, thread_recovery.h): handing a cached
+     * lock back must not publish what was written since, which no checkpoint covers yet. */
+    bool releases_pushed;
 };
 
 void sync_table_init(struct sync_table *t, struct dsm_region *region, const struct sync_transport *tr);

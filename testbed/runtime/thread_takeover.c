@@ -17,6 +17,7 @@
 #include "dsm_diff.h"
 #include "dsm_region.h"
 #include "sync_mutex.h"
+#include "thread_recovery.h"
 #include "wire_conn.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ void dmx_nap(uint64_t ns)
 
 void dmx_glock(uint64_t id)
 {
+    dmx_checkpoint_before_acquire();
     if (sync_mutex_lock(dmx_takeover.locks, id) != 0) {
         wire_log("takeover: global lock %#llx failed", (unsigned long long)id);
         abort();
@@ -52,6 +54,17 @@ void dmx_glock(uint64_t id)
 
 void dmx_gunlock(uint64_t id)
 {
+    if (dmx_checkpoint_before_release())
+        return;
+    /* With release checkpoints, handing a lock back publishes nothing (sync_mutex.h): libdmx's own threads
+     * push what they wrote in the control block themselves. Not the rest: an app thread's writes since its
+     * checkpoint must not go home before its next one. */
+    if (dmx_takeover.locks->releases_pushed && !dmx_in_app_thread() && dmx_takeover.ctl &&
+        dsm_region_push_range(dmx_dsm_region(), (uintptr_t)dmx_takeover.ctl,
+                              (uintptr_t)dmx_takeover.ctl + DMX_CTL_PAGES * DSM_PAGE_SIZE) != 0) {
+        wire_log("takeover: lost the link to the master");
+        abort();
+    }
     if (sync_mutex_unlock(dmx_takeover.locks, id) != 0) {
         wire_log("takeover: global unlock %#llx of a lock this device does not hold", (unsigned long long)id);
         abort();
@@ -88,6 +101,8 @@ static void master_at_exit(void)
         dmx_nap(nap);
         nap = nap < 50000000 ? nap * 2 : nap;
     }
+    if (!dmx_spawn_server_wait(2000000000ull))
+        wire_log("takeover: the spawn server has not stopped; leaving anyway");
     dmx_dsm_stop();             /* waits (bounded) for the workers to leave */
 }
 
@@ -156,9 +171,15 @@ __attribute__((constructor(150))) static void takeover_start(void)
     dmx_heap_setup((uintptr_t)r->base + DMX_CTL_PAGES * DSM_PAGE_SIZE, (uintptr_t)r->base + (uintptr_t)first * DSM_PAGE_SIZE,
                    t->self, t->ndev);
     dmx_app_code_scan();
+    if (dmx_release_checkpoints() && !t->runs_main) {
+        r->lazy = false;        /* a migration's flush is durable before the move is posted */
+        t->locks->releases_pushed = true;
+    }
     t->active = true;
-    if (t->runs_main)
+    if (t->runs_main) {
         atexit(master_at_exit);
+        dmx_dsm_on_device_lost(dmx_recovery_device_lost, NULL);
+    }
     /* Every device runs a spawn server: threads started elsewhere, and threads migrating here (even to the
      * master's device). */
     if (dmx_spawn_server_start() != 0) {

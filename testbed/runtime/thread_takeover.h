@@ -25,7 +25,7 @@
 
 #define DMX_LOCK_CONTROL   1ull
 #define DMX_LOCK_IO_FDS    2ull     /* the I/O engine's process-wide virtual fd directory (io_fd_directory.h) */
-#define DMX_CTL_PAGES      4u
+#define DMX_CTL_PAGES      5u
 #define DMX_SPAWN_SLOTS    128u
 #define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
 
@@ -42,6 +42,11 @@ struct spawn_slot {             /* one thread started on another device; guarded
     uint32_t src, migrations;
     uint64_t t_detect, t_decide;    /* a policy's migration: when its monitor saw contention, and decided */
     uint32_t latency_bound_us, strategy;    /* placement hints (placement_hints.c), fixed at creation */
+    /* Recovery (thread_recovery.h). ckpt_ctx: the context the thread arrived with on a device other than the
+     * master (its checkpoint; 0: it started there, so its checkpoint is its start). recovering: the master
+     * reposted it after its device was lost at t_request. */
+    uint64_t ckpt_ctx;
+    uint32_t recovering, pad;
 };
 
 struct dmx_control {
@@ -56,7 +61,10 @@ struct dmx_control {
         uint32_t live;          /* 1: fetch now, the threads wait (pre-copy); 0: after they arrive (post-copy) */
     } precopy[WIRE_MAX_DEVICES + 1];
     uint64_t move_cost_ns;      /* what a thread's move has cost so far, warm-up included (io_placement.c) */
+    uint32_t lost[WIRE_MAX_DEVICES + 1];    /* devices that vanished: nothing is placed or moved there */
 };
+
+_Static_assert(sizeof(struct dmx_control) <= DMX_CTL_PAGES * WIRE_PAGE_SIZE, "the control block outgrew its pages");
 
 struct sync_table;
 struct dsm_region;
@@ -96,6 +104,9 @@ bool dmx_app_code(const void *ra);
 void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev);
 /* pthread_spawn.c: the loop that runs threads posted for this device (on a libdmx thread). */
 int dmx_spawn_server_start(void);
+/* After shutdown was posted: wait (at most timeout_ns) until this device's spawn server has left, so that it
+ * takes no global lock once the device's link is closed. False if it is still there. */
+bool dmx_spawn_server_wait(uint64_t timeout_ns);
 
 /* heap_dsm.c, for libdmx: a block of the shared heap (NULL when inactive or full), and its release. */
 void *dmx_heap_alloc_shared(size_t n, size_t align);
@@ -123,6 +134,16 @@ uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this dev
  * device (logged with t_detect and t_decide; -1 with errno EINVAL or EBUSY), and the mean downtime of the
  * moves that ended on this device so far (0 before the first). */
 bool dmx_current_thread(struct dmx_local_thread *out);
+/* pthread_spawn.c, DMX_CHECKPOINT=release (thread_recovery.h): before an app thread off the master releases
+ * a global lock, checkpoint it. True when it has just resumed from that checkpoint on the master after its
+ * device was lost: the release is moot (the master took the lost device's locks back). And the context of
+ * the release checkpoint on the stack at stack_lo taken during the thread's stay number migrations (0: none). */
+bool dmx_checkpoint_before_release(void);
+/* The same before an acquire, whose grant may push this device's writes on pages it is told are stale. */
+void dmx_checkpoint_before_acquire(void);
+bool dmx_release_checkpoints(void);     /* DMX_CHECKPOINT=release */
+bool dmx_in_app_thread(void);           /* the caller is an app thread (its guest context runs) */
+uint64_t dmx_release_checkpoint(uint64_t stack_lo, uint32_t migrations);
 /* May thread slot go to device dest under its placement hints? And the devices it may not go to (bit d). */
 bool dmx_move_allowed(uint32_t slot, uint32_t dest);
 uint32_t dmx_barred_dests(uint32_t slot);
@@ -153,5 +174,8 @@ void dmx_precopy_serve(void);
 /* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
 struct sync_table *dmx_dsm_lock_table(void);
 struct dsm_region *dmx_dsm_region(void);
+/* dsm_runtime.c, on the master: call fn(dev, last_heard_ns, ctx) for each device that is gone
+ * (master_server_on_lost). */
+void dmx_dsm_on_device_lost(void (*fn)(uint32_t dev, uint64_t last_heard_ns, void *ctx), void *ctx);
 
 #endif

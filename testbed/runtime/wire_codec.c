@@ -209,6 +209,19 @@ int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, ui
     return 0;
 }
 
+int wire_put_heartbeat(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint32_t beat,
+                       uint64_t sent_ns)
+{
+    if (type != WIRE_HEARTBEAT && type != WIRE_HEARTBEAT_ACK)
+        return -1;
+    uint8_t *p = begin(b, type, 0, seq, sender, 12);
+    if (!p)
+        return -1;
+    set32(p, beat);
+    set64(p + 4, sent_ns);
+    return 0;
+}
+
 static bool class_ok(const char *name, size_t len)
 {
     return len >= 1 && len <= WIRE_IO_CLASS_MAX && name_ok(name, len);
@@ -306,7 +319,6 @@ static bool reserved_type(uint8_t t)
 {
     switch (t) {
     case WIRE_COND_WAIT: case WIRE_COND_SIGNAL: case WIRE_BARRIER:
-    case WIRE_HEARTBEAT: case WIRE_HEARTBEAT_ACK:
     case WIRE_MIGRATE: case WIRE_MIGRATE_ACK:
     case WIRE_CHECKPOINT: case WIRE_STATS:
         return true;
@@ -318,7 +330,8 @@ static bool reserved_type(uint8_t t)
 static bool known_type(uint8_t t)
 {
     return (t >= WIRE_HELLO && t <= WIRE_REJECT) || (t >= WIRE_LOCK_ACQUIRE && t <= WIRE_LOCK_REVOKE) ||
-           (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL);
+           (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL) ||
+           t == WIRE_HEARTBEAT || t == WIRE_HEARTBEAT_ACK;
 }
 
 /* Flags each type may carry; any other bit set is an error. */
@@ -520,6 +533,12 @@ static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
             return WIRE_E_LENGTH;
         m->u.flush.page = get32(p);
         return WIRE_OK;
+    case WIRE_HEARTBEAT: case WIRE_HEARTBEAT_ACK:
+        if (n != 12)
+            return WIRE_E_LENGTH;
+        m->u.heartbeat.beat = get32(p);
+        m->u.heartbeat.sent_ns = get64(p + 4);
+        return WIRE_OK;
     case WIRE_IO_REQUEST:
         return decode_io_request(p, n, m);
     case WIRE_IO_REPLY:
@@ -576,12 +595,12 @@ bool wire_type_allowed(enum wire_conn_state state, uint8_t type)
     case WIRE_SERVER_AWAIT_AUTH: return type == WIRE_AUTH;
     case WIRE_SERVER_READY:
         return type == WIRE_LOCK_ACQUIRE || type == WIRE_LOCK_RELEASE || type == WIRE_PAGE_REQUEST ||
-               type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD;
+               type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD || type == WIRE_HEARTBEAT;
     case WIRE_CLIENT_AWAIT_CHALLENGE: return type == WIRE_CHALLENGE || type == WIRE_REJECT;
     case WIRE_CLIENT_AWAIT_WELCOME: return type == WIRE_WELCOME || type == WIRE_REJECT;
     case WIRE_CLIENT_READY:
         return type == WIRE_LOCK_GRANT || type == WIRE_LOCK_REVOKE || type == WIRE_PAGE_REPLY ||
-               type == WIRE_DIFF_REPLY || type == WIRE_FLUSH_REQUEST;
+               type == WIRE_DIFF_REPLY || type == WIRE_FLUSH_REQUEST || type == WIRE_HEARTBEAT_ACK;
     case WIRE_IO_SERVER_READY: return type == WIRE_IO_REQUEST || type == WIRE_IO_CONTROL;
     case WIRE_IO_CLIENT_READY: return type == WIRE_IO_REPLY;
     }
@@ -597,7 +616,7 @@ const char *wire_type_name(uint8_t type)
         [WIRE_PAGE_REQUEST] = "page-request", [WIRE_PAGE_REPLY] = "page-reply", [WIRE_DIFF_PUSH] = "diff-push",
         [WIRE_DIFF_REPLY] = "diff-reply", [WIRE_DIFF_HELD] = "diff-held",
         [WIRE_FLUSH_REQUEST] = "flush-request", [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
-        [WIRE_IO_CONTROL] = "io-control",
+        [WIRE_IO_CONTROL] = "io-control", [WIRE_HEARTBEAT] = "heartbeat", [WIRE_HEARTBEAT_ACK] = "heartbeat-ack",
     };
     return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
 }

@@ -58,7 +58,8 @@ enum wire_type {
     WIRE_IO_REQUEST = 40,
     WIRE_IO_REPLY = 41,
     WIRE_IO_CONTROL = 42,       /* rebind a class on the receiving device; answered by an IO_REPLY */
-    WIRE_HEARTBEAT = 50, WIRE_HEARTBEAT_ACK = 51,
+    WIRE_HEARTBEAT = 50,        /* device -> master: u32 beat, u64 the device's emulated send time (ns) */
+    WIRE_HEARTBEAT_ACK = 51,    /* master -> device: the same beat and stamp, echoed: the device's RTT */
     WIRE_MIGRATE = 60, WIRE_MIGRATE_ACK = 61,
     WIRE_CHECKPOINT = 70,
     WIRE_STATS = 80,
@@ -143,6 +144,7 @@ struct wire_msg {
         struct { uint32_t page, version, len; const uint8_t *diff; } diff;     /* DIFF_PUSH, DIFF_REPLY */
         struct { uint32_t count; const uint8_t *raw; } held;                   /* raw: count * 4 bytes */
         struct { uint32_t page; } flush;
+        struct { uint32_t beat; uint64_t sent_ns; } heartbeat;                  /* HEARTBEAT, HEARTBEAT_ACK */
         struct {
             uint32_t req_id; uint8_t op; uint8_t class_len; uint16_t subpath_len;
             uint64_t handle, cmd; int64_t offset; uint32_t flags, mode, whence, out_len, in_total, in_offset;
@@ -190,6 +192,9 @@ int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sende
                   uint32_t version, const uint8_t *diff, uint32_t len);
 int wire_put_held(struct wire_buf *b, uint32_t seq, uint32_t sender, const uint32_t *pages, uint32_t count);
 int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t page);
+/* type: WIRE_HEARTBEAT or WIRE_HEARTBEAT_ACK. */
+int wire_put_heartbeat(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint32_t beat,
+                       uint64_t sent_ns);
 
 /* The fixed part of one forwarded operation; the encoder appends as many fragments as DATA needs. */
 struct wire_io_req {

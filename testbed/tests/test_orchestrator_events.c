@@ -7,6 +7,8 @@
  *   syntax/wifi        phy/per/pos per device, a Wi-Fi trace, profile with a PHY rate
  *   syntax/errors      file:line: key 'k' in [section]: message for every new key, naming netem's bad token
  *   profiles           scenarios/links.ini loads, every profile has a source and a spec netem accepts
+ *   dispatch/kill      a kill event goes to the kill handler (never to the medium), a failed kill is logged and
+ *                      the timeline goes on; kill events are allowed with backend = kernel
  * End to end (real devices; skipped when qemu, dmx-medium or the guests are not built):
  *   run/churn          scenarios/churn.ini: events applied at their emulated time (events.log), traffic.csv,
  *                      traffic_bytes_total equals medium.pcap's byte count
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "device_model.h"
+#include "events.h"
 #include "kernel_backend.h"
 #include "link_profiles.h"
 #include "scenario.h"
@@ -211,6 +214,82 @@ static void test_profiles(void) {
       g_assert_nonnull(p->phy);
     }
   }
+}
+
+/* ---- unit: event dispatch ---- */
+
+/* What the timeline did, through fake handlers: nothing is started. */
+typedef struct {
+  GPtrArray *sent;      /* commands given to the medium sender */
+  GPtrArray *killed;    /* devices given to the kill handler */
+  GPtrArray *log;       /* events.log lines */
+  gboolean kill_fails;  /* the kill handler answers "already gone" */
+} Fake;
+
+static char *fake_send(void *ud, const char *command, GError **error) {
+  (void)error;
+  g_ptr_array_add(((Fake *)ud)->sent, g_strdup(command));
+  return g_strdup("");
+}
+
+static char *fake_kill(void *ud, const char *device, GError **error) {
+  Fake *fk = ud;
+  g_ptr_array_add(fk->killed, g_strdup(device));
+  if (fk->kill_fails) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s is already gone", device);
+    return NULL;
+  }
+  return g_strdup("pid 4242");
+}
+
+static void fake_log(void *ud, const char *line) { g_ptr_array_add(((Fake *)ud)->log, g_strdup(line)); }
+
+static void fake_init(Fake *fk) {
+  *fk = (Fake){.sent = g_ptr_array_new_with_free_func(g_free), .killed = g_ptr_array_new_with_free_func(g_free),
+               .log = g_ptr_array_new_with_free_func(g_free)};
+}
+
+static void fake_clear(Fake *fk) {
+  g_ptr_array_unref(fk->sent);
+  g_ptr_array_unref(fk->killed);
+  g_ptr_array_unref(fk->log);
+}
+
+static void test_dispatch_kill(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = with("[event cut]\nat_s = 1\naction = cut phone tv\n"
+                            "[event tv-leaves]\nat_s = 3\naction = kill tv\n"
+                            "[event tablet-leaves]\nat_s = 4\naction = kill tablet\n");
+  g_autofree char *msg = NULL;
+  g_autoptr(DmxScenario) sc = load(f, t, &msg);
+  g_assert_cmpstr(msg, ==, NULL);
+  Fake fk;
+  fake_init(&fk);
+  DmxEventHandlers h = {.send = fake_send, .kill = fake_kill, .log = fake_log, .ud = &fk};
+  DmxTimeline tl;
+  dmx_timeline_init(&tl, sc->events);
+  /* At 3.5 s: the cut went to the medium, the kill to the kill handler only; the kill at 4 s is not due yet. */
+  g_assert_cmpuint(dmx_timeline_run_due(&tl, 3.5, &h), ==, 2);
+  g_assert_cmpuint(fk.sent->len, ==, 1);
+  g_assert_cmpstr(fk.sent->pdata[0], ==, "cut phone tv");
+  g_assert_cmpuint(fk.killed->len, ==, 1);
+  g_assert_cmpstr(fk.killed->pdata[0], ==, "tv");
+  g_assert_cmpstr(fk.log->pdata[1], ==, "event tv-leaves (due 3.000 s): kill tv (pid 4242)");
+  g_assert_cmpint(dmx_timeline_wait_ms(&tl, 3.5, 2, 5000), ==, 1000);
+  /* A device already gone: logged, counted as not done, and the run's timeline simply goes on. */
+  fk.kill_fails = TRUE;
+  g_assert_cmpuint(dmx_timeline_run_due(&tl, 4, &h), ==, 1);
+  g_assert_cmpuint(fk.sent->len, ==, 1);
+  g_assert_cmpstr(fk.log->pdata[2], ==, "event tablet-leaves (due 4.000 s): kill tablet: not done: tablet is already "
+                                        "gone");
+  g_assert_cmpuint(tl.sent, ==, 3);
+  g_assert_cmpuint(tl.failed, ==, 1);
+  fake_clear(&fk);
+  /* The kernel backend has no live link changes, but a kill needs none. */
+  g_autofree char *k = with("[link]\nspec = rate 10mbit\nbackend = kernel\n[event x]\nat_s = 1\naction = kill tv\n");
+  g_autoptr(DmxScenario) ksc = load(f, k, &msg);
+  g_assert_cmpstr(msg, ==, NULL);
+  g_assert_nonnull(ksc);
 }
 
 /* ---- end to end ---- */
@@ -469,6 +548,7 @@ int main(int argc, char **argv) {
   ADD("syntax/events", test_events);
   ADD("syntax/wifi", test_wifi);
   ADD("syntax/errors", test_errors);
+  ADD("dispatch/kill", test_dispatch_kill);
   g_test_add_func("/orchestrator/events/profiles", test_profiles);
   g_test_add_func("/orchestrator/events/run/churn", test_run_churn);
   g_test_add_func("/orchestrator/events/run/mobility", test_run_mobility);

@@ -282,6 +282,84 @@ static void test_for_app(Fixture *f, gconstpointer data) {
   g_assert_nonnull(strstr(err->message, "--link 'delay soon'"));
 }
 
+/* ---- churn: kill DEVICE events and join_at_s ---- */
+
+static const char churn_scenario[] =
+    "[scenario]\n"                  /* 1 */
+    "app = build/guest/tcp_ring\n"  /* 2 */
+    "[device phone]\n"              /* 3 */
+    "model = nexus5\n"              /* 4 */
+    "master = true\n"               /* 5 */
+    "[device tv]\n"                 /* 6 */
+    "model = shieldtv\n";           /* 7 */
+
+static void test_kill_event(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = g_strconcat(churn_scenario, "[event tv-leaves]\nat_s = 3\naction = kill tv\n"
+                                                   "[event cut]\nat_s = 1\naction = cut phone tv\n", NULL);
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, t, NULL, &path, &message);
+  g_assert_cmpstr(message, ==, NULL);
+  g_assert_cmpuint(sc->events->len, ==, 2);
+  /* In time order; the cut is a medium command, the kill is dmx's own. */
+  const DmxScenarioEvent *cut = sc->events->pdata[0], *kill = sc->events->pdata[1];
+  g_assert_cmpint(cut->kind, ==, DMX_EVENT_COMMAND);
+  g_assert_null(cut->device);
+  g_assert_cmpint(kill->kind, ==, DMX_EVENT_KILL);
+  g_assert_cmpstr(kill->device, ==, "tv");
+  g_assert_cmpstr(kill->command, ==, "kill tv");
+  g_assert_cmpstr(kill->label, ==, "event tv-leaves");
+  g_assert_cmpfloat(kill->at_s, ==, 3);
+}
+
+static void test_kill_errors(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *nosuch = g_strconcat(churn_scenario, "[event x]\nat_s = 3\naction = kill nosuch\n", NULL);
+  expect_error(f, nosuch, NULL,
+               "10: key 'action' in [event x]: bad value 'kill nosuch': unknown device 'nosuch' (devices: phone, tv)");
+  g_autofree char *master = g_strconcat(churn_scenario, "[event x]\naction = kill phone\n", NULL);
+  expect_error(f, master, NULL, "9: key 'action' in [event x]: bad value 'kill phone': phone is the master");
+  g_autofree char *two = g_strconcat(churn_scenario, "[event x]\naction = kill tv phone\n", NULL);
+  expect_error(f, two, NULL, "9: key 'action' in [event x]: bad value 'kill tv phone': expected kill DEVICE");
+  /* Killing a device before it joins would be a no-op that the user did not mean. */
+  g_autofree char *early = g_strconcat(churn_scenario, "join_at_s = 5\n[event x]\nat_s = 2\naction = kill tv\n",
+                                       NULL);
+  expect_error(f, early, NULL, "10: key 'at_s' in [event x]: kill tv at 2 s, but tv joins only at 5 s");
+}
+
+static void test_join_at(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *t = g_strconcat(churn_scenario, "join_at_s = 2.5\n[event x]\nat_s = 4\naction = kill tv\n", NULL);
+  g_autofree char *path = NULL, *message = NULL;
+  g_autoptr(DmxScenario) sc = load_text(f, t, NULL, &path, &message);
+  g_assert_cmpstr(message, ==, NULL);
+  const DmxDeviceSpec *phone = sc->devices->pdata[0], *tv = sc->devices->pdata[1];
+  g_assert_cmpfloat(phone->join_at_s, ==, 0);
+  g_assert_cmpfloat_with_epsilon(tv->join_at_s, 2.5, 1e-12);
+  /* A sweep can move the join with --set like any other key. */
+  const char *const later[] = {"device tv.join_at_s=4", NULL};
+  g_autofree char *p2 = NULL, *m2 = NULL;
+  g_autoptr(DmxScenario) sc2 = load_text(f, t, later, &p2, &m2);
+  g_assert_cmpstr(m2, ==, NULL);
+  g_assert_cmpfloat(((DmxDeviceSpec *)sc2->devices->pdata[1])->join_at_s, ==, 4);
+}
+
+static void test_join_at_errors(Fixture *f, gconstpointer data) {
+  (void)data;
+  g_autofree char *abc = g_strconcat(churn_scenario, "join_at_s = abc\n", NULL);
+  expect_error(f, abc, NULL, "8: key 'join_at_s' in [device tv]: bad value 'abc': expected a number >= 0");
+  g_autofree char *neg = g_strconcat(churn_scenario, "join_at_s = -1\n", NULL);
+  expect_error(f, neg, NULL, "8: key 'join_at_s' in [device tv]: bad value '-1'");
+  expect_error(f,
+               "[scenario]\napp = x\n[device tv]\nmodel = shieldtv\n[device phone]\nmodel = nexus5\n"
+               "master = true\njoin_at_s = 2\n",
+               NULL, "8: key 'join_at_s' in [device phone]: phone is the master: its app starts the run");
+  /* Without master = true the first device is the master, and the message says so. */
+  expect_error(f, "[scenario]\napp = x\n[device phone]\nmodel = nexus5\njoin_at_s = 1\n[device tv]\nmodel = nexus5\n",
+               NULL, "5: key 'join_at_s' in [device phone]: phone is the master (the first device, as none says "
+                     "master = true)");
+}
+
 static void test_link_summary(void) {
   DmxLinkSummary s;
   g_assert_true(dmx_link_spec_summary("rate 100mbit delay 2ms loss 1%", &s));
@@ -380,6 +458,10 @@ int main(int argc, char **argv) {
   ADD("overrides", test_overrides);
   ADD("storage", test_storage);
   ADD("for-app", test_for_app);
+  ADD("kill-event", test_kill_event);
+  ADD("kill-errors", test_kill_errors);
+  ADD("join-at", test_join_at);
+  ADD("join-at-errors", test_join_at_errors);
   g_test_add_func("/orchestrator/scenario/link-summary", test_link_summary);
   g_test_add_func("/orchestrator/stats/screen-frames", test_screen_stats);
   g_test_add_func("/orchestrator/stats/cpu-verdict", test_cpu_stats_verdict);

@@ -236,7 +236,7 @@ static void test_header_rejections(void)
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
     n = raw(buf, WIRE_MAGIC, 1, 0, 0, 2, 8, pl, 8);
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
-    uint8_t reserved[] = { WIRE_COND_WAIT, WIRE_HEARTBEAT, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
+    uint8_t reserved[] = { WIRE_COND_WAIT, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
     for (unsigned i = 0; i < sizeof(reserved); i++) {
         n = raw(buf, WIRE_MAGIC, 1, reserved[i], 0, 2, 8, pl, 8);
         g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_UNSUPPORTED);
@@ -359,6 +359,38 @@ static void test_lazy_messages(void)
     wire_buf_free(&b);
 }
 
+/* Heartbeats: both directions round-trip beat and stamp, a wrong length is refused, and each goes one way. */
+static void test_heartbeat_messages(void)
+{
+    struct wire_buf b = { 0 };
+    struct wire_msg m;
+    size_t used;
+    g_assert_cmpint(wire_put_heartbeat(&b, WIRE_HEARTBEAT, 7, 3, 41, 0x0123456789abcdefull), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpuint(used, ==, b.len);
+    g_assert_cmpuint(m.h.type, ==, WIRE_HEARTBEAT);
+    g_assert_cmpuint(m.h.sender, ==, 3);
+    g_assert_cmpuint(m.u.heartbeat.beat, ==, 41);
+    g_assert_cmphex(m.u.heartbeat.sent_ns, ==, 0x0123456789abcdefull);
+    b.len = 0;
+    g_assert_cmpint(wire_put_heartbeat(&b, WIRE_HEARTBEAT_ACK, 8, 1, 41, 99), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpuint(m.h.type, ==, WIRE_HEARTBEAT_ACK);
+    g_assert_cmpuint(m.u.heartbeat.sent_ns, ==, 99);
+    g_assert_cmpint(wire_put_heartbeat(&b, WIRE_LOCK_GRANT, 9, 1, 1, 1), ==, -1);
+    /* 8 bytes of payload instead of 12 */
+    b.len = 0;
+    wire_put_heartbeat(&b, WIRE_HEARTBEAT, 7, 3, 41, 5);
+    b.data[19] = 8;
+    g_assert_cmpint(wire_decode(b.data, b.len - 4, &m, &used), ==, WIRE_E_LENGTH);
+    g_assert_true(wire_type_allowed(WIRE_SERVER_READY, WIRE_HEARTBEAT));
+    g_assert_false(wire_type_allowed(WIRE_SERVER_READY, WIRE_HEARTBEAT_ACK));
+    g_assert_true(wire_type_allowed(WIRE_CLIENT_READY, WIRE_HEARTBEAT_ACK));
+    g_assert_false(wire_type_allowed(WIRE_CLIENT_READY, WIRE_HEARTBEAT));
+    g_assert_cmpstr(wire_type_name(WIRE_HEARTBEAT), ==, "heartbeat");
+    wire_buf_free(&b);
+}
+
 static void test_states(void)
 {
     g_assert_true(wire_type_allowed(WIRE_SERVER_AWAIT_HELLO, WIRE_HELLO));
@@ -443,6 +475,55 @@ static void test_join(void)
     g_free(pc);
     g_free(dup);
     g_free(bad);
+}
+
+struct lost_record { int calls; uint32_t dev; uint64_t last_heard; };
+
+static void note_lost(uint32_t dev, uint64_t last_heard_ns, void *ctx)
+{
+    struct lost_record *r = ctx;
+    r->dev = dev;
+    r->last_heard = last_heard_ns;
+    __atomic_add_fetch(&r->calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A joined device's heartbeats are answered, and their echo gives it a round trip; when it falls silent past
+ * DMX_HEARTBEAT_TIMEOUT_MS the master drops it and reports it lost. A device that never beat is not timed. */
+static void test_heartbeat_watchdog(void)
+{
+    g_setenv("DMX_HEARTBEAT_TIMEOUT_MS", "300", TRUE);
+    g_setenv("DMX_HEARTBEAT_MS", "0", TRUE);    /* the test beats by hand */
+    struct master_server *srv = new_master();
+    g_unsetenv("DMX_HEARTBEAT_TIMEOUT_MS");
+    struct lost_record lost = { 0 };
+    master_server_on_lost(srv, note_lost, &lost);
+
+    struct peer_client *quiet = g_new0(struct peer_client, 1);
+    g_assert_cmpint(peer_client_join(quiet, connect_pair(srv), 2, "dev2", secret, sizeof(secret)), ==, 0);
+    struct peer_client *pc = g_new0(struct peer_client, 1);
+    g_assert_cmpint(peer_client_join(pc, connect_pair(srv), 3, "dev3", secret, sizeof(secret)), ==, 0);
+    struct wire_buf b = { 0 };
+    struct wire_msg m;
+    g_assert_cmpint(wire_put_heartbeat(&b, WIRE_HEARTBEAT, wire_conn_next_seq(&pc->conn), 3, 1, 123456), ==, 0);
+    g_assert_cmpint(wire_conn_send(&pc->conn, &b), ==, 0);
+    g_assert_cmpint(wire_conn_recv(&pc->conn, &m), ==, WIRE_OK);
+    g_assert_cmpuint(m.h.type, ==, WIRE_HEARTBEAT_ACK);
+    g_assert_cmpuint(m.u.heartbeat.beat, ==, 1);
+    g_assert_cmpuint(m.u.heartbeat.sent_ns, ==, 123456);
+    g_assert_cmpint(master_server_devices(srv), ==, 2);
+
+    wait_for(srv, &srv->silent, 1);             /* dev3 says nothing more */
+    for (int i = 0; i < 200 && !__atomic_load_n(&lost.calls, __ATOMIC_SEQ_CST); i++)
+        g_usleep(10000);
+    g_assert_cmpint(lost.calls, ==, 1);
+    g_assert_cmpuint(lost.dev, ==, 3);
+    g_assert_cmpuint(lost.last_heard, >, 0);
+    g_assert_cmpint(master_server_devices(srv), ==, 1);     /* dev2 never beat: still there */
+    g_assert_cmpint(wire_conn_recv(&pc->conn, &m), ==, WIRE_E_IO);
+    g_unsetenv("DMX_HEARTBEAT_MS");
+    wire_buf_free(&b);
+    wire_conn_destroy(&pc->conn);
+    g_free(pc);
 }
 
 static void test_hostile_peers(void)
@@ -630,6 +711,8 @@ int main(int argc, char **argv)
     g_test_add_func("/wire/header-rejections", test_header_rejections);
     g_test_add_func("/wire/payload-rejections", test_payload_rejections);
     g_test_add_func("/wire/states", test_states);
+    g_test_add_func("/wire/heartbeat-messages", test_heartbeat_messages);
+    g_test_add_func("/wire/heartbeat-watchdog", test_heartbeat_watchdog);
     g_test_add_func("/wire/lazy-messages", test_lazy_messages);
     g_test_add_func("/wire/join", test_join);
     g_test_add_func("/wire/hostile-peers", test_hostile_peers);

@@ -1,0 +1,30 @@
+/* What the loss of a device means for one spawn slot (thread_recovery.h): pure, tested natively. */
+#include "thread_recovery.h"
+
+enum recovery_action recovery_repost(struct spawn_slot *s, uint32_t lost, uint32_t to, uint64_t t_lost,
+                                     uint64_t release_ctx)
+{
+    bool its = s->device == lost &&
+               (s->state == SPAWN_RUNNING || s->state == SPAWN_POSTED || s->state == SPAWN_MIGRATING);
+    if (!its || lost == to)
+        return RECOVER_NONE;
+    enum recovery_action action;
+    if (s->state == SPAWN_MIGRATING) {
+        action = RECOVER_RESUME;    /* it had not arrived, or its arrival was lost with the device */
+    } else if (s->state == SPAWN_RUNNING && (release_ctx || s->ckpt_ctx)) {
+        s->ctx = release_ctx ? release_ctx : s->ckpt_ctx;
+        s->state = SPAWN_MIGRATING;
+        action = RECOVER_RESUME;
+    } else {
+        s->ctx = 0;
+        s->state = SPAWN_POSTED;
+        action = RECOVER_RESTART;
+    }
+    s->device = to;
+    s->src = lost;
+    s->t_request = t_lost;
+    s->t_detect = s->t_decide = 0;
+    s->diff_bytes = 0;
+    s->recovering = 1;
+    return action;
+}

@@ -1,0 +1,17 @@
+# Recovery of a lost device's threads (testbed/runtime/thread_recovery.h). test_recovery_plan: the master's
+# decision per spawn slot (recovery_plan.c), natively.
+build/tests/test_recovery_plan: testbed/tests/test_recovery_plan.c testbed/runtime/recovery_plan.c \
+                                testbed/runtime/thread_recovery.h testbed/runtime/thread_takeover.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime $(filter %.c,$^) $(GLIB_LIBS) -o $@
+
+UNIT_TESTS += build/tests/test_recovery_plan
+
+# End-to-end: a worker's qemu killed (or frozen) mid-run; the program still finishes right on the others.
+build/tests/test_recovery: testbed/tests/test_recovery.c testbed/tests/test_tree.h testbed/tests/test_dmx.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
+
+build/tests/test_recovery: | $(PT_GUEST_BINS) build/bin/dmx
+
+E2E_TESTS += build/tests/test_recovery

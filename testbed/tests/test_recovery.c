@@ -1,0 +1,163 @@
+/* test_recovery: a device lost mid-run (DynaMix 4.2.1, 4.2.4; testbed/runtime/thread_recovery.h), with real
+ * emulated devices under `dmx run --app` on 3 devices (DMX_PLACE=2,3: a thread on each worker):
+ *
+ *   /recovery/killed/matmul         SIGKILL of dev3's qemu while its thread computes its rows: dmx goes on
+ *                                   without it (devices_left in summary.json), the master restarts the thread,
+ *                                   and pt_matmul's product is still right ("ok": it checks it against its own
+ *                                   sequential product). RUN/devices/dev1/recoveries.csv has the thread's row.
+ *   /recovery/killed/counter        pt_counter with DMX_CHECKPOINT=release, dev3 killed while its thread adds:
+ *                                   that thread resumes on the master from its last release checkpoint, so every
+ *                                   increment counts exactly once (counter = threads x iterations).
+ *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
+ *                                   drops it after DMX_HEARTBEAT_TIMEOUT_MS of silence and recovers as above.
+ *
+ * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
+#include <gio/gio.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 400
+#include "test_dmx.h"
+
+struct outcome {
+    RunResult rr;
+    char *recoveries;   /* RUN/devices/dev1/recoveries.csv */
+    char *summary;
+    char *master_err;
+};
+
+/* dev3's qemu pid from RUN/events.log once dmx has started the devices, or 0 after 60 s. */
+static int worker_pid(const char *out)
+{
+    g_autofree char *log = g_build_filename(out, "events.log", NULL);
+    g_autoptr(GRegex) re = g_regex_new("device dev3: pid ([0-9]+),", 0, 0, NULL);
+    for (int i = 0; i < 600; i++, g_usleep(100000)) {
+        g_autofree char *text = NULL;
+        g_autoptr(GMatchInfo) mi = NULL;
+        if (!g_file_get_contents(log, &text, NULL, NULL) || !strstr(text, "started 3 devices") ||
+            !g_regex_match(re, text, 0, &mi))
+            continue;
+        g_autofree char *pid = g_match_info_fetch(mi, 1);
+        return atoi(pid);
+    }
+    return 0;
+}
+
+static char *read_or_empty(const char *dir, const char *rel)
+{
+    g_autofree char *path = g_build_filename(dir, rel, NULL);
+    char *text = NULL;
+    return g_file_get_contents(path, &text, NULL, NULL) ? text : g_strdup("");
+}
+
+/* Runs PROG ARGS on 3 devices and sends SIG to dev3's qemu AFTER_MS (host) after the devices started. */
+static struct outcome run_losing_dev3(const char *prog, const char *const *args, const char *checkpoint, int sig,
+                                      int after_ms)
+{
+    g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
+    g_autofree char *out = g_dir_make_tmp("dmx-recovery-XXXXXX", NULL);
+    g_autoptr(GPtrArray) a = g_ptr_array_new();
+    const char *head[] = { "dmx", "run", "--app", app, "--devices", "3", "--out", out, "--tdf", "4", "--" };
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(a, (char *)head[i]);
+    for (; *args; args++)
+        g_ptr_array_add(a, (char *)*args);
+    g_ptr_array_add(a, NULL);
+    g_autofree char *ckpt = g_strdup_printf("DMX_CHECKPOINT=%s", checkpoint);
+    const char *env[] = { "DMX_PLACE=2,3", ckpt, "DMX_MIGRATE_RANDOM_MS", NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) p = spawn_dmx((const char *const *)a->pdata, env, &err);
+    g_assert_no_error(err);
+    int pid = worker_pid(out);
+    g_assert_cmpint(pid, >, 1);
+    g_usleep((gulong)after_ms * 1000);
+    g_test_message("sending SIG%s to dev3 (pid %d)", sigabbrev_np(sig), pid);
+    g_assert_cmpint(kill(pid, sig), ==, 0);
+    struct outcome o = { .rr = finish_dmx(p) };
+    o.recoveries = read_or_empty(out, "devices/dev1/recoveries.csv");
+    o.summary = read_or_empty(out, "summary.json");
+    o.master_err = read_or_empty(out, "devices/dev1/stderr.log");
+    g_test_message("recoveries.csv:\n%s", o.recoveries);
+    remove_tree(out);
+    return o;
+}
+
+static void outcome_clear(struct outcome *o)
+{
+    run_result_clear(&o->rr);
+    g_free(o->recoveries);
+    g_free(o->summary);
+    g_free(o->master_err);
+}
+
+/* The rows of recoveries.csv for lost device 3, each checked for a sane recovery time; returns how many. */
+static int dev3_recoveries(const char *csv, const char *want_action)
+{
+    g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+    int n = 0;
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit(*l, ",", -1);
+        if (g_strv_length(f) != 7 || strcmp(f[1], "3") != 0)
+            continue;
+        if (want_action)
+            g_assert_cmpstr(f[2], ==, want_action);
+        double ms = g_ascii_strtod(f[5], NULL) / 1e6;
+        g_test_message("thread %s of dev3: %s, %.1f ms after the loss", f[0], f[2], ms);
+        g_assert_cmpfloat(ms, >, 0);
+        g_assert_cmpfloat(ms, <, 5000);         /* generous: the host is slow and shared */
+        n++;
+    }
+    return n;
+}
+
+static const char *const matmul[] = { "pt_matmul", "build/guest/tests/pt_matmul", NULL };
+
+static void check_matmul_lost(int sig)
+{
+    if (!need_devices(matmul + 1))
+        return;
+    const char *args[] = { "800", "2", NULL };
+    /* The thread on dev3 computes 400 of 800 rows, several emulated seconds: 3 host seconds in, it is busy. */
+    struct outcome o = run_losing_dev3("pt_matmul", args, "migration", sig, 3000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "matmul n=800 threads=2 checksum="));
+    g_assert_nonnull(strstr(o.rr.out, " ok\n"));
+    g_assert_nonnull(strstr(o.rr.err, "thread 1 ran on device 1"));     /* finished where it was recovered */
+    g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 1);
+    if (sig == SIGKILL) {
+        g_assert_nonnull(strstr(o.summary, "\"devices_left\": [{\"name\": \"dev3\""));
+        g_assert_nonnull(strstr(o.rr.err, "device dev3 left"));
+    } else {
+        g_assert_nonnull(strstr(o.master_err, "master: device 3 silent for"));
+    }
+    outcome_clear(&o);
+}
+
+static void check_killed_matmul(void) { check_matmul_lost(SIGKILL); }
+static void check_silent_matmul(void) { check_matmul_lost(SIGSTOP); }
+
+static void check_killed_counter(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_counter", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "3", "400", NULL };
+    struct outcome o = run_losing_dev3("pt_counter", args, "release", SIGKILL, 4000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "counter=1200 heap=1200"));
+    g_assert_nonnull(strstr(o.rr.out, " ok\n"));
+    g_assert_cmpint(dev3_recoveries(o.recoveries, "resume"), ==, 1);
+    outcome_clear(&o);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/recovery/killed/matmul", check_killed_matmul);
+    g_test_add_func("/recovery/killed/counter", check_killed_counter);
+    g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
+    return g_test_run();
+}
