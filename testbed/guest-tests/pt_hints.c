@@ -57,7 +57,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct dmx_placement_hints hints[THREADS] = {
-        { 0, DMX_PLACE_LOCAL }, { 1, DMX_PLACE_ANY }, { 0, DMX_PLACE_EAGER_REMOTE } };
+        { .strategy = DMX_PLACE_LOCAL }, { .latency_bound_us = 1, .strategy = DMX_PLACE_ANY },
+        { .strategy = DMX_PLACE_EAGER_REMOTE } };
     pthread_t threads[THREADS];
     for (int i = 0; i < THREADS; i++) {
         dmx_thread_hints(&hints[i]);

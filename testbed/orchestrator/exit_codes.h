@@ -10,5 +10,6 @@ enum {
   DMX_EXIT_RUN_FAILED = 70, /* a device crashed or the medium died during the run */
   DMX_EXIT_SYSTEM = 71,     /* an operating-system call failed (fork, unshare, TAP, ...) */
   DMX_EXIT_CANTCREAT = 73,  /* the run directory cannot be created, or another run holds its lock */
+  DMX_EXIT_LOST_MASTER = 75, /* a worker's libdmx lost the master (testbed/runtime/peer_client.c): it left */
   DMX_EXIT_SIGNAL_BASE = 128, /* interrupted by signal N: 128 + N (130 for Ctrl-C) */
 };

@@ -43,6 +43,7 @@
 #include "timeline.h"
 #include "timeline_fps.h"
 #include "timeline_migrations.h"
+#include "timeline_recoveries.h"
 #include "traffic.h"
 
 #define STOP_GRACE_MS 2000      /* SIGTERM to SIGKILL */
@@ -569,6 +570,10 @@ static void device_exited(Run *r, guint i) {
     device_left(r, i, how);
     return;
   }
+  if (!master && WIFEXITED(st) && WEXITSTATUS(st) == DMX_EXIT_LOST_MASTER) {
+    device_left(r, i, "lost its link to the master (the master dropped it: cut or silent)");
+    return;
+  }
   fail(r, DMX_EXIT_RUN_FAILED, "device %s (pid %d, %s) %s; stopping the run (its logs: %s/devices/%s/)", dev->name,
        (int)dev->pid, master ? "master" : "worker", how, r->dir->path, dev->name);
 }
@@ -810,6 +815,26 @@ static void migrations_json(GString *s, Run *r) {
   g_string_append(s, mig->len ? "\n  ],\n" : "],\n");
 }
 
+/* The threads recovered after a device was lost (timeline_recoveries.h), with the lost device's name. */
+static void recoveries_json(GString *s, Run *r) {
+  g_string_append(s, "  \"recoveries\": [");
+  g_autoptr(GArray) rec = dmx_recoveries_read(r->dir->path, r->epoch_ns);
+  for (guint i = 0; i < rec->len; i++) {
+    const DmxRecovery *x = &g_array_index(rec, DmxRecovery, i);
+    const char *lost = "?";
+    for (guint d = 0; d < r->sc->devices->len; d++)
+      if (((DmxDeviceSpec *)r->sc->devices->pdata[d])->index == (int)x->lost_device)
+        lost = ((DmxDeviceSpec *)r->sc->devices->pdata[d])->name;
+    g_string_append_printf(s, "%s\n    {\"thread\": %u, \"lost_device\": ", i ? "," : "", x->thread);
+    json_string(s, lost);
+    g_string_append_printf(s, ", \"action\": \"%s\", \"t_lost_s\": %.3f, \"t_resumed_s\": %.3f, "
+                           "\"recovery_ms\": %.3f, \"bytes_fetched\": %" G_GUINT64_FORMAT "}",
+                           x->resumed ? "resume" : "restart", x->t_lost_s, x->t_resumed_s, x->recovery_ms,
+                           x->bytes_fetched);
+  }
+  g_string_append(s, rec->len ? "\n  ],\n" : "],\n");
+}
+
 /* The power model, timeline.csv (timeline.h) and the apps' metrics: JSON members for summary.json, "" when the
  * run never started. Each device's power goes to DEVICE_POWER[i] (NULL if none), for its devices.NAME entry. */
 static char *power_and_timeline(Run *r, char **device_power) {
@@ -851,6 +876,7 @@ static char *power_and_timeline(Run *r, char **device_power) {
   json_string(s, tl.traffic_source);
   g_string_append(s, ",\n");
   migrations_json(s, r);
+  recoveries_json(s, r);
   for (guint i = 0; i < nd && tl.power; i++)
     device_power[i] = devs[i].has_coeffs ? device_power_json(&tl.power[i]) : NULL;
   dmx_app_frames_clear(&frames);

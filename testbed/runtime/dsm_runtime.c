@@ -126,6 +126,12 @@ void dmx_dsm_stop(void)
     peer_client_stop(node);
 }
 
+void dmx_dsm_on_link_unstable(void (*fn)(uint64_t rtt_ns, uint64_t best_ns, void *ctx), void *ctx)
+{
+    if (node)
+        peer_client_on_unstable(node, fn, ctx);
+}
+
 void dmx_dsm_on_device_lost(master_lost_fn fn, void *ctx)
 {
     if (master)

@@ -1,12 +1,14 @@
 /* Device side of the link to the master (see peer_client.h). */
 #include "peer_client.h"
 #include "wire_auth.h"
+#include "dmx.h"
 #include "thread_start.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -123,6 +125,44 @@ static int send_lock(void *ctx, uint8_t type, uint64_t lock)
 
 /* Heartbeats (DynaMix 4.2.4): they keep the master's watchdog quiet while the app computes without sending
  * anything, and their echoes measure the round trip. */
+/* A round trip (or the lateness of an echo still out) for the link watch; tells the owner when the link has
+ * just turned unstable. */
+static void watch_sample(struct peer_client *pc, uint64_t rtt_ns)
+{
+    pthread_mutex_lock(&pc->watch_lock);
+    bool turned = link_watch_sample(&pc->watch, rtt_ns);
+    uint64_t best = pc->watch.best_ns;
+    void (*fn)(uint64_t, uint64_t, void *) = pc->on_unstable;
+    void *ctx = pc->on_unstable_ctx;
+    pthread_mutex_unlock(&pc->watch_lock);
+    if (turned) {
+        wire_log("heartbeat: the link to the master is unstable (round trip %.0f ms, best %.1f ms)", rtt_ns / 1e6,
+                 best / 1e6);
+        if (fn)
+            fn(rtt_ns, best, ctx);
+    }
+}
+
+/* Before sending beat `beat`: how late the oldest echo still out is (0 when none is out, or it is not late). */
+static uint64_t overdue_ns(struct peer_client *pc, uint32_t beat, uint64_t now)
+{
+    pthread_mutex_lock(&pc->watch_lock);
+    uint32_t oldest = pc->acked + 1;
+    uint64_t late = oldest < beat && beat - oldest < 16 ? now - pc->sent_ns[oldest % 16] : 0;
+    uint64_t bar = link_watch_bar_ns(&pc->watch);
+    pthread_mutex_unlock(&pc->watch_lock);
+    return late > bar ? late : 0;
+}
+
+void peer_client_on_unstable(struct peer_client *pc, void (*fn)(uint64_t rtt_ns, uint64_t best_ns, void *ctx),
+                             void *ctx)
+{
+    pthread_mutex_lock(&pc->watch_lock);
+    pc->on_unstable = fn;
+    pc->on_unstable_ctx = ctx;
+    pthread_mutex_unlock(&pc->watch_lock);
+}
+
 static void *heartbeat_main(void *arg)
 {
     struct peer_client *pc = arg;
@@ -133,12 +173,42 @@ static void *heartbeat_main(void *arg)
     struct timespec period = { period_ms / 1000, (period_ms % 1000) * 1000000L };
     while (!atomic_load(&pc->stopping)) {
         struct wire_buf b = { 0 };
+        uint64_t now = now_ns(), late = overdue_ns(pc, pc->beat + 1, now);
+        if (late)
+            watch_sample(pc, late);
+        pthread_mutex_lock(&pc->watch_lock);
+        pc->sent_ns[(pc->beat + 1) % 16] = now;
+        pthread_mutex_unlock(&pc->watch_lock);
         if (wire_put_heartbeat(&b, WIRE_HEARTBEAT, wire_conn_next_seq(&pc->conn), pc->conn.self, ++pc->beat,
-                               now_ns()) != 0 || send_buf(pc, &b) != 0)
+                               now) != 0 || send_buf(pc, &b) != 0)
             return NULL;        /* the link is gone: the receiver says so */
         nanosleep(&period, NULL);
     }
     return NULL;
+}
+
+/* RUN/devices/NAME/heartbeat.csv: every echo's round trip (the link as the heartbeats see it). Not kept
+ * outside a run (no DMX_RUN_DIR). Called from the receiver only. */
+static void log_round_trip(struct peer_client *pc, uint32_t beat, uint64_t now, uint64_t rtt)
+{
+    static FILE *log;
+    static bool tried;
+    const char *run = getenv("DMX_RUN_DIR");
+    if (!tried && run && *run) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/devices/%s/heartbeat.csv", run, dmx_device_name());
+        log = fopen(path, "w");
+        if (log)
+            fprintf(log, "t_ns,beat,rtt_ns,late\n");
+    }
+    tried = true;
+    if (!log)
+        return;
+    pthread_mutex_lock(&pc->watch_lock);
+    uint64_t bar = link_watch_bar_ns(&pc->watch);
+    pthread_mutex_unlock(&pc->watch_lock);
+    fprintf(log, "%llu,%u,%llu,%d\n", (unsigned long long)now, beat, (unsigned long long)rtt, bar && rtt > bar);
+    fflush(log);
 }
 
 static void on_heartbeat_ack(struct peer_client *pc, const struct wire_msg *m)
@@ -149,6 +219,12 @@ static void on_heartbeat_ack(struct peer_client *pc, const struct wire_msg *m)
     uint64_t rtt = now - sent, old = atomic_load(&pc->rtt_ns);
     atomic_store(&pc->rtt_ns, old ? (old * 7 + rtt) / 8 : rtt);
     atomic_fetch_add(&pc->acks, 1);
+    pthread_mutex_lock(&pc->watch_lock);
+    if (m->u.heartbeat.beat > pc->acked)
+        pc->acked = m->u.heartbeat.beat;
+    pthread_mutex_unlock(&pc->watch_lock);
+    watch_sample(pc, rtt);
+    log_round_trip(pc, m->u.heartbeat.beat, now, rtt);
 }
 
 uint64_t peer_client_rtt_ns(struct peer_client *pc)
@@ -188,13 +264,15 @@ static void *rx_main(void *arg)
     }
     if (atomic_load(&pc->stopping))
         return NULL;
-    /* Without the master nothing can make progress (recovery is not implemented yet). */
+    /* Without the master nothing can make progress here; the master recovers this device's threads. 75 tells
+     * dmx this device left (testbed/orchestrator/exit_codes.h, DMX_EXIT_LOST_MASTER). */
     wire_log("lost the master: %s", wire_status_name(rc));
     _exit(75);
 }
 
 int peer_client_start(struct peer_client *pc)
 {
+    pthread_mutex_init(&pc->watch_lock, NULL);
     struct dsm_transport dt = { .request = request_page, .push = push_diff, .hold = announce_held, .ctx = pc };
     struct sync_transport st = { send_lock, pc };
     if (dsm_region_init(&pc->region, pc->region_base, pc->region_size, &dt) != 0) {

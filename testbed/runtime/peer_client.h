@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "dsm_region.h"
+#include "peer_link_watch.h"
 #include "sync_mutex.h"
 #include "wire_conn.h"
 
@@ -22,6 +23,12 @@ struct peer_client {
     uint32_t beat;                  /* heartbeats sent */
     _Atomic uint64_t rtt_ns;        /* smoothed heartbeat round trip to the master (0 until the first) */
     _Atomic uint64_t acks;
+    pthread_mutex_t watch_lock;     /* guards what follows */
+    struct link_watch watch;
+    uint32_t acked;                 /* the latest beat echoed */
+    uint64_t sent_ns[16];           /* when beat b was sent, at b % 16 */
+    void (*on_unstable)(uint64_t rtt_ns, uint64_t best_ns, void *ctx);
+    void *on_unstable_ctx;
 };
 
 /* Authenticate on fd (connected to the master) as device self. Returns 0, or -1 (logged). */
@@ -31,6 +38,9 @@ int peer_client_join(struct peer_client *pc, int fd, uint32_t self, const char *
 int peer_client_start(struct peer_client *pc);
 /* The smoothed round trip to the master from heartbeats (emulated ns), 0 before the first answer. */
 uint64_t peer_client_rtt_ns(struct peer_client *pc);
+/* Call fn once each time the link to the master turns unstable (peer_link_watch.h), from a libdmx thread. */
+void peer_client_on_unstable(struct peer_client *pc, void (*fn)(uint64_t rtt_ns, uint64_t best_ns, void *ctx),
+                             void *ctx);
 /* Stop: the receiver ends quietly when the link closes. */
 void peer_client_stop(struct peer_client *pc);
 /* Connect to host:port over TCP, retrying until timeout_ms. Returns the fd or -1. */

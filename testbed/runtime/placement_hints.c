@@ -11,15 +11,16 @@ static __thread struct dmx_placement_hints pending;
 
 void dmx_thread_hints(const struct dmx_placement_hints *hints)
 {
-    pending = hints ? *hints : (struct dmx_placement_hints){ 0, DMX_PLACE_ANY };
+    pending = hints ? *hints : (struct dmx_placement_hints){ 0, DMX_PLACE_ANY, DMX_ON_FAILURE_RESUME };
 }
 
-void placement_hints_take(uint32_t *latency_bound_us, uint32_t *strategy)
+void placement_hints_take(uint32_t *latency_bound_us, uint32_t *strategy, uint32_t *on_failure)
 {
     *latency_bound_us = pending.latency_bound_us;
     *strategy = pending.strategy == DMX_PLACE_EAGER_REMOTE || pending.strategy == DMX_PLACE_LOCAL
                     ? (uint32_t)pending.strategy : DMX_PLACE_ANY;
-    pending = (struct dmx_placement_hints){ 0, DMX_PLACE_ANY };
+    *on_failure = pending.on_failure == DMX_ON_FAILURE_RESTART ? DMX_ON_FAILURE_RESTART : DMX_ON_FAILURE_RESUME;
+    pending = (struct dmx_placement_hints){ 0, DMX_PLACE_ANY, DMX_ON_FAILURE_RESUME };
 }
 
 /* The round trip to dev in seconds, or a negative number when not measured yet. */

@@ -624,8 +624,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     REAL(pthread_create);
     pthread_once(&env_once, read_env);
     bool app = false;
-    uint32_t latency_bound_us, strategy;
-    placement_hints_take(&latency_bound_us, &strategy);
+    uint32_t latency_bound_us, strategy, on_failure;
+    placement_hints_take(&latency_bound_us, &strategy, &on_failure);
     uint32_t dev = choose_device(fn, &app, latency_bound_us, strategy);
     if (!app)
         return real_pthread_create(thread, attr, fn, arg);
@@ -663,6 +663,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].strategy = strategy;
         c->slot[i].ckpt_ctx = 0;
         c->slot[i].recovering = 0;
+        c->slot[i].on_failure = on_failure;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
     dmx_gunlock(DMX_LOCK_CONTROL);

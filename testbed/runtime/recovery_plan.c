@@ -1,6 +1,8 @@
 /* What the loss of a device means for one spawn slot (thread_recovery.h): pure, tested natively. */
 #include "thread_recovery.h"
 
+#include "dsm_api.h"
+
 enum recovery_action recovery_repost(struct spawn_slot *s, uint32_t lost, uint32_t to, uint64_t t_lost,
                                      uint64_t release_ctx)
 {
@@ -11,7 +13,8 @@ enum recovery_action recovery_repost(struct spawn_slot *s, uint32_t lost, uint32
     enum recovery_action action;
     if (s->state == SPAWN_MIGRATING) {
         action = RECOVER_RESUME;    /* it had not arrived, or its arrival was lost with the device */
-    } else if (s->state == SPAWN_RUNNING && (release_ctx || s->ckpt_ctx)) {
+    } else if (s->state == SPAWN_RUNNING && (release_ctx || s->ckpt_ctx) &&
+               s->on_failure != DMX_ON_FAILURE_RESTART) {
         s->ctx = release_ctx ? release_ctx : s->ckpt_ctx;
         s->state = SPAWN_MIGRATING;
         action = RECOVER_RESUME;

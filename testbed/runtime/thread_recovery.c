@@ -12,6 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+void dmx_recovery_link_unstable(uint64_t rtt_ns, uint64_t best_ns, void *unused)
+{
+    (void)unused;
+    struct dmx_local_thread here[DMX_SPAWN_SLOTS];
+    uint32_t n = dmx_local_threads(here, DMX_SPAWN_SLOTS), asked = 0;
+    uint64_t now = dmx_now_ns();
+    for (uint32_t i = 0; i < n; i++)
+        if (dmx_move_allowed(here[i].slot, 1)) {
+            dmx_request_migration(here[i].slot, 1, now, now);
+            asked++;
+        }
+    wire_log("heartbeat: round trip %.0f ms against %.1f ms at best: %u of %u app thread(s) here move to the "
+             "master", rtt_ns / 1e6, best_ns / 1e6, asked, n);
+}
+
 bool dmx_device_usable(uint32_t dev)
 {
     volatile struct dmx_control *ctl = dmx_takeover.ctl;
@@ -56,6 +71,10 @@ static void *recover_main(void *arg)
 void dmx_recovery_device_lost(uint32_t dev, uint64_t last_heard_ns, void *unused)
 {
     (void)unused;
+    /* The master set shutdown itself, so its own copy is current: devices leaving at the end lost nothing, and
+     * the control lock may soon be out of reach (the master's link closes). */
+    if (dmx_takeover.active && dmx_takeover.ctl->shutdown)
+        return;
     struct lost_device *lost = malloc(sizeof(*lost));
     if (!lost || !dmx_takeover.active) {
         free(lost);

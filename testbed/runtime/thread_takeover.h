@@ -46,7 +46,7 @@ struct spawn_slot {             /* one thread started on another device; guarded
      * master (its checkpoint; 0: it started there, so its checkpoint is its start). recovering: the master
      * reposted it after its device was lost at t_request. */
     uint64_t ckpt_ctx;
-    uint32_t recovering, pad;
+    uint32_t recovering, on_failure;    /* on_failure: its hint (enum dmx_on_failure) */
 };
 
 struct dmx_control {
@@ -153,7 +153,7 @@ uint64_t dmx_migration_mean_downtime_ns(void);
 /* placement_hints.c. take: the calling thread's hints for the thread its pthread_create starts now (zeros when
  * none). allowed: may a thread with these hints, created on device home, go to dest (from this device)? eager:
  * where a DMX_PLACE_EAGER_REMOTE thread starts (0: here). */
-void placement_hints_take(uint32_t *latency_bound_us, uint32_t *strategy);
+void placement_hints_take(uint32_t *latency_bound_us, uint32_t *strategy, uint32_t *on_failure);
 bool placement_move_allowed(uint32_t latency_bound_us, uint32_t strategy, uint32_t home, uint32_t dest);
 uint32_t placement_eager_device(uint32_t latency_bound_us);
 
@@ -177,5 +177,8 @@ struct dsm_region *dmx_dsm_region(void);
 /* dsm_runtime.c, on the master: call fn(dev, last_heard_ns, ctx) for each device that is gone
  * (master_server_on_lost). */
 void dmx_dsm_on_device_lost(void (*fn)(uint32_t dev, uint64_t last_heard_ns, void *ctx), void *ctx);
+/* dsm_runtime.c, on a worker: call fn when the heartbeats say the link to the master turned unstable
+ * (peer_link_watch.h). */
+void dmx_dsm_on_link_unstable(void (*fn)(uint64_t rtt_ns, uint64_t best_ns, void *ctx), void *ctx);
 
 #endif

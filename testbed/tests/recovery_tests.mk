@@ -1,9 +1,11 @@
 # Recovery of a lost device's threads (testbed/runtime/thread_recovery.h). test_recovery_plan: the master's
 # decision per spawn slot (recovery_plan.c), natively.
 build/tests/test_recovery_plan: testbed/tests/test_recovery_plan.c testbed/runtime/recovery_plan.c \
-                                testbed/runtime/thread_recovery.h testbed/runtime/thread_takeover.h
+                                testbed/runtime/thread_recovery.h testbed/runtime/thread_takeover.h \
+                                testbed/runtime/include/dsm_api.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime $(filter %.c,$^) $(GLIB_LIBS) -o $@
+	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime -Itestbed/runtime/include $(filter %.c,$^) $(GLIB_LIBS) \
+	    -o $@
 
 UNIT_TESTS += build/tests/test_recovery_plan
 
@@ -15,3 +17,11 @@ build/tests/test_recovery: testbed/tests/test_recovery.c testbed/tests/test_tree
 build/tests/test_recovery: | $(PT_GUEST_BINS) build/bin/dmx
 
 E2E_TESTS += build/tests/test_recovery
+
+# The heartbeat's unstable-link rule (peer_link_watch.c), natively.
+build/tests/test_peer_link_watch: testbed/tests/test_peer_link_watch.c testbed/runtime/peer_link_watch.c \
+                                  testbed/runtime/peer_link_watch.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime $(filter %.c,$^) $(GLIB_LIBS) -o $@
+
+UNIT_TESTS += build/tests/test_peer_link_watch

@@ -10,7 +10,7 @@
  *   dispatch/kill      a kill event goes to the kill handler (never to the medium), a failed kill is logged and
  *                      the timeline goes on; kill events are allowed with backend = kernel
  * End to end (real devices; skipped when qemu, dmx-medium or the guests are not built):
- *   run/churn          scenarios/churn.ini: events applied at their emulated time (events.log), traffic.csv,
+ *   run/link-events    scenarios/link-events.ini: events applied at their emulated time (events.log), traffic.csv,
  *                      traffic_bytes_total equals medium.pcap's byte count
  *   run/mobility       scenarios/mobility.ini: the Wi-Fi trace's station moves are all applied
  *   run/uplink         a device reaches a TCP echo server on the host's 127.0.0.1 through --uplink
@@ -316,12 +316,12 @@ static double logged_at(const char *log, const char *what) {
   return g_ascii_strtod(p, NULL);
 }
 
-static void test_run_churn(void) {
+static void test_run_link_events(void) {
   if (!prerequisites(NULL))
     return;
-  g_autofree char *dir = g_dir_make_tmp("dmx-churn-XXXXXX", NULL);
+  g_autofree char *dir = g_dir_make_tmp("dmx-link-events-XXXXXX", NULL);
   g_autofree char *out = g_build_filename(dir, "run", NULL);
-  g_autofree char *ini = in_top("scenarios/churn.ini");
+  g_autofree char *ini = in_top("scenarios/link-events.ini");
   const char *argv[] = {"dmx", "run", ini, "--out", out, NULL};
   RunResult r = run_dmx(argv);
   g_assert_cmpint(r.status, ==, 0);
@@ -550,7 +550,7 @@ int main(int argc, char **argv) {
   ADD("syntax/errors", test_errors);
   ADD("dispatch/kill", test_dispatch_kill);
   g_test_add_func("/orchestrator/events/profiles", test_profiles);
-  g_test_add_func("/orchestrator/events/run/churn", test_run_churn);
+  g_test_add_func("/orchestrator/events/run/link-events", test_run_link_events);
   g_test_add_func("/orchestrator/events/run/mobility", test_run_mobility);
   g_test_add_func("/orchestrator/events/run/uplink", test_run_uplink);
   g_test_add_func("/orchestrator/events/run/bind", test_run_bind_event);

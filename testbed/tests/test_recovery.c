@@ -10,6 +10,9 @@
  *                                   increment counts exactly once (counter = threads x iterations).
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
  *                                   drops it after DMX_HEARTBEAT_TIMEOUT_MS of silence and recovers as above.
+ *   /recovery/lossy-link            a scenario whose links start dropping 20% of packets at 1 s, under dynamix: the
+ *                                   tablet's heartbeats come back late, and its thread moves to the master before
+ *                                   anything is lost (migrations.csv: tablet -> phone, detected after 1 s).
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -153,11 +156,52 @@ static void check_killed_counter(void)
     outcome_clear(&o);
 }
 
+static const char lossy_ini[] =
+    "[scenario]\napp = build/guest/tests/pt_counter\nargs = 1 10000000\npolicies = dynamix\nplace = tablet\n"
+    "tdf = 4\n[device phone]\nmodel = nexus5\nmaster = true\n[device tablet]\nmodel = nexus7\n"
+    "[link]\nspec = rate 100mbit delay 2ms\nmode = wired\n"
+    "[event lossy]\nat_s = 1.0\naction = link * * rate 100mbit delay 2ms loss 20%\n";
+
+static void check_lossy_link(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_counter", NULL };
+    if (!need_devices(guests))
+        return;
+    g_autofree char *dir = g_dir_make_tmp("dmx-lossy-XXXXXX", NULL);
+    g_autofree char *ini = g_build_filename(dir, "lossy.ini", NULL), *out = g_build_filename(dir, "run", NULL);
+    g_assert_true(g_file_set_contents(ini, lossy_ini, -1, NULL));
+    const char *argv[] = { "dmx", "run", ini, "--out", out, NULL };
+    RunResult r = run_dmx(argv);
+    g_assert_cmpint(r.status, ==, 0);
+    g_assert_nonnull(strstr(r.out, "counter=10000000 heap=10000000"));
+    g_autofree char *tablet_err = read_or_empty(out, "devices/tablet/stderr.log");
+    g_assert_nonnull(strstr(tablet_err, "the link to the master is unstable"));
+    g_autofree char *events = read_or_empty(out, "events.log");
+    g_autoptr(GRegex) re = g_regex_new("epoch ([0-9]+) ns", 0, 0, NULL);
+    g_autoptr(GMatchInfo) mi = NULL;
+    g_assert_true(g_regex_match(re, events, 0, &mi));
+    g_autofree char *epoch_text = g_match_info_fetch(mi, 1);
+    double epoch = g_ascii_strtod(epoch_text, NULL);
+    g_autoptr(GPtrArray) rows = run_migration_rows(out, FALSE);
+    g_assert_cmpuint(rows->len, >=, 1);
+    g_auto(GStrv) f = g_strsplit(g_ptr_array_index(rows, 0), ",", -1);
+    g_assert_cmpuint(g_strv_length(f), ==, 11);
+    g_assert_cmpstr(f[1], ==, "2");
+    g_assert_cmpstr(f[2], ==, "1");
+    double detect_s = (g_ascii_strtod(f[9], NULL) - epoch) / 1e9;
+    g_test_message("unstable link seen at %.2f s, thread home after %.1f ms of downtime", detect_s,
+                   g_ascii_strtod(f[5], NULL) / 1e6);
+    g_assert_cmpfloat(detect_s, >, 1.0);     /* not before the losses began */
+    run_result_clear(&r);
+    remove_tree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/recovery/killed/matmul", check_killed_matmul);
     g_test_add_func("/recovery/killed/counter", check_killed_counter);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
+    g_test_add_func("/recovery/lossy-link", check_lossy_link);
     return g_test_run();
 }

@@ -1,10 +1,11 @@
 /* test_recovery_plan: what the master does with each spawn slot when a device is lost (recovery_plan.c).
  * A thread the lost device ran resumes on the master from its latest checkpoint (a release checkpoint before
  * the context it arrived with), or starts again when it has none; a thread on its way there goes on to the
- * master instead; nothing else changes. */
+ * master instead; a thread whose hint says so starts again whatever its checkpoint; nothing else changes. */
 #include <glib.h>
 #include <string.h>
 
+#include "dsm_api.h"
 #include "thread_recovery.h"
 
 enum { MASTER = 1, LOST = 3, OTHER = 2 };
@@ -61,6 +62,15 @@ static void test_restart_without_checkpoint(void)
     assert_reposted(&s, SPAWN_POSTED, 0);
 }
 
+/* The thread's hint DMX_ON_FAILURE_RESTART: from its start routine, whatever checkpoint it has. */
+static void test_restart_hint(void)
+{
+    struct spawn_slot s = running_on(LOST, 0x2ff000);
+    s.on_failure = DMX_ON_FAILURE_RESTART;
+    g_assert_cmpint(recovery_repost(&s, LOST, MASTER, T_LOST, 0x100010), ==, RECOVER_RESTART);
+    assert_reposted(&s, SPAWN_POSTED, 0);
+}
+
 static void test_on_its_way(void)
 {
     struct spawn_slot s = running_on(LOST, 0);
@@ -102,6 +112,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recovery-plan/resume-from-arrival", test_resume_from_arrival);
     g_test_add_func("/recovery-plan/release-checkpoint-first", test_release_checkpoint_first);
     g_test_add_func("/recovery-plan/restart-without-checkpoint", test_restart_without_checkpoint);
+    g_test_add_func("/recovery-plan/restart-hint", test_restart_hint);
     g_test_add_func("/recovery-plan/on-its-way", test_on_its_way);
     g_test_add_func("/recovery-plan/others-untouched", test_others_untouched);
     return g_test_run();

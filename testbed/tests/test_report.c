@@ -31,6 +31,7 @@
 #include "timeline.h"
 #include "timeline_fps.h"
 #include "timeline_migrations.h"
+#include "timeline_recoveries.h"
 
 #include "test_tree.h"
 
@@ -245,6 +246,26 @@ static void test_migrations(void) {
   remove_tree(dir);
 }
 
+/* recoveries.csv (thread_recovery.c) -> what summary.json's recoveries say: by resume time, a torn line skipped. */
+static void test_recoveries(void) {
+  g_autofree char *dir = make_run_dir();
+  put(dir, "devices/phone/recoveries.csv", "thread,lost_device,action,t_lost_ns,t_resumed_ns,recovery_ns,"
+                                           "bytes_fetched\n2,3,resume,4000000000,4063000000,63000000,12768\n"
+                                           "1,3,restart,4000000000,4020000000,20000000,0\n1,3,res");
+  g_autoptr(GArray) r = dmx_recoveries_read(dir, 1000000000);
+  g_assert_cmpuint(r->len, ==, 2);
+  const DmxRecovery *first = &g_array_index(r, DmxRecovery, 0), *second = &g_array_index(r, DmxRecovery, 1);
+  g_assert_cmpuint(first->thread, ==, 1);
+  g_assert_false(first->resumed);
+  g_assert_cmpfloat_with_epsilon(first->t_lost_s, 3.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon(first->recovery_ms, 20, 1e-9);
+  g_assert_true(second->resumed);
+  g_assert_cmpuint(second->lost_device, ==, 3);
+  g_assert_cmpfloat_with_epsilon(second->t_resumed_s, 3.063, 1e-9);
+  g_assert_cmpuint(second->bytes_fetched, ==, 12768);
+  remove_tree(dir);
+}
+
 /* home-theater's per-frame report -> frames.csv, the stall per frame and the movie's frame rate, by hand. */
 static void test_app_frames(void) {
   g_autofree char *dir = make_run_dir();
@@ -449,6 +470,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/paper", test_paper);
   g_test_add_func("/report/timeline", test_timeline);
   g_test_add_func("/report/migrations", test_migrations);
+  g_test_add_func("/report/recoveries", test_recoveries);
   g_test_add_func("/report/app-frames", test_app_frames);
   g_test_add_func("/report/app-photos", test_app_photos);
   g_test_add_func("/report/status-line", test_status_line);

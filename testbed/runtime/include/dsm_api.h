@@ -38,9 +38,14 @@ void dmx_thread_hint(int device);
  * DMX_PLACE_LOCAL (never leave the creating device, not even under DMX_MIGRATE_RANDOM_MS). Every policy and
  * dmx_migrate_self (EPERM) respect them. An app without hints needs none of this. */
 enum dmx_place_strategy { DMX_PLACE_ANY = 0, DMX_PLACE_EAGER_REMOTE = 1, DMX_PLACE_LOCAL = 2 };
+/* on_failure: when the device running the thread is lost, DMX_ON_FAILURE_RESUME (default) resumes it on the
+ * master from its checkpoint; DMX_ON_FAILURE_RESTART starts it again from its start routine there (for a
+ * thread whose work is cheaper to redo than to trust half done). */
+enum dmx_on_failure { DMX_ON_FAILURE_RESUME = 0, DMX_ON_FAILURE_RESTART = 1 };
 struct dmx_placement_hints {
     unsigned latency_bound_us;
     int strategy;
+    int on_failure;
 };
 void dmx_thread_hints(const struct dmx_placement_hints *hints);
 
