@@ -10,19 +10,10 @@
 
 gboolean dmx_guest_command_is_ours(const char *command) { return g_str_has_prefix(command, "bind "); }
 
-static const DmxDeviceSpec *find_device(const DmxScenario *sc, const char *name) {
-  for (guint i = 0; i < sc->devices->len; i++) {
-    const DmxDeviceSpec *d = sc->devices->pdata[i];
-    if (strcmp(d->name, name) == 0)
-      return d;
-  }
-  return NULL;
-}
-
 char *dmx_guest_command(const DmxScenario *sc, const char *policy, const char *run_dir, const char *secret,
                         const char *command, GError **error) {
   g_auto(GStrv) w = g_strsplit(command, " ", -1);
-  const DmxDeviceSpec *target = g_strv_length(w) == 3 ? find_device(sc, w[2]) : NULL;
+  const DmxDeviceSpec *target = g_strv_length(w) == 3 ? dmx_scenario_device(sc, w[2]) : NULL;
   if (!target) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "expected bind CLASS DEVICE");
     return NULL;

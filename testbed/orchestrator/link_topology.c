@@ -80,16 +80,7 @@ typedef struct {
   gboolean wifi;
 } Reader;
 
-static const DmxDeviceSpec *find_device(const DmxScenario *sc, const char *name) {
-  for (guint i = 0; i < sc->devices->len; i++) {
-    const DmxDeviceSpec *d = sc->devices->pdata[i];
-    if (strcmp(d->name, name) == 0)
-      return d;
-  }
-  return NULL;
-}
-
-static gboolean is_device(const DmxScenario *sc, const char *name) { return find_device(sc, name) != NULL; }
+static gboolean is_device(const DmxScenario *sc, const char *name) { return dmx_scenario_device(sc, name) != NULL; }
 
 static gboolean is_endpoint(const DmxScenario *sc, const char *name) {
   return strcmp(name, "*") == 0 || is_device(sc, name);
@@ -233,7 +224,7 @@ static void read_station(Reader *rd, DmxDeviceSpec *d) {
 
 /* kill DEVICE: only a worker can leave, since the master's app is the run. */
 static char *check_kill(Reader *rd, char **argv, int argc, GString *why) {
-  const DmxDeviceSpec *d = argc == 2 ? find_device(rd->sc, argv[1]) : NULL;
+  const DmxDeviceSpec *d = argc == 2 ? dmx_scenario_device(rd->sc, argv[1]) : NULL;
   if (argc != 2) {
     g_string_append(why, "expected kill DEVICE");
   } else if (!d) {
@@ -410,7 +401,7 @@ static void read_event(Reader *rd, const char *group, const char *name) {
     return;
   }
   DmxScenarioEvent *e = add_event(rd->sc, at_s, g_strdup_printf("event %s", name), command);
-  const DmxDeviceSpec *d = e->device ? find_device(rd->sc, e->device) : NULL;
+  const DmxDeviceSpec *d = e->device ? dmx_scenario_device(rd->sc, e->device) : NULL;
   /* Killing a device before it joined would only be a logged no-op, and the device would then join anyway. */
   if (d && at_s < d->join_at_s)
     ini_file_add_error(rd->ini, rd->errors, group, at ? "at_s" : "action",

@@ -224,6 +224,15 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
   sc->checkpoints = g_key_file_get_string(kf, "scenario", "checkpoints", NULL);
 }
 
+const DmxDeviceSpec *dmx_scenario_device(const DmxScenario *sc, const char *name) {
+  for (guint i = 0; i < sc->devices->len; i++) {
+    const DmxDeviceSpec *d = sc->devices->pdata[i];
+    if (strcmp(d->name, name) == 0)
+      return d;
+  }
+  return NULL;
+}
+
 /* [scenario] place names devices; the runtime wants their indices (1 = the master, in device order). */
 static void read_place(IniFile *ini, DmxScenario *sc, GString *errors) {
   g_autofree char *place = g_key_file_get_string(ini_file_keyfile(ini), "scenario", "place", NULL);
@@ -232,18 +241,15 @@ static void read_place(IniFile *ini, DmxScenario *sc, GString *errors) {
   g_auto(GStrv) names = ini_split_list(place);
   g_autoptr(GString) indices = g_string_new(NULL);
   for (int i = 0; names[i]; i++) {
-    guint index = 0;
-    for (guint d = 0; d < sc->devices->len && !index; d++)
-      if (strcmp(((DmxDeviceSpec *)sc->devices->pdata[d])->name, names[i]) == 0)
-        index = d + 1;
-    if (!index) {
+    const DmxDeviceSpec *dev = dmx_scenario_device(sc, names[i]);
+    if (!dev) {
       g_autoptr(GString) known = g_string_new(NULL);
       for (guint d = 0; d < sc->devices->len; d++)
         g_string_append_printf(known, "%s%s", d ? ", " : "", ((DmxDeviceSpec *)sc->devices->pdata[d])->name);
       ini_file_add_error(ini, errors, "scenario", "place", "unknown device '%s' (devices: %s)", names[i], known->str);
       return;
     }
-    g_string_append_printf(indices, "%s%u", i ? "," : "", index);
+    g_string_append_printf(indices, "%s%d", i ? "," : "", dev->index);
   }
   sc->place = g_string_free(g_steal_pointer(&indices), FALSE);
 }

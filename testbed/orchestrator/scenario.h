@@ -66,6 +66,8 @@ typedef struct {
   gboolean check_app;      /* also check that the app exists and is an aarch64 executable */
 } DmxScenarioLoadOptions;
 
+/* The [device NAME] called name, or NULL. */
+const DmxDeviceSpec *dmx_scenario_device(const DmxScenario *sc, const char *name);
 DmxScenario *dmx_scenario_load(const char *path, const DmxScenarioLoadOptions *opt, GError **error);
 /* The scenario behind `dmx run --app PATH --devices N`: N devices dev1..devN of the default model and link. */
 DmxScenario *dmx_scenario_for_app(const char *app, char **args, int n_devices, const char *link_spec,

@@ -1,6 +1,8 @@
 /* timeline_recoveries: see timeline_recoveries.h. */
 #include "timeline_recoveries.h"
 
+#include "run_device_csv.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,26 +25,21 @@ static gboolean parse_row(const char *line, gint64 epoch_ns, DmxRecovery *out) {
   return TRUE;
 }
 
+typedef struct {
+  GArray *out;
+  gint64 epoch_ns;
+} Reading;
+
+static void add_row(const char *line, gpointer ud) {
+  Reading *rd = ud;
+  DmxRecovery rec;
+  if (parse_row(line, rd->epoch_ns, &rec))
+    g_array_append_val(rd->out, rec);
+}
+
 GArray *dmx_recoveries_read(const char *run_dir, gint64 epoch_ns) {
-  GArray *out = g_array_new(FALSE, TRUE, sizeof(DmxRecovery));
-  g_autofree char *devs = g_build_filename(run_dir, "devices", NULL);
-  GDir *dir = g_dir_open(devs, 0, NULL);
-  if (!dir)
-    return out;
-  const char *name;
-  while ((name = g_dir_read_name(dir))) {
-    g_autofree char *path = g_build_filename(devs, name, "recoveries.csv", NULL);
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-      continue;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (guint i = 1; lines[0] && lines[i]; i++) {
-      DmxRecovery rec;
-      if (parse_row(lines[i], epoch_ns, &rec))
-        g_array_append_val(out, rec);
-    }
-  }
-  g_dir_close(dir);
-  g_array_sort(out, by_resumed);
-  return out;
+  Reading rd = {g_array_new(FALSE, TRUE, sizeof(DmxRecovery)), epoch_ns};
+  dmx_run_device_csv_rows(run_dir, "recoveries.csv", add_row, &rd);
+  g_array_sort(rd.out, by_resumed);
+  return rd.out;
 }

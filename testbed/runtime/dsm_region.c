@@ -447,7 +447,9 @@ static bool app_range(const struct dsm_region *r, uintptr_t lo, uintptr_t hi, ui
     return !(r->alias && *p1 > r->alias_first && *p0 < r->alias_first + r->alias_count);
 }
 
-int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+/* Push home the dirty pages in [lo, hi) (pinned ones diffed in place, and kept writable), and with everywhere
+ * the unpinned dirty pages outside it too. */
+static int push_dirty(struct dsm_region *r, uintptr_t lo, uintptr_t hi, bool everywhere)
 {
     uint32_t p0, p1, keep = 0;
     int rc = 0;
@@ -456,12 +458,16 @@ int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     pthread_mutex_lock(&r->lock);
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
+        bool inside = p >= p0 && p < p1, dirty = r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
         if (r->pinned[p]) {
-            if (p >= p0 && p < p1 && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
+            if (inside && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
                 rc = -1;
             r->dirty[keep++] = p;
-        } else if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && flush_page(r, p) != 0) {
-            rc = -1;
+        } else if (dirty && (inside || everywhere)) {
+            if (flush_page(r, p) != 0)
+                rc = -1;
+        } else if (dirty) {
+            r->dirty[keep++] = p;
         }
     }
     r->ndirty = keep;
@@ -469,24 +475,14 @@ int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     return rc;
 }
 
+int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    return push_dirty(r, lo, hi, true);
+}
+
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
-    uint32_t p0, p1, keep = 0;
-    int rc = 0;
-    if (!app_range(r, lo, hi, &p0, &p1))
-        return -1;
-    pthread_mutex_lock(&r->lock);
-    for (uint32_t i = 0; i < r->ndirty; i++) {
-        uint32_t p = r->dirty[i];
-        bool mine = p >= p0 && p < p1 && !r->pinned[p] && (r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE);
-        if (!mine)
-            r->dirty[keep++] = p;
-        else if (flush_page(r, p) != 0)
-            rc = -1;
-    }
-    r->ndirty = keep;
-    pthread_mutex_unlock(&r->lock);
-    return rc;
+    return push_dirty(r, lo, hi, false);
 }
 
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo)

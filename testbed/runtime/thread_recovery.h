@@ -33,7 +33,8 @@ enum recovery_action recovery_repost(struct spawn_slot *s, uint32_t lost, uint32
 /* The master server's callback (master_lost_fn): recover device dev's threads on a thread of their own. */
 void dmx_recovery_device_lost(uint32_t dev, uint64_t last_heard_ns, void *unused);
 
-/* On a worker under dynamix (DMX_LINK_WATCH=0: never), when its heartbeats say the link to the master turned
+/* On a worker under dynamix with DMX_LINK_WATCH=1 (off by default: a link saturated by the app's own traffic
+ * looks the same), when its heartbeats say the link to the master turned
  * unstable: ask every app thread here to move to the master at its next safe point, before a loss would make
  * it redo work from its checkpoint (DynaMix 4.2.4). */
 void dmx_recovery_link_unstable(uint64_t rtt_ns, uint64_t best_ns, void *unused);

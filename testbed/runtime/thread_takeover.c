@@ -189,7 +189,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
     const char *policy = getenv("DMX_POLICY"), *watch = getenv("DMX_LINK_WATCH");
     if (policy && strcmp(policy, "dynamix") == 0 && dmx_monitor_start() != 0)
         wire_log("takeover: no device monitor: threads will not move");
-    if (policy && strcmp(policy, "dynamix") == 0 && !t->runs_main && !(watch && strcmp(watch, "0") == 0))
+    if (policy && strcmp(policy, "dynamix") == 0 && !t->runs_main && watch && strcmp(watch, "1") == 0)
         dmx_dsm_on_link_unstable(dmx_recovery_link_unstable, NULL);
     if (policy && strcmp(policy, "offload") == 0 && dmx_offload_start() != 0)
         wire_log("takeover: no offload policy: threads will not move");
