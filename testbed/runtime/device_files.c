@@ -26,7 +26,7 @@ FILE *dmx_device_log_open(const char *file, const char *header)
     }
     snprintf(path, sizeof path, "%s/devices/%s/%s", run, dmx_device_name(), file);
     FILE *f = fopen(path, "w");
-    if (f)
+    if (f && header)
         fprintf(f, "%s\n", header);
     return f;
 }

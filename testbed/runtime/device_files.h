@@ -8,8 +8,8 @@
 /* The environment variable's value as a non-negative number, or fallback when unset, empty or not one. */
 double dmx_env_number(const char *name, double fallback);
 
-/* RUN/devices/<this device>/file, opened for writing with its header line; NULL with errno 0 outside a run
- * (no DMX_RUN_DIR), or with fopen's errno. */
+/* RUN/devices/<this device>/file, opened for writing with its header line (none if header is NULL); NULL with
+ * errno 0 outside a run (no DMX_RUN_DIR), or with fopen's errno. */
 FILE *dmx_device_log_open(const char *file, const char *header);
 
 #endif

@@ -251,6 +251,7 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
             memset(twin_page(r, p), 0, DSM_PAGE_SIZE);
             r->state[p] = DSM_WRITE;
             r->dirty[r->ndirty++] = p;
+            r->changes++;
         } else {
             protect(r, p, state_prot(r->state[p]));
         }
@@ -355,6 +356,7 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
     int rc;
     pthread_mutex_lock(&r->lock);
     r->stats.flush_requests++;
+    r->changes++;       /* a pinned stack's page may go home here, out of step with its thread's checkpoint */
     if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p]) {
         rc = flush_page(r, p);
         remove_dirty(r, p);
@@ -480,6 +482,14 @@ int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     return push_dirty(r, lo, hi, true);
 }
 
+uint64_t dsm_region_changes(struct dsm_region *r)
+{
+    pthread_mutex_lock(&r->lock);
+    uint64_t n = r->changes;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
     return push_dirty(r, lo, hi, false);
@@ -545,6 +555,7 @@ int dsm_region_kernel_begin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     for (uint32_t p = p0; p < p1; p++)
         if (r->kernel_busy[p] < UINT8_MAX)
             r->kernel_busy[p]++;
+    r->changes++;
     pthread_mutex_unlock(&r->lock);
     if (dsm_region_pin(r, lo, hi, lo) == 0) {
         /* The call writes these pages for the calling thread, without a fault: they count as its writes, which
@@ -726,6 +737,7 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             if (waited)
                 break;          /* another thread's fetch brought it: retry the access */
             r->stats.write_faults++;
+            r->changes++;
             r->written_s[p] = (uint32_t)(dmx_now_ns() / 1000000000ull);
             r->used_ms[p] = now_ms();
             if (t)
@@ -737,6 +749,7 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             break;
         case DSM_HELD:          /* a write to a page whose earlier changes are held here: same twin */
             r->stats.write_faults++;
+            r->changes++;
             r->written_s[p] = (uint32_t)(dmx_now_ns() / 1000000000ull);
             r->used_ms[p] = now_ms();
             if (t)

@@ -55,6 +55,7 @@ struct dsm_stats {
     atomic_ullong invalidations, prefetch_requests, prefetched_pages, stale_replies;
     atomic_ullong pages_held, flush_requests, grant_prefetches;
     atomic_ullong fetch_stall_ns;
+    atomic_ullong checkpoints, checkpoints_skipped;   /* release checkpoints pushed, and skipped (no change) */
 };
 
 struct dsm_region {
@@ -79,6 +80,7 @@ struct dsm_region {
     bool lazy;                      /* release holds diffs here (DSM_HELD) instead of pushing them home */
     uint32_t *held_batch;           /* scratch for one release's announcement (npages entries) */
     uint32_t last_fault;
+    uint64_t changes;               /* see dsm_region_changes */
     pthread_mutex_t lock;
     pthread_cond_t arrived;
     struct dsm_transport transport;
@@ -129,6 +131,10 @@ int dsm_region_publish_all(struct dsm_region *r);
  * writing, and the pinned pages of [lo, hi) (the thread's own stack) diffed in place; they stay writable.
  * Returns 0, or -1 when a push failed. */
 int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+/* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
+ * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
+ * another device. Two equal readings: nothing was written in between that a checkpoint would have to publish. */
+uint64_t dsm_region_changes(struct dsm_region *r);
 /* Push home the changes to the unpinned pages of [lo, hi) only (libdmx's own writes to the control block,
  * when app threads' releases are checkpoints). Returns 0, or -1 when a push failed. */
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi);

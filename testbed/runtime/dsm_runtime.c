@@ -1,6 +1,7 @@
 /* dmx_dsm_start and friends (include/dsm_api.h): wire the master daemon, the link and the region together
  * from the device environment. */
 #include "dsm_api.h"
+#include "device_files.h"
 #include "dmx.h"
 #include "master_server.h"
 #include "peer_client.h"
@@ -176,6 +177,8 @@ void dmx_dsm_counters(struct dmx_dsm_counters *o)
     o->revokes = s->revokes;
     o->pages_held = d->pages_held;
     o->flush_requests = d->flush_requests;
+    o->checkpoints = d->checkpoints;
+    o->checkpoints_skipped = d->checkpoints_skipped;
     o->bytes_sent = node->conn.bytes_sent;
     o->bytes_received = node->conn.bytes_received;
     if (master) {
@@ -200,12 +203,13 @@ void dmx_dsm_report(FILE *f)
                ",\"lock_acquires\":%" PRIu64 ",\"remote_acquires\":%" PRIu64 ",\"cached_acquires\":%" PRIu64
                ",\"revokes\":%" PRIu64 ",\"pages_held\":%" PRIu64 ",\"flush_requests\":%" PRIu64
                ",\"fetch_stall_ns\":%" PRIu64 ",\"lock_stall_ns\":%" PRIu64
-               ",\"link_bytes_sent\":%" PRIu64 ",\"link_bytes_received\":%" PRIu64,
+               ",\"link_bytes_sent\":%" PRIu64 ",\"link_bytes_received\":%" PRIu64
+               ",\"checkpoints\":%" PRIu64 ",\"checkpoints_skipped\":%" PRIu64,
             dmx_device_index(), c.read_faults, c.write_faults, c.pages_received, c.page_bytes_received,
             c.diffs_received, c.diff_bytes_received, c.diffs_pushed, c.diff_bytes_pushed, c.prefetched_pages,
             c.invalidations, c.lock_acquires, c.remote_acquires, c.cached_acquires, c.revokes, c.pages_held,
             c.flush_requests, c.fetch_stall_ns,
-            c.lock_stall_ns, c.bytes_sent, c.bytes_received);
+            c.lock_stall_ns, c.bytes_sent, c.bytes_received, c.checkpoints, c.checkpoints_skipped);
     if (master)
         fprintf(f, ",\"master_pages_sent\":%" PRIu64 ",\"master_page_bytes_sent\":%" PRIu64
                    ",\"master_diffs_sent\":%" PRIu64 ",\"master_diff_bytes_sent\":%" PRIu64,
@@ -218,6 +222,15 @@ void dmx_dsm_report(FILE *f)
                 (unsigned long long)t->lock_stall_ns, (unsigned long long)t->lock_acquires);
     }
     fprintf(f, "]}\n");
+}
+
+void dmx_dsm_write_report(void)
+{
+    FILE *f = dmx_device_log_open("dsm.json", NULL);
+    if (!f)
+        return;
+    dmx_dsm_report(f);
+    fclose(f);
 }
 
 struct sync_table *dmx_dsm_lock_table(void)

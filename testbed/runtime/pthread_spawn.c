@@ -161,6 +161,8 @@ struct carrier {
     uint64_t t_detect, t_decide;    /* a policy's request being carried out */
     uint32_t migrations;        /* the slot's count when the thread arrived here */
     bool resumed;               /* it resumes from its release checkpoint after its device was lost */
+    bool ckpt_taken;            /* a release checkpoint of this arrival is home, taken at ckpt_changes */
+    uint64_t ckpt_changes;      /* dsm_region_changes() right after it was pushed */
 };
 
 /* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
@@ -346,6 +348,14 @@ void dmx_safe_point(void)
 static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
 {
     struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
+    /*
+     * Nothing shared written since the last one (a lock taken and given back to read, pthread_join's polls):
+     * resuming from that one instead repeats only reads, so its stack and context, as they are home, stay.
+     */
+    if (c->ckpt_taken && dsm_region_changes(dmx_dsm_region()) == c->ckpt_changes) {
+        dmx_dsm_region()->stats.checkpoints_skipped++;
+        return false;
+    }
     a->magic = 0;
     getcontext(&a->uc);
     __asm__ volatile("" ::: "memory");
@@ -360,6 +370,9 @@ static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
         wire_log("checkpoint: lost the link to the master");
         abort();
     }
+    now->ckpt_taken = true;
+    now->ckpt_changes = dsm_region_changes(dmx_dsm_region());
+    dmx_dsm_region()->stats.checkpoints++;
     return false;
 }
 

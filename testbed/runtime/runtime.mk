@@ -24,7 +24,7 @@ GUEST_BINS += build/guest/lib/libdmx.a build/bin/dmx-cc
 # orchestrator's host side of the control socket link it. Defined here, not under testbed/tests/, because make
 # reads testbed/runtime/ first and the test fragments name these as prerequisites.
 DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
-                 testbed/runtime/device_identity.c testbed/runtime/thread_start.c
+                 testbed/runtime/device_identity.c testbed/runtime/device_files.c testbed/runtime/thread_start.c
 DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
                    testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h) \
                  testbed/runtime/thread_start.h

@@ -103,6 +103,7 @@ static void master_at_exit(void)
     }
     if (!dmx_spawn_server_wait(2000000000ull))
         wire_log("takeover: the spawn server has not stopped; leaving anyway");
+    dmx_dsm_write_report();
     dmx_dsm_stop();             /* waits (bounded) for the workers to leave */
 }
 

@@ -15,6 +15,7 @@
  * the directory and enters DMX_BIND there, the workers mirror DMX_BIND, and a worker writes its I/O counters
  * before it leaves (it has app threads of its own now). */
 #include "dmx.h"
+#include "dsm_api.h"
 #include "io_binding.h"
 #include "io_devices.h"
 #include "io_fd_directory.h"
@@ -92,6 +93,7 @@ __attribute__((constructor(65000))) static void worker_role_serve(void)
         io_registry_write_report();
         io_forward_write_report();
     }
+    dmx_dsm_write_report();
     /* _exit: the app's atexit handlers belong to main(), which never ran here. What app threads that ran here
      * printed is still in this device's stdio buffers: out with it first. */
     fflush(stdout);

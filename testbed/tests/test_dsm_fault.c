@@ -159,6 +159,41 @@ static void test_kernel_buffer(void)
     memset(home, 0, sizeof(home));
 }
 
+/*
+ * A release checkpoint is skipped when the change count has not moved since the last one, so the count must move
+ * on every write a resumed thread would otherwise lose, and only then: a write that faults, a buffer a system
+ * call fills, a page diffed for another device; not the thread's own pinned stack.
+ */
+static void test_change_count(void)
+{
+    setup();
+    uintptr_t stack_lo = (uintptr_t)region.base + 10 * DSM_PAGE_SIZE, stack_hi = stack_lo + 2 * DSM_PAGE_SIZE;
+    g_assert_cmpint(dsm_region_pin(&region, stack_lo, stack_hi, stack_lo), ==, 0);
+    uint64_t mark = dsm_region_changes(&region);
+    *word(10, 3) = 7;                                       /* its own stack: no fault, no change */
+    g_assert_cmpuint(*word(4, 0), ==, 0);                   /* a read: no change */
+    g_assert_cmpuint(dsm_region_changes(&region), ==, mark);
+    *word(4, 0) = 1;                                        /* a shared write */
+    g_assert_cmpuint(dsm_region_changes(&region), >, mark);
+    g_assert_cmpint(dsm_region_checkpoint(&region, stack_lo, stack_hi), ==, 0);
+    mark = dsm_region_changes(&region);
+    g_assert_cmpuint(((uint32_t *)home[4])[0], ==, 1);      /* the checkpoint pushed it and the stack */
+    g_assert_cmpuint(((uint32_t *)home[10])[3], ==, 7);
+    *word(4, 1) = 2;                                        /* READ again after the push: faults, counts */
+    g_assert_cmpuint(dsm_region_changes(&region), >, mark);
+    mark = dsm_region_changes(&region);
+    uintptr_t buf = (uintptr_t)region.base + 20 * DSM_PAGE_SIZE;
+    g_assert_cmpint(dsm_region_kernel_begin(&region, buf, buf + DSM_PAGE_SIZE), ==, 0);
+    g_assert_cmpuint(dsm_region_changes(&region), >, mark);
+    dsm_region_kernel_end(&region, buf, buf + DSM_PAGE_SIZE);
+    mark = dsm_region_changes(&region);
+    g_assert_cmpint(dsm_region_flush_request(&region, 10), ==, 0);   /* the stack went home out of step */
+    g_assert_cmpuint(dsm_region_changes(&region), >, mark);
+    dsm_region_unpin(&region, stack_lo, stack_hi);
+    dsm_region_destroy(&region);
+    memset(home, 0, sizeof(home));
+}
+
 static void test_invalidate_fetch(void)
 {
     setup();
@@ -313,6 +348,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dsm-fault/alias-adopt", test_alias_adopt);
     g_test_add_func("/dsm-fault/alias-fetch", test_alias_fetch);
     g_test_add_func("/dsm-fault/kernel-buffer", test_kernel_buffer);
+    g_test_add_func("/dsm-fault/change-count", test_change_count);
     g_test_add_func("/dsm-fault/local-stack", test_local_stack);     /* last: it leaves the region to the stack */
     return g_test_run();
 }

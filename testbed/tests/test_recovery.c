@@ -9,6 +9,9 @@
  *                                   that thread resumes on the master from its last release checkpoint (or starts
  *                                   again, killed before its first), so every
  *                                   increment counts exactly once (counter = threads x iterations).
+ *   /recovery/killed/prodcons       pt_prodcons the same way, the consumer on dev3: its condition-variable waits
+ *                                   poll the lock, and the checkpoints of polls that wrote nothing are skipped
+ *                                   (dev2's dsm.json counts them); still every item is consumed exactly once.
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
  *                                   drops it after DMX_HEARTBEAT_TIMEOUT_MS of silence and recovers as above.
  *   /recovery/lossy-link            a scenario whose links start dropping 20% of packets at 1 s, under dynamix: the
@@ -32,6 +35,7 @@ struct outcome {
     char *recoveries;   /* RUN/devices/dev1/recoveries.csv */
     char *summary;
     char *master_err;
+    char *survivor_dsm;  /* RUN/devices/dev2/dsm.json */
 };
 
 /* dev3's qemu pid from RUN/events.log once dmx has started the devices, or 0 after 60 s. */
@@ -85,6 +89,7 @@ static struct outcome run_losing_dev3(const char *prog, const char *const *args,
     o.recoveries = read_or_empty(out, "devices/dev1/recoveries.csv");
     o.summary = read_or_empty(out, "summary.json");
     o.master_err = read_or_empty(out, "devices/dev1/stderr.log");
+    o.survivor_dsm = read_or_empty(out, "devices/dev2/dsm.json");
     g_test_message("recoveries.csv:\n%s", o.recoveries);
     remove_tree(out);
     return o;
@@ -96,6 +101,7 @@ static void outcome_clear(struct outcome *o)
     g_free(o->recoveries);
     g_free(o->summary);
     g_free(o->master_err);
+    g_free(o->survivor_dsm);
 }
 
 /* The rows of recoveries.csv for lost device 3, each checked for a sane recovery time; returns how many. */
@@ -158,6 +164,35 @@ static void check_killed_counter(void)
     outcome_clear(&o);
 }
 
+/* A JSON number member of a one-line object, or -1. */
+static double json_member(const char *json, const char *name)
+{
+    g_autofree char *key = g_strdup_printf("\"%s\":", name);
+    const char *at = strstr(json, key);
+    return at ? g_ascii_strtod(at + strlen(key), NULL) : -1;
+}
+
+/* Condition-variable waits across devices poll the lock: most of those acquires follow a release that wrote
+ * nothing, and their checkpoints are skipped (the older one, already home, is as good). The consumer on dev3 is
+ * lost mid-run; whatever checkpoint it resumes from, each item is still taken exactly once. */
+static void check_killed_prodcons(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_prodcons", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "1", "1", "300", NULL };
+    struct outcome o = run_losing_dev3("pt_prodcons", args, "release", SIGKILL, 3000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "produced=300 consumed=300 sum=45150 ok"));
+    g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 1);
+    double taken = json_member(o.survivor_dsm, "checkpoints"), skipped = json_member(o.survivor_dsm,
+                                                                                      "checkpoints_skipped");
+    g_test_message("producer's device: %.0f checkpoints pushed, %.0f skipped", taken, skipped);
+    g_assert_cmpfloat(taken, >, 0);
+    g_assert_cmpfloat(skipped, >, 0);
+    outcome_clear(&o);
+}
+
 static const char lossy_ini[] =
     "[scenario]\napp = build/guest/tests/pt_counter\nargs = 1 10000000\npolicies = dynamix\nplace = tablet\n"
     "tdf = 4\n[device phone]\nmodel = nexus5\nmaster = true\n[device tablet]\nmodel = nexus7\n"
@@ -204,6 +239,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/recovery/killed/matmul", check_killed_matmul);
     g_test_add_func("/recovery/killed/counter", check_killed_counter);
+    g_test_add_func("/recovery/killed/prodcons", check_killed_prodcons);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
     g_test_add_func("/recovery/lossy-link", check_lossy_link);
     return g_test_run();

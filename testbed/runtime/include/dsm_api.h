@@ -69,11 +69,14 @@ struct dmx_dsm_counters {
     uint64_t lock_acquires, remote_acquires, cached_acquires, revokes;
     uint64_t pages_held, flush_requests;            /* lazy diffs: announced at releases; asked for by home */
     uint64_t bytes_sent, bytes_received;            /* on this device's link to the master */
+    uint64_t checkpoints, checkpoints_skipped;      /* checkpoints = release: pushed, skipped (nothing changed) */
     /* master only (zero elsewhere): what the home sent */
     uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;
 };
 void dmx_dsm_counters(struct dmx_dsm_counters *out);
 /* One JSON object on one line, with the counters and each thread's faults and stall time. */
 void dmx_dsm_report(FILE *f);
+/* That object in RUN/devices/NAME/dsm.json, at the end of a run (nothing outside one). */
+void dmx_dsm_write_report(void);
 
 #endif
