@@ -97,9 +97,13 @@ static int report_one(const char *dir, const DmxReportOptions *opt) {
   if (!dmx_json_path(s, "fps"))
     printf("  FPS       (not in summary.json: the run predates the timeline; rerun it)\n");
   else if (screen && dmx_json_number(s, "fps.mean", &mean) && dmx_json_number(s, "fps.p5", &p5)) {
-    double secs = 0;
+    double secs = 0, from = 0;
     dmx_json_number(s, "fps.seconds", &secs);
-    printf("  FPS       screen %s over %.0f s: mean %.2f, p5 %.2f", screen, secs, mean, p5);
+    dmx_json_number(s, "fps.from_s", &from);
+    printf("  FPS       screen %s over %.0f s", screen, secs);
+    if (from > 0)
+      printf(" from %g s (the scenario's fps_from_s: steady state)", from);
+    printf(": mean %.2f, p5 %.2f", mean, p5);
     if (have_target)
       printf(", target %g", target);
     if (have_paper && paper.has_fps) {

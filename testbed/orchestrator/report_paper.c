@@ -12,12 +12,17 @@
 #define HOLDS_FRACTION 0.95    /* "holds 24 FPS": a point at 22.8 or more */
 #define ABOUT_FRACTION 0.25    /* "about 8.2": within 25% */
 
+/* The home theater of Fig. 6/7 and its Fig. 10 setup (home-theater-bandwidth): the same movie and FPS values. */
+static gboolean home_theater(const char *scenario) {
+  return strcmp(scenario, "home-theater") == 0 || strcmp(scenario, "home-theater-bandwidth") == 0;
+}
+
 gboolean dmx_paper_values(const char *scenario, const char *policy, DmxPaperValues *out) {
   *out = (DmxPaperValues){0};
   if (!scenario || !policy)
     return FALSE;
   gboolean table2 = strcmp(scenario, "power") == 0;
-  if (!table2 && strcmp(scenario, "home-theater") != 0)
+  if (!table2 && !home_theater(scenario))
     return FALSE;
   if (strcmp(policy, "rf") == 0) {
     *out = (DmxPaperValues){.has_fps = TRUE, .fps = PAPER_RF_FPS, .fps_source = "paper Fig. 7, RF at 720p, 100 Mbit/s",
@@ -43,7 +48,7 @@ gboolean dmx_paper_photo_forwarded_pct(const char *policy, guint i, double *pct)
 }
 
 gboolean dmx_paper_fps_at_rate(const char *scenario, const char *policy, double rate_mbit, DmxPaperFps *out) {
-  if (!scenario || !policy || strcmp(scenario, "home-theater") != 0 || isnan(rate_mbit) || rate_mbit <= 0 ||
+  if (!scenario || !policy || !home_theater(scenario) || isnan(rate_mbit) || rate_mbit <= 0 ||
       rate_mbit > PAPER_MAX_MBIT)
     return FALSE;
   if (strcmp(policy, "rf") == 0) {

@@ -773,12 +773,12 @@ static char *app_metrics(Run *r, DmxAppFrames *frames) {
 /* summary.json's fps block. The target is the scenario's (timeline_fps.h) or else the movie's own frame rate
  * from the player's presentation timestamps. */
 static void fps_json(GString *s, const DmxTimelineResult *tl, const DmxTimelineDevice *devs,
-                     const DmxAppFrames *frames) {
+                     const DmxAppFrames *frames, double fps_from_s) {
   g_string_append(s, "  \"fps\": {\"screen\": ");
   json_string(s, tl->fps_device >= 0 ? devs[tl->fps_device].name : NULL);
   if (tl->fps_device >= 0)
-    g_string_append_printf(s, ", \"mean\": %.3f, \"p5\": %.3f, \"seconds\": %u", tl->fps_mean, tl->fps_p5,
-                           tl->fps_seconds);
+    g_string_append_printf(s, ", \"mean\": %.3f, \"p5\": %.3f, \"seconds\": %u, \"from_s\": %g", tl->fps_mean,
+                           tl->fps_p5, tl->fps_seconds, fps_from_s);
   else
     g_string_append(s, ", \"mean\": null, \"p5\": null, \"seconds\": 0");
   if (tl->fps_target >= 0)
@@ -858,7 +858,7 @@ static char *power_and_timeline(Run *r, char **device_power) {
   }
   DmxTimelineInput in = {.run_dir = r->dir->path, .scenario = r->sc->name, .epoch_ns = r->epoch_ns,
                          .wall_epoch_ns = wall_epoch, .tdf = r->opt->tdf, .duration_s = emulated_s(r),
-                         .devices = devs, .n_devices = nd};
+                         .fps_from_s = r->sc->fps_from_s, .devices = devs, .n_devices = nd};
   DmxTimelineResult tl;
   g_autoptr(GError) err = NULL;
   if (!dmx_timeline_build(&in, &tl, &err))
@@ -868,7 +868,7 @@ static char *power_and_timeline(Run *r, char **device_power) {
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "  \"epoch_ns\": %" G_GINT64_FORMAT ",\n  \"wall_epoch_ns\": %" G_GINT64_FORMAT ",\n",
                          r->epoch_ns, wall_epoch);
-  fps_json(s, &tl, devs, &frames);
+  fps_json(s, &tl, devs, &frames, r->sc->fps_from_s);
   g_string_append(s, apps);
   g_string_append_printf(s, "  \"power_total_mw\": %.1f,\n  \"power_model\": ", tl.power_total_mw);
   json_string(s, DMX_POWER_MODEL_NAME);

@@ -84,6 +84,10 @@ static const IniKey scenario_keys[] = {
     {"app", ini_check_nonempty, TRUE, "guest program, relative to the tree top, e.g. build/guest/tcp_ring"},
     {"args", NULL, FALSE, "its arguments, shell-quoted"},
     {"duration_s", ini_check_nonnegative_number, FALSE, "emulated seconds to run; 0 = until the app exits"},
+    {"fps_from_s", ini_check_nonnegative_number, FALSE, "emulated second from which summary.json's FPS statistics "
+                                                          "count (default 0: from the first frame); the seconds "
+                                                          "before it are a policy settling, left out of a "
+                                                          "steady-state mean (the paper's Fig. 10)"},
     {"policies", check_policies, FALSE, "comma list of local, rf, dynamix, offload (default local)"},
     {"tdf", check_tdf, FALSE, "time dilation factor >= 1, or auto (default 1)"},
     {"seed", ini_check_u64, FALSE, "random seed for the medium (default 1)"},
@@ -206,6 +210,11 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
   g_autofree char *s = g_key_file_get_string(kf, "scenario", "duration_s", NULL);
   if (s)
     ini_parse_number(s, &sc->duration_s);
+  g_free(s);
+  s = g_key_file_get_string(kf, "scenario", "fps_from_s", NULL);
+  if (s && ini_parse_number(s, &sc->fps_from_s) && sc->duration_s > 0 && sc->fps_from_s >= sc->duration_s)
+    ini_file_add_error(ini, errors, "scenario", "fps_from_s", "%g is not before the end of the run (duration_s = %g)",
+                       sc->fps_from_s, sc->duration_s);
   g_free(s);
   s = g_key_file_get_string(kf, "scenario", "policies", NULL);
   sc->policies = ini_split_list(s ? s : "local");

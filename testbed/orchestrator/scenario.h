@@ -43,6 +43,7 @@ typedef struct {
   char *app;               /* absolute path of the guest program */
   char **args;             /* its arguments (NULL-terminated, maybe empty) */
   double duration_s;       /* emulated seconds; 0 = until the master's app exits */
+  double fps_from_s;       /* summary.json's FPS statistics start at this emulated second (0: the first frame) */
   char **policies;         /* NULL-terminated, at least one */
   double tdf;              /* >= 1; 0 = auto */
   guint64 seed;

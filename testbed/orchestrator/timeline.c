@@ -98,7 +98,8 @@ gboolean dmx_timeline_build(const DmxTimelineInput *in, DmxTimelineResult *out, 
     }
   }
   if (out->fps_device >= 0)
-    dmx_fps_series_stats(&fps[out->fps_device], dur, &out->fps_mean, &out->fps_p5, &out->fps_seconds);
+    dmx_fps_series_stats(&fps[out->fps_device], dur, in->fps_from_s, &out->fps_mean, &out->fps_p5,
+                         &out->fps_seconds);
 
   /* Power, per device. */
   out->power = g_new0(DmxPowerResult, nd);

@@ -28,6 +28,7 @@ typedef struct {
   gint64 wall_epoch_ns;    /* the same instant on CLOCK_REALTIME (pcap timestamps); 0 = unknown */
   double tdf;
   double duration_s;       /* emulated */
+  double fps_from_s;       /* FPS statistics start here (the scenario's fps_from_s; 0: at the first frame) */
   const DmxTimelineDevice *devices;
   guint n_devices;
 } DmxTimelineInput;

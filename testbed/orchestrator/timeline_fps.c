@@ -54,12 +54,13 @@ double dmx_percentile(double *values, guint n, double p) {
   return values[lo] + (rank - lo) * (values[hi] - values[lo]);
 }
 
-gboolean dmx_fps_series_stats(const DmxFpsSeries *s, double duration_s, double *mean, double *p5, guint *seconds) {
+gboolean dmx_fps_series_stats(const DmxFpsSeries *s, double duration_s, double from_s, double *mean, double *p5,
+                              guint *seconds) {
   *mean = *p5 = 0;
   *seconds = 0;
   if (!s->frames || s->first_s < 0)
     return FALSE;
-  guint from = (guint)s->first_s, to = (guint)s->last_s;
+  guint from = (guint)MAX(s->first_s, ceil(from_s - 1e-9)), to = (guint)s->last_s;
   if (to >= s->n_seconds)
     to = s->n_seconds ? s->n_seconds - 1 : 0;
   if (to > from && to + 1 > duration_s + 1e-9) /* a last second cut short by the end of the run */
@@ -78,5 +79,5 @@ gboolean dmx_fps_series_stats(const DmxFpsSeries *s, double duration_s, double *
 }
 
 double dmx_fps_target(const char *scenario) {
-  return scenario && strcmp(scenario, "home-theater") == 0 ? 24 : -1;
+  return scenario && (strcmp(scenario, "home-theater") == 0 || g_str_has_prefix(scenario, "home-theater-")) ? 24 : -1;
 }

@@ -10,8 +10,8 @@
 
 struct tid_insns {
     int tid;
-    uint64_t insns, emul_ns;
-    double per_s;
+    uint64_t insns, emul_ns, runnable_ns;   /* runnable: running, or throttled (waiting for the model's CPU) */
+    double per_s, runnable;
 };
 
 /* One report as read from its file. */
@@ -43,21 +43,28 @@ static void read_device_names(void)
     }
 }
 
-/* A per-thread line "tid insns ...": the thread's rate since it was last seen in an older report. */
+/* A per-thread line "tid insns busy_ns run_ns sleep_ns ...": the thread's rate, and the share of the time it was
+ * runnable, since it was last seen in an older report. */
 static void note_tid_line(const char *line, uint64_t emul)
 {
     char *end;
     long tid = strtol(line, &end, 10);
-    uint64_t n = strtoull(end, NULL, 10);
+    uint64_t n = strtoull(end, &end, 10);
+    (void)strtoull(end, &end, 10);                      /* busy_ns */
+    uint64_t run = strtoull(end, &end, 10), sleep = strtoull(end, NULL, 10);
     uint32_t i = 0;
     while (i < rep.ntids && rep.tids[i].tid != (int)tid)
         i++;
     if (i == rep.ntids && rep.ntids < MAX_TIDS)
-        rep.tids[rep.ntids++] = (struct tid_insns){ (int)tid, n, emul, 0 };
+        rep.tids[rep.ntids++] = (struct tid_insns){ (int)tid, n, emul, run + sleep, 0, 0 };
     else if (i < rep.ntids && emul > rep.tids[i].emul_ns) {
-        rep.tids[i].per_s = (double)(n - rep.tids[i].insns) * 1e9 / (double)(emul - rep.tids[i].emul_ns);
-        rep.tids[i].insns = n;
-        rep.tids[i].emul_ns = emul;
+        struct tid_insns *t = &rep.tids[i];
+        double span = (double)(emul - t->emul_ns);
+        t->per_s = (double)(n - t->insns) * 1e9 / span;
+        t->runnable = run + sleep >= t->runnable_ns ? (double)(run + sleep - t->runnable_ns) / span : 0;
+        t->insns = n;
+        t->emul_ns = emul;
+        t->runnable_ns = run + sleep;
     }
 }
 
@@ -155,6 +162,17 @@ double cpu_report_tid_rate(int tid)
             rate = rep.tids[i].per_s;
     pthread_mutex_unlock(&rep.lock);
     return rate;
+}
+
+double cpu_report_tid_runnable(int tid)
+{
+    double runnable = 0;
+    pthread_mutex_lock(&rep.lock);
+    for (uint32_t i = 0; i < rep.ntids; i++)
+        if (rep.tids[i].tid == tid)
+            runnable = rep.tids[i].runnable < 1 ? rep.tids[i].runnable : 1;
+    pthread_mutex_unlock(&rep.lock);
+    return runnable;
 }
 
 bool cpu_report_tid_count(int tid, uint64_t *insns, uint64_t *emul_ns)

@@ -34,6 +34,9 @@ double cpu_report_idle_cores(uint32_t dev);
 /* A thread (host tid) of this device, from per-thread reads: instructions per emulated second between the last two
  * reads that saw it (0 until then). */
 double cpu_report_tid_rate(int tid);
+/* The share (0..1) of the emulated time between those reads it was runnable: executing, or throttled because the
+ * model's CPU was used up (its own core's budget, or the device's when more threads than cores want to run). */
+double cpu_report_tid_runnable(int tid);
 /* Its cumulative instructions and the emulated time of the report they come from; false if never seen. */
 bool cpu_report_tid_count(int tid, uint64_t *insns, uint64_t *emul_ns);
 /* Device dev's name from DMX_DEVICES ("" when unknown). */

@@ -7,9 +7,11 @@
  * instructions and each device's idle CPU.
  *
  * Network contention: a thread stalled more than DMX_STALL_THRESHOLD (default 0.30, the paper's value) of
- * the window. CPU contention: the device's cores are over 95% busy while no thread stalls on the network;
- * it is logged (Algorithm 1 weighs network gain only, and so does this policy). On network contention the
- * selector (migration_selector.c) runs over every local thread; the group it picks is asked to migrate
+ * the window. CPU contention: no network contention, the device's cores are over 95% busy, and its threads were
+ * runnable without a core for DMX_CPU_WAIT (default 0.25) cores' worth of the window, per the devmodel plugin's
+ * run and throttle times. On network contention the selector (migration_selector.c, sel_choose) runs over every
+ * local thread; on CPU contention sel_choose_cpu weighs the CPU a group would get on a device with idle cores
+ * (a device that joined mid-run too) against its network gain. The group picked is asked to migrate
  * (pthread_spawn.c carries it out at each thread's next safe point), and each of its threads is left alone
  * for a backoff that doubles each time it is picked again (DMX_BACKOFF_MS, default 4000, up to 64x).
  *
@@ -21,6 +23,7 @@
 #include "link_estimate.h"
 #include "migration_selector.h"
 #include "sync_thread.h"
+#include "thread_recovery.h"
 #include "thread_start.h"
 #include "wire_conn.h"
 
@@ -43,7 +46,7 @@ struct thread_snapshot {
 
 static struct {
     uint64_t period_ns, backoff_ns, precopy_timeout_ns;
-    double stall_threshold, d_thre_Bps, min_gain;
+    double stall_threshold, d_thre_Bps, min_gain, cpu_wait_min;
     uint32_t self, ndev, master;
     struct thread_snapshot last[DMX_SPAWN_SLOTS];
     uint64_t backoff_until[DMX_SPAWN_SLOTS], backoff_len[DMX_SPAWN_SLOTS];
@@ -114,15 +117,30 @@ static void fill_links(struct sel_input *in)
     }
 }
 
+/* A device that has not joined yet (join_at_s) or was lost is no destination. */
+static bool joined(uint32_t d)
+{
+    volatile struct dmx_control *ctl = dmx_takeover.ctl;
+    return d == mon.self || (dmx_device_usable(d) && (d == mon.master || (ctl && ctl->joined[d])));
+}
+
 static void fill_devices(struct sel_input *in)
 {
     for (uint32_t d = 1; d <= in->ndev && d < SEL_MAX_DEVICES; d++) {
         cpu_report_read(d, d == in->self);
         struct cpu_device c = cpu_report_device(d);
-        in->present[d] = true;
+        in->present[d] = joined(d);
         /* No plugin report (count-only or not yet written): the CPU cannot rule the device out. */
         in->idle_insns_per_s[d] = c.have && c.ips > 0 ? c.idle_insns_per_s : 1e18;
+        in->core_ips[d] = c.have_idle ? c.ips : 0;     /* CPU relief needs a measured idle CPU */
     }
+}
+
+/* The cores are (nearly) all busy: the first half of the paper's CPU contention. */
+static bool cpu_saturated(uint32_t self)
+{
+    struct cpu_device c = cpu_report_device(self);
+    return c.have_idle && c.ips > 0 && c.idle_insns_per_s < 0.05 * c.ips * c.cores;
 }
 
 /* A thread's window: its stall (and its parts: DSM fetches, lock grants, forwarded I/O, in ms, and DSM faults),
@@ -143,11 +161,12 @@ static void log_window(uint64_t now, const struct sel_thread *th, double stall, 
     fprintf(mon.log, "\n");
 }
 
-static void log_decision(uint64_t now, const struct sel_input *in, const struct sel_result *res, uint64_t t_detect)
+static void log_decision(uint64_t now, const struct sel_input *in, const struct sel_result *res, uint64_t t_detect,
+                         bool for_cpu)
 {
     if (!mon.log)
         return;
-    fprintf(mon.log, "%" PRIu64 ",decision,", now);
+    fprintf(mon.log, "%" PRIu64 ",%s,", now, for_cpu ? "cpu-decision" : "decision");
     for (uint32_t i = 0, first = 1; i < in->nthreads; i++)
         if (res->victims >> i & 1) {
             fprintf(mon.log, "%s%u", first ? "" : " ", in->thread[i].slot);
@@ -157,16 +176,18 @@ static void log_decision(uint64_t now, const struct sel_input *in, const struct 
     fflush(mon.log);
 }
 
-static void decide(uint64_t now, struct sel_input *in, uint64_t t_detect)
+static void decide(uint64_t now, struct sel_input *in, uint64_t t_detect, bool for_cpu)
 {
     struct sel_result res;
-    fill_devices(in);
     fill_links(in);
-    sel_choose(in, &res);
+    if (for_cpu)
+        sel_choose_cpu(in, &res);
+    else
+        sel_choose(in, &res);
     if (!res.dest)
         return;
     uint64_t t_decide = dmx_now_ns();
-    log_decision(now, in, &res, t_detect);
+    log_decision(now, in, &res, t_detect, for_cpu);
     long pages = dmx_precopy_post(res.dest, 3 * mon.period_ns / 2, mon.precopy_timeout_ns);
     if (mon.log)
         fprintf(mon.log, "%" PRIu64 ",precopy,,%u,,,,,,,pages=%ld ms=%.1f\n", dmx_now_ns(), res.dest, pages,
@@ -222,8 +243,9 @@ static void monitor_tick(void)
     in.ndev = mon.ndev;
     in.d_thre_Bps = mon.d_thre_Bps;
     in.min_gain = mon.min_gain;
-    cpu_report_read(mon.self, true);
+    fill_devices(&in);
     bool network = false;
+    double cpu_wait = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct thread_snapshot cur, *prev = &mon.last[local[i].slot];
         take_snapshot(&local[i], now, &cur);
@@ -240,17 +262,24 @@ static void monitor_tick(void)
         th->in_backoff = now < mon.backoff_until[local[i].slot] || recently_moved(&local[i], now);
         th->barred_dests = dmx_barred_dests(local[i].slot);
         th->insns_per_s = cpu_report_tid_rate(local[i].tid);
+        th->runnable = cpu_report_tid_runnable(local[i].tid);
         window_rates(prev, &cur, secs, th);
         double stall = (double)(cur.stall_ns - prev->stall_ns) / 1e9 / secs;
         network |= stall > mon.stall_threshold && !th->in_backoff;
+        cpu_wait += th->in_backoff ? 0 : sel_cpu_wait(&in, th);
         if (mon.log)
             log_window(now, th, stall, prev, &cur);
         *prev = cur;
     }
     log_device(now);
-    if (network)
-        decide(now, &in, now);
-    else if (mon.log)
+    if (network) {
+        decide(now, &in, now, false);
+    } else if (cpu_wait >= mon.cpu_wait_min && cpu_saturated(mon.self)) {
+        if (mon.log)
+            fprintf(mon.log, "%" PRIu64 ",cpu-contention,,,,,,,,,wait_cores=%.2f\n", now, cpu_wait);
+        decide(now, &in, now, true);
+    }
+    if (mon.log)
         fflush(mon.log);
 }
 
@@ -274,6 +303,7 @@ int dmx_monitor_start(void)
     mon.stall_threshold = dmx_env_number("DMX_STALL_THRESHOLD", 0.30);
     mon.d_thre_Bps = dmx_env_number("DMX_D_THRE_BYTES", 4e6);
     mon.min_gain = dmx_env_number("DMX_MIN_GAIN", 0.05);
+    mon.cpu_wait_min = dmx_env_number("DMX_CPU_WAIT", 0.25);
     mon.self = dmx_takeover.self;
     mon.ndev = dmx_takeover.ndev < SEL_MAX_DEVICES ? dmx_takeover.ndev : SEL_MAX_DEVICES - 1;
     mon.master = 1;

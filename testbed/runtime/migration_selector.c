@@ -106,7 +106,35 @@ static bool group_fits(const struct sel_input *in, const uint32_t *group_of, uin
     return in->present[dst] && in->idle_insns_per_s[dst] >= demand;
 }
 
-void sel_choose(const struct sel_input *in, struct sel_result *out)
+double sel_cpu_wait(const struct sel_input *in, const struct sel_thread *t)
+{
+    double core = in->core_ips[in->self];
+    double wait = core > 0 ? t->runnable - t->insns_per_s / core : 0;
+    return wait > 0 ? wait : 0;
+}
+
+/* What group g would gain in CPU on dst (seconds of self's core per second), or a negative number if it does not
+ * fit in dst's idle CPU or may not go there. */
+static double group_cpu_gain(const struct sel_input *in, const uint32_t *group_of, uint32_t g, uint32_t dst)
+{
+    double self_core = in->core_ips[in->self], perf = in->core_ips[dst] / self_core, gain = 0, need = 0;
+    if (!in->present[dst] || in->core_ips[dst] <= 0 || self_core <= 0)
+        return -1;
+    for (uint32_t i = 0; i < in->nthreads; i++) {
+        const struct sel_thread *t = &in->thread[i];
+        if (group_of[i] != g)
+            continue;
+        if (t->in_backoff || (dst < 32 && (t->barred_dests >> dst & 1)))
+            return -1;
+        double gets = t->runnable < perf ? t->runnable : perf;     /* of self's core, per second, on dst */
+        gain += gets - t->insns_per_s / self_core;
+        need += gets * self_core;
+    }
+    return in->idle_insns_per_s[dst] >= need ? gain : -1;
+}
+
+/* The best group and destination by network gain, plus (for_cpu) the CPU gain that makes a destination eligible. */
+static void choose(const struct sel_input *in, struct sel_result *out, bool for_cpu)
 {
     memset(out, 0, sizeof(*out));
     if (in->nthreads == 0 || in->nthreads > SEL_MAX_THREADS)
@@ -115,14 +143,18 @@ void sel_choose(const struct sel_input *in, struct sel_result *out)
     out->gain = in->min_gain;
     for (uint32_t g = 0; g < out->ngroups; g++)
         for (uint32_t dst = 1; dst <= in->ndev && dst < SEL_MAX_DEVICES; dst++) {
-            if (dst == in->self || !group_fits(in, out->group_of, g, dst))
+            double cpu = 0;
+            if (dst == in->self)
+                continue;
+            if (for_cpu ? (cpu = group_cpu_gain(in, out->group_of, g, dst)) <= 0
+                        : !group_fits(in, out->group_of, g, dst))
                 continue;
             double ct = 0, dt = 0;
             for (uint32_t t = 0; t < in->nthreads; t++)
                 if (out->group_of[t] == g)
                     thread_gain(in, out->group_of, t, dst, &ct, &dt);
-            if (ct + dt > out->gain) {
-                out->gain = ct + dt;
+            if (cpu + ct + dt > out->gain) {
+                out->gain = cpu + ct + dt;
                 out->t_ct = ct;
                 out->t_dt = dt;
                 out->dest = dst;
@@ -134,6 +166,16 @@ void sel_choose(const struct sel_input *in, struct sel_result *out)
         }
     if (!out->dest)
         out->gain = 0;
+}
+
+void sel_choose(const struct sel_input *in, struct sel_result *out)
+{
+    choose(in, out, false);
+}
+
+void sel_choose_cpu(const struct sel_input *in, struct sel_result *out)
+{
+    choose(in, out, true);
 }
 
 void sel_transfer_choice(const struct sel_transfer *in, struct sel_transfer_cost *out)

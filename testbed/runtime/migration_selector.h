@@ -29,6 +29,7 @@ struct sel_thread {
     bool in_backoff;                /* recently moved: its group is not a candidate */
     uint32_t barred_dests;          /* bit d: its placement hints keep it off device d (so its group too) */
     double insns_per_s;             /* CPU demand */
+    double runnable;                /* share of the window it ran or waited for a core (0..1) */
     uint64_t lock_id[SEL_MAX_LOCKS];
     double acquires_per_s[SEL_MAX_LOCKS], bytes_per_s[SEL_MAX_LOCKS];
     double home_acquires_per_s, home_bytes_per_s;           /* DSM traffic with the master */
@@ -41,6 +42,7 @@ struct sel_input {
     double min_gain;                /* seconds per second below which nothing moves */
     bool present[SEL_MAX_DEVICES];
     double idle_insns_per_s[SEL_MAX_DEVICES];
+    double core_ips[SEL_MAX_DEVICES];   /* instructions per second of one core (0: unknown) */
     double rtt_s[SEL_MAX_DEVICES], bw_Bps[SEL_MAX_DEVICES];  /* from self; bw 0 = unknown */
     uint32_t nthreads;
     struct sel_thread thread[SEL_MAX_THREADS];
@@ -71,5 +73,16 @@ void sel_transfer_choice(const struct sel_transfer *in, struct sel_transfer_cost
 
 /* Runs Algorithm 1. Always fills the groups; dest = 0 when no move gains more than min_gain. */
 void sel_choose(const struct sel_input *in, struct sel_result *out);
+
+/* CPU contention (DynaMix 4.1.3: the cores are busy, and threads wait for them rather than for the network): a
+ * thread's wait is the share of the window it was runnable but not running, runnable - insns_per_s / core_ips[self].
+ * Moving group G to dst gives each of its threads up to a core of dst (the paper's scaling factor: core_ips[dst] /
+ * core_ips[self]), so G gains, in seconds of this device's core per second,
+ *   T_cpu = sum over i in G of min(runnable_i, Perf(dst, self)) - insns_per_s_i / core_ips[self]
+ * when dst has idle CPU for what G would run there; the move's network gain (T_ct + T_dt, usually a loss: the group
+ * leaves its data) is added. The group with the largest total above min_gain moves; gain holds the total and t_ct,
+ * t_dt the network part. A device with no measured idle CPU or core rate is not a destination. */
+double sel_cpu_wait(const struct sel_input *in, const struct sel_thread *t);
+void sel_choose_cpu(const struct sel_input *in, struct sel_result *out);
 
 #endif

@@ -1,5 +1,5 @@
-# Recovery of a lost device's threads (testbed/runtime/thread_recovery.h). test_recovery_plan: the master's
-# decision per spawn slot (recovery_plan.c), natively.
+# Device churn: recovery of a lost device's threads (testbed/runtime/thread_recovery.h), and compute threads moved
+# to a device that joined (CPU contention). test_recovery_plan: the master's decision per spawn slot (recovery_plan.c).
 build/tests/test_recovery_plan: testbed/tests/test_recovery_plan.c testbed/runtime/recovery_plan.c \
                                 testbed/runtime/thread_recovery.h testbed/runtime/thread_takeover.h \
                                 testbed/runtime/include/dsm_api.h
@@ -25,3 +25,12 @@ build/tests/test_peer_link_watch: testbed/tests/test_peer_link_watch.c testbed/r
 	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime $(filter %.c,$^) $(GLIB_LIBS) -o $@
 
 UNIT_TESTS += build/tests/test_peer_link_watch
+
+# End-to-end: CPU contention under dynamix moves compute threads to a device that joined with idle cores.
+build/tests/test_cpu_contention: testbed/tests/test_cpu_contention.c testbed/tests/test_tree.h testbed/tests/test_dmx.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
+
+build/tests/test_cpu_contention: | $(PT_GUEST_BINS) build/bin/dmx
+
+E2E_TESTS += build/tests/test_cpu_contention

@@ -177,6 +177,95 @@ static void test_transfer_chunks_and_unknown_rate(void)
     g_assert_false(cost.move);
 }
 
+/*
+ * CPU contention: three compute threads on a 2-core speaker (1.2 G instructions/s per core) each get two thirds of
+ * a core and wait the rest; a phone with idle cores has joined. Thread 2 also shares a lock with thread 0.
+ */
+static void cpu_bound(struct sel_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->self = SPEAKER;
+    in->master = PHONE;
+    in->ndev = 3;
+    in->d_thre_Bps = 4e6;
+    in->min_gain = 0.05;
+    for (int d = 1; d <= 3; d++) {
+        in->present[d] = true;
+        in->rtt_s[d] = d == SPEAKER ? 0 : 0.004;
+        in->bw_Bps[d] = d == SPEAKER ? 0 : 12.5e6;
+    }
+    in->core_ips[SPEAKER] = 1.2e9;
+    in->idle_insns_per_s[SPEAKER] = 0;
+    in->core_ips[PHONE] = 2.26e9;
+    in->idle_insns_per_s[PHONE] = 4 * 2.26e9;
+    in->core_ips[TV] = 0;                           /* no measured idle CPU: not a destination */
+    in->idle_insns_per_s[TV] = 1e18;
+    in->nthreads = 3;
+    for (int i = 0; i < 3; i++) {
+        in->thread[i].slot = (uint32_t)i;
+        in->thread[i].runnable = 1;
+        in->thread[i].insns_per_s = 0.8e9;
+    }
+    uses(&in->thread[0], 0, LOCK_P, 2, 1e6);
+    uses(&in->thread[2], 0, LOCK_P, 2, 1e6);
+}
+
+static void test_cpu_contention_moves_to_idle_cores(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    cpu_bound(&in);
+    g_assert_cmpfloat_with_epsilon(sel_cpu_wait(&in, &in.thread[1]), 1 - 0.8 / 1.2, 1e-9);
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);              /* no network contention: Algorithm 1 sees no gain */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, PHONE);
+    /* thread 1 alone: it gets a whole core (capped by what it wants), and loses no shared data; threads 0 and 2
+     * would each leave the other's 2 MB/s behind */
+    g_assert_cmpuint(res.victims, ==, 1u << 1);
+    g_assert_cmpfloat_with_epsilon(res.gain, 1 - 0.8 / 1.2, 1e-9);
+    g_assert_cmpfloat(res.t_ct + res.t_dt, ==, 0);
+}
+
+static void test_cpu_contention_needs_room(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    cpu_bound(&in);
+    in.idle_insns_per_s[PHONE] = 0.5e9;             /* less than a core of this device */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+    cpu_bound(&in);
+    in.present[PHONE] = false;                      /* not joined yet, or lost */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+    cpu_bound(&in);
+    for (int i = 0; i < 3; i++)
+        in.thread[i].insns_per_s = 1.2e9;           /* busy, but nobody waits for a core */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);
+}
+
+/* A group whose data would then cross a slow link pays more in network time than it gains in CPU. */
+static void test_cpu_gain_against_network_loss(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    cpu_bound(&in);
+    in.thread[1].insns_per_s = 1.15e9;              /* waits only 4% of the time */
+    uses(&in.thread[1], 0, LOCK_Q, 8, 1e6);
+    in.nthreads = 3;
+    in.thread[0].lock_id[1] = LOCK_Q;               /* thread 0 reads what thread 1 writes: 1 MB/s */
+    in.thread[0].acquires_per_s[1] = 8;
+    in.d_thre_Bps = 4e6;                            /* not enough to group them */
+    in.bw_Bps[PHONE] = 1e6;                         /* 1 MB/s: the data would cost a second per second */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, 0);             /* and threads 0 and 2 would leave 2 MB/s of each other's data */
+    in.bw_Bps[PHONE] = 12.5e6;                      /* on the paper's 100 Mbit/s, thread 2 may go (0.33 - 0.17) */
+    sel_choose_cpu(&in, &res);
+    g_assert_cmpuint(res.dest, ==, PHONE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -186,6 +275,9 @@ int main(int argc, char **argv)
     g_test_add_func("/selector/split-group-does-not-pay", test_split_group_does_not_pay);
     g_test_add_func("/selector/slow-link-to-destination", test_slow_link_to_destination);
     g_test_add_func("/selector/empty", test_empty);
+    g_test_add_func("/selector/cpu-contention-moves-to-idle-cores", test_cpu_contention_moves_to_idle_cores);
+    g_test_add_func("/selector/cpu-contention-needs-room", test_cpu_contention_needs_room);
+    g_test_add_func("/selector/cpu-gain-against-network-loss", test_cpu_gain_against_network_loss);
     g_test_add_func("/selector/barred-by-hints", test_barred_by_hints);
     g_test_add_func("/selector/transfer-small-forwarded-large-moved", test_transfer_small_forwarded_large_moved);
     g_test_add_func("/selector/transfer-chunks-and-unknown-rate", test_transfer_chunks_and_unknown_rate);

@@ -151,6 +151,11 @@ static void test_bad_values(Fixture *f, gconstpointer data) {
                "6: key 'spec' in [link]: bad value 'rate fast'");
   expect_error(f, "[scenario]\napp = x\nsecret = xyz\n[device a]\nmodel = nexus5\n", NULL,
                "3: key 'secret' in [scenario]: bad value 'xyz'");
+  /* a steady-state window that starts after the run has ended would leave no FPS at all */
+  expect_error(f, "[scenario]\napp = x\nduration_s = 10\nfps_from_s = 12\n[device a]\nmodel = nexus5\n", NULL,
+               "4: key 'fps_from_s' in [scenario]: 12 is not before the end of the run (duration_s = 10)");
+  expect_error(f, "[scenario]\napp = x\nfps_from_s = -1\n[device a]\nmodel = nexus5\n", NULL,
+               "3: key 'fps_from_s' in [scenario]: bad value '-1'");
 }
 
 static void test_unknown_model(Fixture *f, gconstpointer data) {

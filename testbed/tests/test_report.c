@@ -72,14 +72,20 @@ static void test_percentile(void) {
   DmxFpsSeries s = {.n_seconds = 7, .fps = fps, .frames = 70, .first_s = 2.1, .last_s = 5.9};
   double mean, p5;
   guint n;
-  g_assert_true(dmx_fps_series_stats(&s, 6.5, &mean, &p5, &n));
+  g_assert_true(dmx_fps_series_stats(&s, 6.5, 0, &mean, &p5, &n));
   g_assert_cmpuint(n, ==, 4);
   g_assert_cmpfloat_with_epsilon(mean, 17.5, 1e-12);
   g_assert_cmpfloat_with_epsilon(p5, 10 + 0.15 * 10, 1e-12);
+  /* fps_from_s = 3: the settling seconds 2 (10 FPS) drop out of a steady-state mean */
+  g_assert_true(dmx_fps_series_stats(&s, 6.5, 3, &mean, &p5, &n));
+  g_assert_cmpuint(n, ==, 3);
+  g_assert_cmpfloat_with_epsilon(mean, 20, 1e-12);
+  g_assert_false(dmx_fps_series_stats(&s, 6.5, 6, &mean, &p5, &n));   /* nothing left after it */
   s.last_s = 6.2; /* a frame in the cut-short second: still left out */
-  g_assert_true(dmx_fps_series_stats(&s, 6.5, &mean, &p5, &n));
+  g_assert_true(dmx_fps_series_stats(&s, 6.5, 0, &mean, &p5, &n));
   g_assert_cmpuint(n, ==, 4);
   g_assert_cmpfloat(dmx_fps_target("home-theater"), ==, 24);
+  g_assert_cmpfloat(dmx_fps_target("home-theater-bandwidth"), ==, 24);
   g_assert_cmpfloat(dmx_fps_target("hello"), <, 0);
 }
 
@@ -367,7 +373,7 @@ static void test_report_power(void) {
   g_autofree char *dir = make_run_dir();
   put(dir, "summary.json",
       "{\"scenario\": \"power\", \"policy\": \"rf\", \"duration_s\": 10, \"power_total_mw\": 3000, \"power_model\": "
-      "\"M\", \"fps\": {\"screen\": \"phone2\"}, \"devices\": {"
+      "\"M\", \"fps\": {\"screen\": \"phone2\"}, \"screens\": {\"phone2\": {\"frames\": 80}}, \"devices\": {"
       " \"phone\": {\"index\": 1, \"model\": \"nexus5\", \"power_mw\": 1000, \"energy_j\": 10,"
       " \"energy_parts_j\": {\"cpu\": 4, \"wifi\": 3, \"screen\": 0, \"audio\": 3}},"
       " \"phone2\": {\"index\": 2, \"model\": \"nexus5\", \"power_mw\": 2000, \"energy_j\": 20,"
@@ -406,6 +412,9 @@ static void test_report_power(void) {
   g_test_trap_assert_stdout("*phone2 * screen device * 2000.0 *paper 5151.37 * model/paper 0.39*");
   g_test_trap_assert_stdout("*master + screen device * 3000.0   paper 10137.27  model/paper 0.30 (paper Table 2, RF)*");
   g_test_trap_assert_stdout("*the paper MEASURED two Nexus 5 phones*");
+  /* 10 J on the master and 30 J with the screen device for 80 frames; the paper's 10137.27 mW at 8.2 FPS */
+  g_test_trap_assert_stdout("*per presented frame: master 125.0 mJ, master + screen device 375.0 mJ   paper 1236.3 mJ "
+                            "(Table 2 mW / 8.2 FPS) over 80 frames*");
   /* The figure: the model's parts and the paper's value per device, NaN where the paper has none. */
   if (!dmx_gnuplot_has_terminal("png")) {
     g_test_skip("gnuplot with a png terminal is not installed");

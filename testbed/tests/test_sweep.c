@@ -82,7 +82,7 @@ static void test_file(void) {
   g_autoptr(DmxSweep) sw = dmx_sweep_load(path, &err);
   g_assert_no_error(err);
   g_assert_cmpstr(sw->name, ==, "bandwidth");
-  g_assert_true(g_str_has_suffix(sw->scenario, "/scenarios/home-theater.ini"));
+  g_assert_true(g_str_has_suffix(sw->scenario, "/scenarios/home-theater-bandwidth.ini"));
   g_assert_null(sw->policies); /* the scenario's */
   g_assert_cmpstr(sw->metric, ==, "fps.mean");
   g_assert_cmpuint(sw->axes->len, ==, 1);
@@ -93,10 +93,10 @@ static void test_file(void) {
   g_assert_cmpstr(((DmxSweepParam *)axis->params->pdata[0])->key, ==, "link.rate_mbit");
   g_assert_true(resolve(sw, &err));
   g_assert_no_error(err);
-  g_assert_cmpstr(sw->scenario_name, ==, "home-theater");
+  g_assert_cmpstr(sw->scenario_name, ==, "home-theater-bandwidth");
   g_assert_cmpstr(sw->base_link_spec, ==, "rate 100mbit delay 2ms");
-  g_assert_cmpstr(sw->policies[0], ==, "local");
-  g_assert_cmpstr(sw->policies[1], ==, "rf");
+  g_assert_cmpstr(sw->policies[0], ==, "rf");
+  g_assert_cmpstr(sw->policies[1], ==, "dynamix");
   g_assert_cmpuint(dmx_sweep_point_count(sw, 2), ==, 12);
 
   g_autofree char *text = sweep_text("name = two\npolicies = rf, local\nmetric = power_total_mw\n"
