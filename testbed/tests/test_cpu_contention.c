@@ -31,20 +31,6 @@ struct outcome {
     GPtrArray *migrations;  /* migrations.csv rows */
 };
 
-static char *read_or_empty(const char *dir, const char *rel)
-{
-    g_autofree char *path = g_build_filename(dir, rel, NULL);
-    char *text = NULL;
-    return g_file_get_contents(path, &text, NULL, NULL) ? text : g_strdup("");
-}
-
-/* A number that follows KEY in TEXT, or -1. */
-static double number_after(const char *text, const char *key)
-{
-    const char *at = strstr(text, key);
-    return at ? g_ascii_strtod(at + strlen(key), NULL) : -1;
-}
-
 static struct outcome run_policy(const char *dir, const char *ini, const char *policy)
 {
     g_autofree char *out = g_build_filename(dir, policy, NULL);

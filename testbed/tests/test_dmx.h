@@ -13,6 +13,7 @@
 
 #include <gio/gio.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +91,21 @@ static inline RunResult run_dmx_env(const char *const *argv, const char *const *
 }
 
 static inline RunResult run_dmx(const char *const *argv) { return run_dmx_env(argv, NULL); }
+
+/* DIR/REL's text, or "" when it cannot be read (a file the run may not have written). */
+static inline char *read_or_empty(const char *dir, const char *rel)
+{
+    g_autofree char *path = g_build_filename(dir, rel, NULL);
+    char *text = NULL;
+    return g_file_get_contents(path, &text, NULL, NULL) ? text : g_strdup("");
+}
+
+/* The number that follows KEY in TEXT (a summary.json member "\"name\": ", an events.log "epoch "), or -1. */
+static inline double number_after(const char *text, const char *key)
+{
+    const char *at = strstr(text, key);
+    return at ? g_ascii_strtod(at + strlen(key), NULL) : -1;
+}
 
 /* The migrations a run logged: the data lines of every RUN_DIR/devices/NAME/migrations.csv (headers left out),
  * each as "NAME: LINE" with NAMED, else as LINE. */

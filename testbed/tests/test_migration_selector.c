@@ -22,20 +22,27 @@ static void uses(struct sel_thread *t, int i, uint64_t lock, double acquires, do
     t->bytes_per_s[i] = bytes;
 }
 
-static void home_theater(struct sel_input *in)
+/* Phone (the master), TV and speaker, seen from SELF: 4 ms and 100 Mbit/s to each other device. */
+static void three_devices(struct sel_input *in, uint32_t self)
 {
     memset(in, 0, sizeof *in);
-    in->self = PHONE;
+    in->self = self;
     in->master = PHONE;
     in->ndev = 3;
     in->d_thre_Bps = 4e6;
     in->min_gain = 0.05;
-    for (int d = 1; d <= 3; d++) {
+    for (uint32_t d = 1; d <= 3; d++) {
         in->present[d] = true;
-        in->idle_insns_per_s[d] = 2e9;
-        in->rtt_s[d] = d == PHONE ? 0 : 0.004;
-        in->bw_Bps[d] = d == PHONE ? 0 : 12.5e6;
+        in->rtt_s[d] = d == self ? 0 : 0.004;
+        in->bw_Bps[d] = d == self ? 0 : 12.5e6;
     }
+}
+
+static void home_theater(struct sel_input *in)
+{
+    three_devices(in, PHONE);
+    for (int d = 1; d <= 3; d++)
+        in->idle_insns_per_s[d] = 2e9;
     in->nthreads = 3;
     struct sel_thread *t = in->thread;
     t[LOADER].slot = 0;
@@ -183,17 +190,7 @@ static void test_transfer_chunks_and_unknown_rate(void)
  */
 static void cpu_bound(struct sel_input *in)
 {
-    memset(in, 0, sizeof *in);
-    in->self = SPEAKER;
-    in->master = PHONE;
-    in->ndev = 3;
-    in->d_thre_Bps = 4e6;
-    in->min_gain = 0.05;
-    for (int d = 1; d <= 3; d++) {
-        in->present[d] = true;
-        in->rtt_s[d] = d == SPEAKER ? 0 : 0.004;
-        in->bw_Bps[d] = d == SPEAKER ? 0 : 12.5e6;
-    }
+    three_devices(in, SPEAKER);
     in->core_ips[SPEAKER] = 1.2e9;
     in->idle_insns_per_s[SPEAKER] = 0;
     in->core_ips[PHONE] = 2.26e9;

@@ -55,13 +55,6 @@ static int worker_pid(const char *out)
     return 0;
 }
 
-static char *read_or_empty(const char *dir, const char *rel)
-{
-    g_autofree char *path = g_build_filename(dir, rel, NULL);
-    char *text = NULL;
-    return g_file_get_contents(path, &text, NULL, NULL) ? text : g_strdup("");
-}
-
 /* Runs PROG ARGS on 3 devices and sends SIG to dev3's qemu AFTER_MS (host) after the devices started. */
 static struct outcome run_losing_dev3(const char *prog, const char *const *args, const char *checkpoint, int sig,
                                       int after_ms)
@@ -164,14 +157,6 @@ static void check_killed_counter(void)
     outcome_clear(&o);
 }
 
-/* A JSON number member of a one-line object, or -1. */
-static double json_member(const char *json, const char *name)
-{
-    g_autofree char *key = g_strdup_printf("\"%s\":", name);
-    const char *at = strstr(json, key);
-    return at ? g_ascii_strtod(at + strlen(key), NULL) : -1;
-}
-
 /* Condition-variable waits across devices poll the lock: most of those acquires follow a release that wrote
  * nothing, and their checkpoints are skipped (the older one, already home, is as good). The consumer on dev3 is
  * lost mid-run; whatever checkpoint it resumes from, each item is still taken exactly once. */
@@ -185,8 +170,8 @@ static void check_killed_prodcons(void)
     g_assert_cmpint(o.rr.status, ==, 0);
     g_assert_nonnull(strstr(o.rr.out, "produced=300 consumed=300 sum=45150 ok"));
     g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 1);
-    double taken = json_member(o.survivor_dsm, "checkpoints"), skipped = json_member(o.survivor_dsm,
-                                                                                      "checkpoints_skipped");
+    double taken = number_after(o.survivor_dsm, "\"checkpoints\":");
+    double skipped = number_after(o.survivor_dsm, "\"checkpoints_skipped\":");
     g_test_message("producer's device: %.0f checkpoints pushed, %.0f skipped", taken, skipped);
     g_assert_cmpfloat(taken, >, 0);
     g_assert_cmpfloat(skipped, >, 0);
