@@ -205,13 +205,20 @@ static void decide(uint64_t now, struct sel_input *in, uint64_t t_detect, bool f
 }
 
 /* A thread that arrived here by migration waits out the backoff its move started (decided on the device it
- * came from: this device's monitor must not send it straight back on a window of its warm-up). */
+ * came from: this device's monitor must not send it straight back on a window of its warm-up). The backoff runs
+ * from the end of the post-copy fetch that followed it, not from its arrival: on a slow link the fetch takes
+ * seconds, and everything else on the link (its lock grants too) waits behind it meanwhile. */
 static bool recently_moved(const struct dmx_local_thread *lt, uint64_t now)
 {
     if (lt->migrations == 0)
         return false;
+    uint64_t settled = dmx_precopy_settled_ns(), from = lt->since_ns;
+    if (settled == UINT64_MAX)
+        return true;
+    if (settled > from)
+        from = settled;
     uint32_t doublings = lt->migrations - 1 < 6 ? lt->migrations - 1 : 6;
-    return now < lt->since_ns + (mon.backoff_ns << doublings);
+    return now < from + (mon.backoff_ns << doublings);
 }
 
 /* The device's DSM over the window: faults by kind, notices, held pages, flush requests, bytes received. */

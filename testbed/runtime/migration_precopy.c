@@ -65,6 +65,13 @@ long dmx_precopy_post(uint32_t dest, uint64_t window_ns, uint64_t timeout_ns)
 
 #define POSTCOPY_WAIT_NS 1000000000ull     /* how long to wait for the threads to arrive */
 
+static _Atomic uint64_t settled_ns;
+
+uint64_t dmx_precopy_settled_ns(void)
+{
+    return atomic_load(&settled_ns);
+}
+
 static void fetch_round(const uint32_t *pages, uint32_t count, const char *when)
 {
     if (!pages)
@@ -93,6 +100,7 @@ static void *precopy_main(void *arg)
         memcpy(pages, shared, (size_t)count * sizeof *pages);
     dmx_gunlock(DMX_LOCK_CONTROL);
     uint32_t arrived0 = dmx_migrations_arrived();
+    atomic_store(&settled_ns, UINT64_MAX);
     if (live)
         fetch_round(pages, count, "live");
     dmx_glock(DMX_LOCK_CONTROL);
@@ -108,6 +116,7 @@ static void *precopy_main(void *arg)
         dmx_nap(20000000);              /* the rest of the group arrives within a few safe points */
         fetch_round(pages, count, live ? "after arrival" : "post-copy");
     }
+    atomic_store(&settled_ns, dmx_now_ns());
     free(pages);
     return NULL;
 }

@@ -170,6 +170,9 @@ int dmx_offload_start(void);
  * server's side, on dest. */
 long dmx_precopy_post(uint32_t dest, uint64_t window_ns, uint64_t timeout_ns);
 void dmx_precopy_serve(void);
+/* When this device's last post-copy fetch ended (emulated ns; 0: none yet), or UINT64_MAX while one runs: the
+ * threads that moved here are still warming up until then (device_monitor.c waits it out before judging them). */
+uint64_t dmx_precopy_settled_ns(void);
 
 /* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
 struct sync_table *dmx_dsm_lock_table(void);
