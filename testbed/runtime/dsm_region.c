@@ -75,7 +75,6 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     r->npages = (uint32_t)(size / DSM_PAGE_SIZE);
     r->transport = *t;
     r->prefetch = true;
-    r->last_fault = UINT32_MAX - 1;
     const char *pf = getenv("DMX_PREFETCH");
     if (pf && strcmp(pf, "0") == 0)
         r->prefetch = false;
@@ -676,26 +675,76 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
     return rc;
 }
 
-/* Called with r->lock held. */
-static void fetch(struct dsm_region *r, uint32_t p)
+/* Called with r->lock held (dropped while sending): asks for the INVALID pages from `first` on, up to `max`
+ * of them, stopping at the first page that is not INVALID. They are marked FETCHING, so a fault on one still
+ * on its way waits for it rather than asking again (a second copy costs link time): the master answers every
+ * INVALID page of a run. How many were asked for. */
+static uint32_t request_run(struct dsm_region *r, uint32_t first, uint32_t max)
 {
-    uint32_t count = 1;
-    if (r->prefetch && p == r->last_fault + 1) {
-        count = DSM_PREFETCH_DEPTH;
-        if (count > r->npages - p)
-            count = r->npages - p;
-        r->stats.prefetch_requests++;
-    }
-    r->last_fault = p;
-    r->state[p] = DSM_FETCHING;
-    uint64_t t0 = dmx_now_ns();
-    uint64_t bytes0 = r->stats.page_bytes_received + r->stats.diff_bytes_received;
+    uint32_t count = 0;
+    while (count < max && first + count < r->npages && r->state[first + count] == DSM_INVALID)
+        r->state[first + count++] = DSM_FETCHING;
+    if (!count)
+        return 0;
     pthread_mutex_unlock(&r->lock);
-    if (r->transport.request(r->transport.ctx, p, count) != 0) {
-        wire_log("dsm: lost the link to the master while fetching page %u", p);
+    if (r->transport.request(r->transport.ctx, first, count) != 0) {
+        wire_log("dsm: lost the link to the master while fetching pages %u..%u", first, first + count - 1);
         abort();
     }
     pthread_mutex_lock(&r->lock);
+    return count;
+}
+
+/* Called with r->lock held: the sequential run that page p belongs to or continues, if any. */
+static struct dsm_stream *stream_of(struct dsm_region *r, uint32_t p)
+{
+    for (int i = 0; i < DSM_STREAMS; i++) {
+        struct dsm_stream *s = &r->streams[i];
+        if (s->used && p >= s->from && p <= s->next)
+            return s;
+    }
+    return NULL;
+}
+
+/* Called with r->lock held, for a fault at p (INVALID or on its way). A fault at the page after a run's last
+ * one continues it; a fault within the last DSM_PREFETCH_DEPTH pages asked for asks for the next
+ * DSM_PREFETCH_DEPTH at once, so they stream in while the thread works through these (read-ahead, as the
+ * page cache does for files) instead of one round trip per run. Any other INVALID page starts a run in place
+ * of the oldest. Unless DMX_PREFETCH=0. */
+static void stream_ahead(struct dsm_region *r, uint32_t p)
+{
+    if (!r->prefetch)
+        return;
+    struct dsm_stream *s = stream_of(r, p);
+    if (!s) {
+        if (r->state[p] != DSM_INVALID)
+            return;
+        s = &r->streams[0];
+        for (int i = 1; i < DSM_STREAMS; i++)
+            if (r->streams[i].used < s->used)
+                s = &r->streams[i];
+        *s = (struct dsm_stream){ .from = p, .next = p + 1, .used = ++r->stream_clock };
+        return;
+    }
+    if (p + DSM_PREFETCH_DEPTH < s->next)
+        return;
+    uint32_t next = s->next;
+    s->used = ++r->stream_clock;
+    s->next = next + DSM_PREFETCH_DEPTH;        /* first: another thread faulting here meanwhile does not ask too */
+    uint32_t got = request_run(r, next, DSM_PREFETCH_DEPTH);
+    r->stats.prefetch_requests += got > 0;
+    if (got < DSM_PREFETCH_DEPTH && s->next == next + DSM_PREFETCH_DEPTH)
+        s->next = next + got;                   /* the run ended at a page held here: stop there */
+}
+
+/* Called with r->lock held. */
+static void fetch(struct dsm_region *r, uint32_t p)
+{
+    stream_ahead(r, p);
+    if (r->state[p] == DSM_INVALID)
+        request_run(r, p, 1);
+    uint64_t t0 = dmx_now_ns();
+    uint64_t bytes0 = r->stats.page_bytes_received + r->stats.diff_bytes_received;
     while (r->state[p] == DSM_FETCHING)
         pthread_cond_wait(&r->arrived, &r->lock);
     uint64_t stall = dmx_now_ns() - t0;
@@ -726,7 +775,9 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
         case DSM_FETCHING: {    /* a prefetch (or another thread's fetch) is bringing it: it is wanted */
             r->used_ms[p] = now_ms();
             uint64_t t0 = dmx_now_ns();
-            pthread_cond_wait(&r->arrived, &r->lock);
+            stream_ahead(r, p);
+            if (r->state[p] == DSM_FETCHING)
+                pthread_cond_wait(&r->arrived, &r->lock);
             uint64_t stall = dmx_now_ns() - t0;     /* waiting on the network all the same */
             r->stats.fetch_stall_ns += stall;
             if (t)

@@ -18,8 +18,9 @@
  *            write -> WRITE again, with the same twin, so the next diff covers every change since it.
  *
  * Every page starts READ at version 0 (all zero, like the home copy). The fault handler runs in the
- * faulting thread (SIGSEGV, SA_SIGINFO), which blocks until the page arrives. Sequential faults
- * (page == previous + 1) ask for DSM_PREFETCH_DEPTH pages at once unless DMX_PREFETCH=0. */
+ * faulting thread (SIGSEGV, SA_SIGINFO), which blocks until the page arrives. A fault that continues one of
+ * DSM_STREAMS ascending runs (at the page after the last one asked for) asks for DSM_PREFETCH_DEPTH pages at
+ * once unless DMX_PREFETCH=0. */
 #ifndef DSM_REGION_H
 #define DSM_REGION_H
 
@@ -35,6 +36,8 @@
 #define DSM_DEFAULT_SIZE    (64ull << 20)
 #define DSM_HOT_MS          500
 #define DSM_PREFETCH_DEPTH  16      /* = WIRE_PREFETCH_MAX: a frame buffer arrives in 16-page runs */
+#define DSM_STREAMS         8       /* sequential runs followed at once: one thread reads weights while it
+                                     * writes activations, and several threads fault side by side */
 
 enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING, DSM_HELD };
 
@@ -79,7 +82,11 @@ struct dsm_region {
     bool prefetch;
     bool lazy;                      /* release holds diffs here (DSM_HELD) instead of pushing them home */
     uint32_t *held_batch;           /* scratch for one release's announcement (npages entries) */
-    uint32_t last_fault;
+    struct dsm_stream {             /* a run of faults at ascending pages (a layer's weights, a buffer) */
+        uint32_t from, next;        /* pages [from, next) asked for; a fault at next continues the run */
+        uint64_t used;              /* fault count when it last grew: the oldest is replaced */
+    } streams[DSM_STREAMS];
+    uint64_t stream_clock;
     uint64_t changes;               /* see dsm_region_changes */
     pthread_mutex_t lock;
     pthread_cond_t arrived;

@@ -261,6 +261,36 @@ static void test_prefetch(void)
     }
 }
 
+/* Two sequential runs read in turns (a layer's weights and its activations): each is followed on its own, so
+ * the faults of one do not break the other's prefetch. */
+static void test_prefetch_streams(void)
+{
+    for (int on = 0; on < 2; on++) {
+        if (!on)
+            g_setenv("DMX_PREFETCH", "0", TRUE);
+        struct dsm_transport t = { .request = fake_request, .push = fake_push };
+        requests = 0;
+        g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
+        g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
+        struct wire_notice n[48];
+        for (uint32_t i = 0; i < 24; i++) {
+            n[i] = (struct wire_notice){ 4 + i, 1 };
+            n[24 + i] = (struct wire_notice){ 32 + i, 1 };
+        }
+        dsm_region_invalidate(&region, n, 48);
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < 24; i++)
+            sum += *word(4 + i, 0) + *word(32 + i, 0);
+        g_assert_cmpuint(sum, ==, 0);
+        if (on)
+            g_assert_cmpint(requests, ==, 6);               /* per run: 1 page, the next 16, the other 7 */
+        else
+            g_assert_cmpint(requests, ==, 48);
+        dsm_region_destroy(&region);
+        g_unsetenv("DMX_PREFETCH");
+    }
+}
+
 /* Stand-ins for an executable's .data: page aligned, with content before they are shared. */
 static uint8_t adopted[4][DSM_PAGE_SIZE] __attribute__((aligned(DSM_PAGE_SIZE)));
 static uint8_t fetched[2][DSM_PAGE_SIZE] __attribute__((aligned(DSM_PAGE_SIZE)));
@@ -344,6 +374,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dsm-fault/invalidate-fetch", test_invalidate_fetch);
     g_test_add_func("/dsm-fault/lazy-hold-flush", test_lazy_hold_flush);
     g_test_add_func("/dsm-fault/prefetch", test_prefetch);
+    g_test_add_func("/dsm-fault/prefetch-streams", test_prefetch_streams);
     g_test_add_func("/dsm-fault/outside", test_outside);
     g_test_add_func("/dsm-fault/alias-adopt", test_alias_adopt);
     g_test_add_func("/dsm-fault/alias-fetch", test_alias_fetch);
