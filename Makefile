@@ -31,7 +31,7 @@ E2E_TESTS :=
 include $(wildcard */*.mk */*/*.mk */*/*/*.mk)
 
 # `configure` is a real file here, the prerequisite of config.mk: never make it phony.
-.PHONY: all help check check-unit check-e2e scenario sweep bench bench-medium fuzz clean distclean
+.PHONY: all help check check-unit check-e2e scenario sweep bench bench-medium bench-dsm fuzz clean distclean
 
 config.mk: configure $(wildcard qemu-patches/*.patch)
 	./configure
@@ -58,10 +58,13 @@ sweep: all
 	build/bin/dmx sweep sweeps/$(SWEEP).ini --report $(DMX_FLAGS)
 
 # Benchmarks: speed and accuracy goals live here, not in the tests.
-bench: bench-medium
+bench: bench-medium bench-dsm
 
 bench-medium: build/bin/dmx-medium build/bin/dmx-medium-ctl
 	netem/bench.sh results/bench-medium.csv
+
+bench-dsm: all
+	tools/bench-dsm.sh results/bench-dsm.csv
 
 # clean keeps the QEMU build (build/bin/qemu-aarch64, from configure); distclean drops it too.
 clean:
@@ -76,5 +79,6 @@ help:
 	@echo "make scenario SCENARIO=name   run scenarios/name.ini"
 	@echo "make sweep SWEEP=name         run sweeps/name.ini (default bandwidth) and report it (DMX_FLAGS='--jobs 2')"
 	@echo "make bench-medium    link emulator accuracy and cost -> results/bench-medium.csv"
+	@echo "make bench-dsm       DSM lock and page-fault latency against the link -> results/bench-dsm.csv"
 	@echo "make fuzz            fuzz the wire decoder (FUZZ_SECONDS, default 600)"
 	@echo "make clean|distclean remove build products (distclean also drops the QEMU build)"
