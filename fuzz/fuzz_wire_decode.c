@@ -1,7 +1,8 @@
 /* libFuzzer target: the wire decoder on arbitrary bytes, the way a hostile peer would send them.
  * Properties checked on every input, beyond "no crash, no UB, no leak" (ASan/UBSan):
  *   - a decoded message lies inside the input and its variable parts point inside it;
- *   - re-encoding a decoded message gives back exactly the bytes it came from (one encoding per message);
+ *   - re-encoding a decoded message gives back exactly the bytes it came from (one encoding per message; for
+ *     IO_REQUEST and IO_REPLY, whose encoders split data into fragments, a message that is a whole operation);
  *   - an accepted diff applies inside one page;
  *   - decoding never says OK for a strict prefix of a message. */
 #include <stdint.h>
@@ -31,6 +32,7 @@ static void reencode(const struct wire_msg *m, const uint8_t *orig, size_t len)
         break;
     case WIRE_REJECT: rc = wire_put_reject(&b, h->seq, h->sender, m->u.reject.reason); break;
     case WIRE_LOCK_ACQUIRE: case WIRE_LOCK_RELEASE: case WIRE_LOCK_REVOKE:
+    case WIRE_COND_WAIT: case WIRE_COND_SIGNAL:
         rc = wire_put_lock(&b, h->type, h->seq, h->sender, m->u.lock.lock);
         break;
     case WIRE_LOCK_GRANT: {
@@ -54,6 +56,56 @@ static void reencode(const struct wire_msg *m, const uint8_t *orig, size_t len)
         check(dsm_diff_apply(page, m->u.diff.diff, m->u.diff.len) <= m->u.diff.len);
         rc = wire_put_diff(&b, h->type, h->seq, h->sender, h->flags, m->u.diff.page, m->u.diff.version,
                            m->u.diff.diff, m->u.diff.len);
+        break;
+    }
+    case WIRE_DIFF_HELD: {
+        uint32_t *pages = malloc((m->u.held.count ? m->u.held.count : 1) * sizeof(*pages));
+        check(pages != NULL);
+        for (uint32_t i = 0; i < m->u.held.count; i++)
+            pages[i] = wire_held_page(m, i);
+        rc = wire_put_held(&b, h->seq, h->sender, pages, m->u.held.count);
+        free(pages);
+        break;
+    }
+    case WIRE_FLUSH_REQUEST: rc = wire_put_flush_request(&b, h->seq, h->sender, m->u.flush.page); break;
+    case WIRE_HEARTBEAT: case WIRE_HEARTBEAT_ACK:
+        rc = wire_put_heartbeat(&b, h->type, h->seq, h->sender, m->u.heartbeat.beat, m->u.heartbeat.sent_ns);
+        break;
+    case WIRE_IO_CONTROL: {
+        char name[256];
+        memcpy(name, m->u.io_control.class_name, m->u.io_control.class_len);
+        name[m->u.io_control.class_len] = 0;
+        rc = wire_put_io_control(&b, h->seq, h->sender, m->u.io_control.req_id, m->u.io_control.cmd, name,
+                                 m->u.io_control.device);
+        break;
+    }
+    case WIRE_IO_REQUEST: {
+        const typeof(m->u.io_req) *q = &m->u.io_req;
+        if (q->in_offset != 0 || q->data_len != q->in_total || (h->flags & WIRE_F_MORE)) {
+            wire_buf_free(&b);
+            return;             /* one fragment of several */
+        }
+        char cls[256], sub[65536];
+        memcpy(cls, q->class_name, q->class_len);
+        cls[q->class_len] = 0;
+        memcpy(sub, q->subpath, q->subpath_len);
+        sub[q->subpath_len] = 0;
+        struct wire_io_req r = { .req_id = q->req_id, .op = q->op, .class_name = cls, .subpath = sub,
+                                 .handle = q->handle, .cmd = q->cmd, .offset = q->offset, .flags = q->flags,
+                                 .mode = q->mode, .whence = q->whence, .out_len = q->out_len };
+        uint32_t seq = h->seq;
+        rc = wire_put_io_request(&b, &seq, h->sender, &r, q->data, q->data_len);
+        break;
+    }
+    case WIRE_IO_REPLY: {
+        const typeof(m->u.io_reply) *r = &m->u.io_reply;
+        if (r->out_offset != 0 || r->data_len != r->out_total || (h->flags & WIRE_F_MORE)) {
+            wire_buf_free(&b);
+            return;
+        }
+        uint32_t seq = h->seq;
+        rc = wire_put_io_reply(&b, &seq, h->sender, r->req_id, r->op, r->result, r->new_handle, r->service_ns,
+                               r->data, r->data_len);
         break;
     }
     default:

@@ -36,6 +36,8 @@ int main(int argc, char **argv)
     wire_put_reject(&b, 3, 1, WIRE_REJECT_AUTH); err |= save(d, "reject", &b);
     wire_put_lock(&b, WIRE_LOCK_ACQUIRE, 4, 2, 7); err |= save(d, "acquire", &b);
     wire_put_grant(&b, 5, 1, 7, WIRE_F_SPECULATIVE, notices, 2); err |= save(d, "grant", &b);
+    wire_put_lock(&b, WIRE_COND_WAIT, 5, 2, 0x4e6030); err |= save(d, "cond-wait", &b);
+    wire_put_lock(&b, WIRE_COND_SIGNAL, 6, 1, 0x4e6030); err |= save(d, "cond-signal", &b);
     wire_put_page_request(&b, 6, 2, 10, 4); err |= save(d, "page-request", &b);
     wire_put_page_reply(&b, 7, 1, WIRE_F_PREFETCH, 10, 3, page); err |= save(d, "page-reply", &b);
     wire_put_diff(&b, WIRE_DIFF_PUSH, 8, 2, 0, 10, 3, diff, sizeof(diff)); err |= save(d, "diff-push", &b);

@@ -7,7 +7,10 @@
  *   - takes the buffer's mutex (the grant's write notices invalidate the pages) and reads one word of every
  *     other page of the first half (stride 2, so sequential prefetch does not hide the fetch) ->
  *     "page_fault_us", then every page of the second half in order (prefetch, unless DMX_PREFETCH=0) ->
- *     "sequential_fault_us" (per page touched, most of them prefetched).
+ *     "sequential_fault_us" (per page touched, most of them prefetched);
+ *   - waits WAKES times on a condition variable that main (on the master) signals, each time a while after
+ *     the thread began to wait -> "cond_wake_us" (from the signal to the waiter holding the mutex again; the
+ *     devices' clocks share one emulated timeline).
  * Prints one line: median and mean of each, in microseconds of emulated time.
  * Usage: dsm_latency [LOCKS [PAGES]] */
 #include <dsm_api.h>
@@ -19,6 +22,8 @@
 #include <time.h>
 
 #define PAGE 4096
+#define WAKES 20
+#define RING_AFTER_US 20000         /* main rings this long (emulated) after it saw the thread waiting */
 
 static long nlocks = 100, npages = 128;
 static pthread_mutex_t publish = PTHREAD_MUTEX_INITIALIZER;
@@ -27,6 +32,10 @@ static unsigned char *buf;
 static double *lock_us, *fault_us, *seq_us;
 static long nfault, nseq;
 static volatile long sink;
+static pthread_mutex_t bell_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bell = PTHREAD_COND_INITIALIZER;
+static double rung_at, wake_us[WAKES];
+static int waiting, rung;
 
 static double now_us(void)
 {
@@ -56,7 +65,37 @@ static void *measure(void *unused)
         sink += buf[p * PAGE + 8];
         seq_us[nseq++] = now_us() - t0;
     }
+    pthread_mutex_lock(&bell_lock);
+    for (int i = 0; i < WAKES; i++) {
+        waiting = 1;
+        while (!rung)
+            pthread_cond_wait(&bell, &bell_lock);
+        wake_us[i] = now_us() - rung_at;
+        rung = 0;
+    }
+    pthread_mutex_unlock(&bell_lock);
     return NULL;
+}
+
+/* Main's side of the cond measurement: each time the thread waits, ring RING_AFTER_US later. */
+static void ring_bells(void)
+{
+    struct timespec nap = { 0, RING_AFTER_US * 1000L };
+    for (int rings = 0; rings < WAKES;) {
+        pthread_mutex_lock(&bell_lock);
+        int ready = waiting && !rung;
+        pthread_mutex_unlock(&bell_lock);
+        nanosleep(&nap, NULL);
+        if (!ready)
+            continue;
+        pthread_mutex_lock(&bell_lock);
+        waiting = 0;
+        rung = 1;
+        rung_at = now_us();
+        pthread_cond_signal(&bell);
+        pthread_mutex_unlock(&bell_lock);
+        rings++;
+    }
 }
 
 static int cmp(const void *a, const void *b)
@@ -96,11 +135,13 @@ int main(int argc, char **argv)
     pthread_t th;
     if (pthread_create(&th, NULL, measure, NULL) != 0)
         return 1;
+    ring_bells();
     pthread_join(th, NULL);
     printf("dsm_latency locks=%ld pages=%ld (us, emulated):", nlocks, npages);
     stats("lock_acquire_us", lock_us, nlocks);
     stats("page_fault_us", fault_us, nfault);
     stats("sequential_fault_us", seq_us, nseq);
+    stats("cond_wake_us", wake_us, WAKES);
     printf("\n");
     return 0;
 }

@@ -132,6 +132,21 @@ static void act_cb(void *ctx, uint64_t lock, const struct lockdir_action *a)
     act(ctx, lock, a);
 }
 
+/* With srv->lock held: cond id was signalled; tell each device that has a waiter on it. */
+static void wake_cond_waiters(struct master_server *srv, uint64_t id)
+{
+    struct wire_buf b = { 0 };
+    for (uint32_t waiting = conddir_signal(&srv->conds, id); waiting; waiting &= waiting - 1) {
+        uint32_t dev = (uint32_t)__builtin_ctz(waiting) + 1;
+        struct master_conn *to = srv->devices[dev];
+        b.len = 0;
+        if (to && (wire_put_lock(&b, WIRE_COND_SIGNAL, wire_conn_next_seq(&to->conn), srv->self, id) != 0 ||
+                   send_buf(to, &b) != 0))
+            wire_log("master: could not wake the waiters of cond %#llx on device %u", (unsigned long long)id, dev);
+    }
+    wire_buf_free(&b);
+}
+
 /* With srv->lock held: ask each device in mask to push what it holds of page (lazy diffs). */
 static void ask_holders(struct master_server *srv, uint32_t page, uint32_t mask)
 {
@@ -204,6 +219,11 @@ static int serve(struct master_conn *mc, const struct wire_msg *m)
             return -1;
         act(srv, m->u.lock.lock, &a);
         return 0;
+    case WIRE_COND_WAIT:
+        return conddir_wait(&srv->conds, m->u.lock.lock, dev);
+    case WIRE_COND_SIGNAL:
+        wake_cond_waiters(srv, m->u.lock.lock);
+        return 0;
     case WIRE_DIFF_PUSH:
         if (pagedir_apply_diff(&srv->pages, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len) < 0)
             return -1;
@@ -259,6 +279,7 @@ static void *conn_main(void *arg)
         srv->devices[dev] = NULL;
         srv->dropped += rc != WIRE_E_IO;
         lockdir_drop_device(&srv->locks, dev, act_cb, srv);
+        conddir_drop_device(&srv->conds, dev);
         uint32_t lost = pagedir_drop_device(&srv->pages, dev);
         if (lost)
             wire_log("master: device %u left holding changes to %u pages: they are lost", dev, lost);
@@ -371,6 +392,7 @@ int master_server_start(struct master_server *srv, int port, const uint8_t *secr
     srv->region_size = region_size;
     pthread_mutex_init(&srv->lock, NULL);
     lockdir_init(&srv->locks, speculation);
+    conddir_init(&srv->conds);
     if (pagedir_init(&srv->pages, (uint32_t)(region_size / WIRE_PAGE_SIZE)) != 0)
         return -1;
     srv->notice_buf = calloc(srv->pages.npages, sizeof(*srv->notice_buf));

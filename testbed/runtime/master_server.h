@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "master_cond_dir.h"
 #include "master_lock_dir.h"
 #include "master_outbox.h"
 #include "master_page_dir.h"
@@ -42,6 +43,7 @@ struct master_server {
     pthread_mutex_t lock;
     struct master_page_dir pages;
     struct master_lock_dir locks;
+    struct master_cond_dir conds;
     struct wire_notice *notice_buf;
     struct master_conn *devices[WIRE_MAX_DEVICES + 1];
     bool accepting;

@@ -245,6 +245,9 @@ static void *rx_main(void *arg)
         case WIRE_LOCK_REVOKE:
             sync_on_revoke(&pc->locks, m.u.lock.lock);
             break;
+        case WIRE_COND_SIGNAL:
+            sync_on_cond_signal(&pc->locks, m.u.lock.lock);
+            break;
         case WIRE_PAGE_REPLY:
             dsm_region_apply_page(&pc->region, m.u.page_reply.page, m.u.page_reply.version, m.u.page_reply.data,
                                   m.h.flags & WIRE_F_PREFETCH);

@@ -6,27 +6,37 @@
  * Mutex: the global lock whose id is the mutex's address (sync_mutex.c): release flushes this device's
  *   diffs home, acquire applies the write notices (LRC); a lock cached by a speculative grant is taken with
  *   no message. The pthread_mutex_t bytes are never touched, so static initialisers just work.
- * Condition variable: the first 8 bytes of the pthread_cond_t hold a sequence number, read and bumped only
- *   under the global lock of the cond's own address. wait reads it (the mutex is still held, so no signal
- *   can slip in between), releases the mutex and waits until the number changes; signal and broadcast bump
- *   it. A waiter is woken at once by a signal from its own device (a private wake bucket per address hash)
- *   and polls the number with exponential backoff (1 ms .. 32 ms) for signals from other devices. Every
- *   signal wakes all waiters of that cond (POSIX allows spurious wake-ups; callers re-check).
+ * Condition variable: no state in the object; the master's cond table (master_cond_dir.h) joins waiters and
+ *   signallers. wait registers this device for the cond (COND_WAIT) while the mutex is still held, lets go of
+ *   the mutex and sleeps until a wake-up of the cond's local bucket: a signal from this device, or the
+ *   master's COND_SIGNAL when a thread elsewhere signals. A signaller that took the mutex after the waiter
+ *   released it sends its COND_SIGNAL after the master saw that release, which the waiter's device sent after
+ *   its COND_WAIT on the same ordered connection (or, if the lock was cached there, the revoke that fetched
+ *   it), so the master already has the waiter: no lost wake-up. signal and broadcast wake local waiters at
+ *   once and send one COND_SIGNAL, which costs the signaller no round trip. Every signal wakes all waiters of
+ *   that cond (POSIX allows spurious wake-ups; callers re-check). A waiter also wakes (spuriously) when it
+ *   moved to another device while it waited (a wake-up may have gone to the old one) and after
+ *   COND_RECHECK_NS without one, so a wake-up lost with a device costs a second, not a hang.
  * Barrier: the pthread_barrier_t holds {count, arrived, generation} under the global lock of its address;
- *   the last arrival bumps the generation, the others wait for it as a cond waiter does. */
+ *   the last arrival bumps the generation and signals, the others register as cond waiters do and re-read
+ *   the generation at each wake-up (and each COND_RECHECK_NS). */
+#include "dmx.h"
 #include "sync_mutex.h"
 #include "thread_takeover.h"
+#include "wire_conn.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define WAKE_BUCKETS   64
-#define POLL_FIRST_NS  1000000ull
-#define POLL_MAX_NS    32000000ull
+#define POLL_FIRST_NS    1000000ull
+#define POLL_MAX_NS      32000000ull       /* the longest nap between safe points of a waiting thread */
+#define COND_RECHECK_NS  1000000000ull
 
 #define REAL(fn) \
     static __typeof__(fn) *real_##fn; \
@@ -40,10 +50,8 @@ struct wake {                   /* local wake-ups for shared conds and barriers 
 };
 static struct wake wakes[WAKE_BUCKETS];     /* all zero = statically initialised (glibc) */
 
-struct shared_cond { uint64_t seq; };
 struct shared_barrier { uint32_t count, arrived; uint64_t gen; };
 
-_Static_assert(sizeof(struct shared_cond) <= sizeof(pthread_cond_t), "cond state must fit pthread_cond_t");
 _Static_assert(sizeof(struct shared_barrier) <= sizeof(pthread_barrier_t), "barrier state must fit");
 
 static uint64_t gid(const void *p) { return (uint64_t)(uintptr_t)p; }
@@ -194,34 +202,52 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 
 /* ---- condition variables ---- */
 
+/* The master's COND_SIGNAL for cond id (receiver thread). */
+void dmx_cond_woken(uint64_t id)
+{
+    wake_all((const void *)(uintptr_t)id);
+}
+
+static void cond_tell_master(uint8_t type, const void *c)
+{
+    if (sync_cond_send(dmx_takeover.locks, type, gid(c)) != 0) {
+        wire_log("takeover: lost the link to the master while %s", type == WIRE_COND_WAIT ? "waiting" : "signalling");
+        abort();
+    }
+}
+
+/* Nap until a wake-up of p's bucket after *g (true), abstime, or NAP_NS (false). */
+static bool woken(const void *p, uint64_t *g, uint64_t nap_ns, const struct timespec *abstime)
+{
+    uint64_t before = *g;
+    wait_local(p, g, nap_ns, abstime);
+    return *g != before;
+}
+
 static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime, bool app)
 {
-    volatile struct shared_cond *sc = (volatile struct shared_cond *)c;
-    dmx_glock(gid(c));
-    uint64_t seq0 = sc->seq;
-    dmx_gunlock(gid(c));
     uint64_t g = wake_gen(c);
+    int here = dmx_device_index();
+    cond_tell_master(WIRE_COND_WAIT, c);        /* before the mutex goes: see the top of the file */
     int rc = pthread_mutex_unlock(m);
     if (rc != 0)
         return rc;
-    /* While it waits the thread holds m no more: if that was its only mutex, each poll is a safe point, so a
-     * thread blocked on an empty queue can still follow a migration its monitor asked for (it goes on
-     * waiting there; the wait is for the global sequence number, valid on every device). */
+    /* While it waits the thread holds m no more: if that was its only mutex, each nap ends at a safe point, so
+     * a thread blocked on an empty queue can still follow a migration its monitor asked for. */
     if (app)
         dmx_held_locks(-1);
+    uint64_t slept = 0;
     for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
         if (app)
             dmx_safe_point();
-        wait_local(c, &g, nap, abstime);
-        dmx_glock(gid(c));
-        uint64_t seq = sc->seq;
-        dmx_gunlock(gid(c));
-        if (seq != seq0)
+        if (dmx_device_index() != here || woken(c, &g, nap, abstime))
             break;
         if (abstime && passed(abstime)) {
             rc = ETIMEDOUT;
             break;
         }
+        if ((slept += nap) >= COND_RECHECK_NS)
+            break;
     }
     pthread_mutex_lock(m);
     if (app)
@@ -229,13 +255,10 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
     return rc;
 }
 
-static void shared_cond_bump(pthread_cond_t *c)
+static void shared_cond_signal(pthread_cond_t *c)
 {
-    volatile struct shared_cond *sc = (volatile struct shared_cond *)c;
-    dmx_glock(gid(c));
-    sc->seq++;
-    dmx_gunlock(gid(c));
     wake_all(c);
+    cond_tell_master(WIRE_COND_SIGNAL, c);
 }
 
 __attribute__((noinline)) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
@@ -261,7 +284,7 @@ int pthread_cond_signal(pthread_cond_t *c)
     REAL(pthread_cond_signal);
     if (!dmx_is_shared(c))
         return real_pthread_cond_signal(c);
-    shared_cond_bump(c);
+    shared_cond_signal(c);
     return 0;
 }
 
@@ -270,7 +293,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
     REAL(pthread_cond_broadcast);
     if (!dmx_is_shared(c))
         return real_pthread_cond_broadcast(c);
-    shared_cond_bump(c);
+    shared_cond_signal(c);
     return 0;
 }
 
@@ -279,7 +302,7 @@ int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
     REAL(pthread_cond_init);
     if (!dmx_is_shared(c))
         return real_pthread_cond_init(c, attr);
-    return 0;                   /* any sequence number will do */
+    return 0;                   /* no state in the object: the master keeps its waiters */
 }
 
 int pthread_cond_destroy(pthread_cond_t *c)
@@ -330,16 +353,21 @@ __attribute__((noinline)) int pthread_barrier_wait(pthread_barrier_t *b)
         sb->gen++;
         dmx_gunlock(gid(b));
         wake_all(b);
+        cond_tell_master(WIRE_COND_SIGNAL, b);
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     uint64_t gen0 = sb->gen;
-    dmx_gunlock(gid(b));
-    for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
-        wait_local(b, &g, nap, NULL);
-        dmx_glock(gid(b));
-        uint64_t gen = sb->gen;
+    for (;;) {
+        cond_tell_master(WIRE_COND_WAIT, b);    /* under the barrier's lock: the last arrival signals after */
         dmx_gunlock(gid(b));
-        if (gen != gen0)
+        uint64_t slept = 0;
+        for (uint64_t nap = POLL_FIRST_NS; !woken(b, &g, nap, NULL) && (slept += nap) < COND_RECHECK_NS;
+             nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
+        }
+        dmx_glock(gid(b));
+        if (sb->gen != gen0) {
+            dmx_gunlock(gid(b));
             return 0;
+        }
     }
 }

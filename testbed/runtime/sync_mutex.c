@@ -186,3 +186,14 @@ int sync_release_cached(struct sync_table *t)
     pthread_mutex_unlock(&t->lock);
     return rc;
 }
+
+int sync_cond_send(struct sync_table *t, uint8_t type, uint64_t cond)
+{
+    return t->transport.send_lock(t->transport.ctx, type, cond);
+}
+
+void sync_on_cond_signal(struct sync_table *t, uint64_t cond)
+{
+    if (t->on_cond_signal)
+        t->on_cond_signal(cond);
+}

@@ -54,6 +54,9 @@ struct sync_table {
     /* Every release already pushed its writes home (release checkpoints, thread_recovery.h): handing a cached
      * lock back must not publish what was written since, which no checkpoint covers yet. */
     bool releases_pushed;
+    /* Condition variables (master_cond_dir.h): called from the receiver thread when the master says a cond
+     * this device waits on was signalled. */
+    void (*on_cond_signal)(uint64_t cond);
 };
 
 void sync_table_init(struct sync_table *t, struct dsm_region *region, const struct sync_transport *tr);
@@ -67,6 +70,11 @@ int sync_mutex_trylock(struct sync_table *t, uint64_t lock);
 /* From the receiver thread. */
 void sync_on_grant(struct sync_table *t, const struct wire_msg *grant);
 void sync_on_revoke(struct sync_table *t, uint64_t lock);
+/* Condition variables: tell the master a thread here waits on cond (WIRE_COND_WAIT), or that cond was
+ * signalled (WIRE_COND_SIGNAL). Neither waits for an answer. 0 or -1 (the link to the master is gone). */
+int sync_cond_send(struct sync_table *t, uint8_t type, uint64_t cond);
+/* From the receiver thread: the master's COND_SIGNAL. */
+void sync_on_cond_signal(struct sync_table *t, uint64_t cond);
 /* Leaving: hand back every lock cached here (flushing our changes first) and flush what is left. */
 int sync_release_cached(struct sync_table *t);
 

@@ -164,6 +164,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
     }
     uint32_t first = r->npages - gpages;
     t->locks = dmx_dsm_lock_table();
+    t->locks->on_cond_signal = dmx_cond_woken;
     t->ctl = (struct dmx_control *)r->base;
     t->glob_lo = glo;
     t->glob_hi = ghi;

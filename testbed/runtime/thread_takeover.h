@@ -176,6 +176,8 @@ uint64_t dmx_precopy_settled_ns(void);
 
 /* dsm_runtime.c: this device's lock table (NULL before dmx_dsm_start). */
 struct sync_table *dmx_dsm_lock_table(void);
+/* pthread_sync.c: the master says cond id (its address) was signalled: wake this device's waiters of it. */
+void dmx_cond_woken(uint64_t id);
 struct dsm_region *dmx_dsm_region(void);
 /* dsm_runtime.c, on the master: call fn(dev, last_heard_ns, ctx) for each device that is gone
  * (master_server_on_lost). */

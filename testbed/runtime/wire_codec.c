@@ -120,7 +120,8 @@ int wire_put_reject(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t 
 
 int wire_put_lock(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint64_t lock)
 {
-    if (type != WIRE_LOCK_ACQUIRE && type != WIRE_LOCK_RELEASE && type != WIRE_LOCK_REVOKE)
+    if (type != WIRE_LOCK_ACQUIRE && type != WIRE_LOCK_RELEASE && type != WIRE_LOCK_REVOKE &&
+        type != WIRE_COND_WAIT && type != WIRE_COND_SIGNAL)
         return -1;
     uint8_t *p = begin(b, type, 0, seq, sender, 8);
     if (!p)
@@ -318,7 +319,7 @@ int wire_put_io_control(struct wire_buf *b, uint32_t seq, uint32_t sender, uint3
 static bool reserved_type(uint8_t t)
 {
     switch (t) {
-    case WIRE_COND_WAIT: case WIRE_COND_SIGNAL: case WIRE_BARRIER:
+    case WIRE_BARRIER:
     case WIRE_MIGRATE: case WIRE_MIGRATE_ACK:
     case WIRE_CHECKPOINT: case WIRE_STATS:
         return true;
@@ -330,7 +331,8 @@ static bool reserved_type(uint8_t t)
 static bool known_type(uint8_t t)
 {
     return (t >= WIRE_HELLO && t <= WIRE_REJECT) || (t >= WIRE_LOCK_ACQUIRE && t <= WIRE_LOCK_REVOKE) ||
-           (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL) ||
+           (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || t == WIRE_COND_WAIT || t == WIRE_COND_SIGNAL ||
+           (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL) ||
            t == WIRE_HEARTBEAT || t == WIRE_HEARTBEAT_ACK;
 }
 
@@ -482,6 +484,7 @@ static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
         m->u.reject.reason = get32(p);
         return WIRE_OK;
     case WIRE_LOCK_ACQUIRE: case WIRE_LOCK_RELEASE: case WIRE_LOCK_REVOKE:
+    case WIRE_COND_WAIT: case WIRE_COND_SIGNAL:
         if (n != 8)
             return WIRE_E_LENGTH;
         m->u.lock.lock = get64(p);
@@ -595,12 +598,14 @@ bool wire_type_allowed(enum wire_conn_state state, uint8_t type)
     case WIRE_SERVER_AWAIT_AUTH: return type == WIRE_AUTH;
     case WIRE_SERVER_READY:
         return type == WIRE_LOCK_ACQUIRE || type == WIRE_LOCK_RELEASE || type == WIRE_PAGE_REQUEST ||
-               type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD || type == WIRE_HEARTBEAT;
+               type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD || type == WIRE_HEARTBEAT ||
+               type == WIRE_COND_WAIT || type == WIRE_COND_SIGNAL;
     case WIRE_CLIENT_AWAIT_CHALLENGE: return type == WIRE_CHALLENGE || type == WIRE_REJECT;
     case WIRE_CLIENT_AWAIT_WELCOME: return type == WIRE_WELCOME || type == WIRE_REJECT;
     case WIRE_CLIENT_READY:
         return type == WIRE_LOCK_GRANT || type == WIRE_LOCK_REVOKE || type == WIRE_PAGE_REPLY ||
-               type == WIRE_DIFF_REPLY || type == WIRE_FLUSH_REQUEST || type == WIRE_HEARTBEAT_ACK;
+               type == WIRE_DIFF_REPLY || type == WIRE_FLUSH_REQUEST || type == WIRE_HEARTBEAT_ACK ||
+               type == WIRE_COND_SIGNAL;
     case WIRE_IO_SERVER_READY: return type == WIRE_IO_REQUEST || type == WIRE_IO_CONTROL;
     case WIRE_IO_CLIENT_READY: return type == WIRE_IO_REPLY;
     }
@@ -615,7 +620,8 @@ const char *wire_type_name(uint8_t type)
         [WIRE_LOCK_GRANT] = "lock-grant", [WIRE_LOCK_RELEASE] = "lock-release", [WIRE_LOCK_REVOKE] = "lock-revoke",
         [WIRE_PAGE_REQUEST] = "page-request", [WIRE_PAGE_REPLY] = "page-reply", [WIRE_DIFF_PUSH] = "diff-push",
         [WIRE_DIFF_REPLY] = "diff-reply", [WIRE_DIFF_HELD] = "diff-held",
-        [WIRE_FLUSH_REQUEST] = "flush-request", [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
+        [WIRE_FLUSH_REQUEST] = "flush-request", [WIRE_COND_WAIT] = "cond-wait", [WIRE_COND_SIGNAL] = "cond-signal",
+        [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
         [WIRE_IO_CONTROL] = "io-control", [WIRE_HEARTBEAT] = "heartbeat", [WIRE_HEARTBEAT_ACK] = "heartbeat-ack",
     };
     return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";

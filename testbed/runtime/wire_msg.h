@@ -52,8 +52,13 @@ enum wire_type {
     WIRE_DIFF_REPLY = 23,       /* home -> device: diffs that bring its stale copy up to date */
     WIRE_DIFF_HELD = 24,        /* device -> home, lazy release: u32 count, count x u32 page held here */
     WIRE_FLUSH_REQUEST = 25,    /* home -> device: u32 page; push its diff (empty if nothing is held) */
+    /* condition variables (master_cond_dir.h), u64 the cond's id, like a lock's */
+    WIRE_COND_WAIT = 30,        /* device -> master: a thread here waits on the cond (sent before it lets go of
+                                 * its mutex) */
+    WIRE_COND_SIGNAL = 31,      /* device -> master: the cond was signalled or broadcast; master -> device:
+                                 * wake your waiters of it */
     /* reserved: defined so the numbers are stable, rejected by this version's decoder */
-    WIRE_COND_WAIT = 30, WIRE_COND_SIGNAL = 31, WIRE_BARRIER = 32,
+    WIRE_BARRIER = 32,
     /* I/O request forwarding (resource server, testbed/runtime/io_server.c; layouts below) */
     WIRE_IO_REQUEST = 40,
     WIRE_IO_REPLY = 41,
@@ -137,7 +142,7 @@ struct wire_msg {
         struct { uint8_t mac[WIRE_MAC_SIZE]; } auth;
         struct { uint8_t mac[WIRE_MAC_SIZE]; uint64_t region_base, region_size; uint32_t page_size; } welcome;
         struct { uint32_t reason; } reject;
-        struct { uint64_t lock; } lock;                 /* ACQUIRE, RELEASE, REVOKE */
+        struct { uint64_t lock; } lock;                 /* ACQUIRE, RELEASE, REVOKE; COND_WAIT, COND_SIGNAL */
         struct { uint64_t lock; uint32_t count; const uint8_t *raw; } grant;   /* raw: count * 8 bytes */
         struct { uint32_t page, count; } page_request;
         struct { uint32_t page, version; const uint8_t *data; } page_reply;    /* WIRE_PAGE_SIZE bytes */

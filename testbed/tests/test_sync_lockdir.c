@@ -1,6 +1,7 @@
 /* The master's lock directory state machine. */
 #include <glib.h>
 
+#include "master_cond_dir.h"
 #include "master_lock_dir.h"
 
 static void test_grant_queue_release(void)
@@ -109,6 +110,30 @@ static void test_drop_device(void)
     lockdir_free(&d);
 }
 
+/* The master's cond table: a signal wakes every device that registered a waiter, once each, and only those;
+ * a device that left is not told. */
+static void test_cond_wake_registered(void)
+{
+    struct master_cond_dir d;
+    conddir_init(&d);
+    g_assert_cmpuint(conddir_signal(&d, 0x1000), ==, 0);           /* nobody waits: nothing to send */
+    g_assert_cmpint(conddir_wait(&d, 0x1000, 2), ==, 0);
+    g_assert_cmpint(conddir_wait(&d, 0x1000, 2), ==, 0);           /* two waiters on one device: told once */
+    g_assert_cmpint(conddir_wait(&d, 0x1000, 4), ==, 0);
+    g_assert_cmpint(conddir_wait(&d, 0x2000, 3), ==, 0);
+    g_assert_cmpuint(conddir_signal(&d, 0x1000), ==, (1u << 1) | (1u << 3));
+    g_assert_cmpuint(conddir_signal(&d, 0x1000), ==, 0);           /* they must register again */
+    conddir_drop_device(&d, 3);
+    g_assert_cmpuint(conddir_signal(&d, 0x2000), ==, 0);
+    g_assert_cmpint(conddir_wait(&d, 0x3000, 0), ==, -1);
+    g_assert_cmpint(conddir_wait(&d, 0x3000, WIRE_MAX_DEVICES + 1), ==, -1);
+    g_assert_cmpint(conddir_wait(&d, 0x3000, WIRE_MAX_DEVICES), ==, 0);
+    g_assert_cmpuint(conddir_signal(&d, 0x3000), ==, 1u << (WIRE_MAX_DEVICES - 1));
+    for (int b = 0; b < CONDDIR_BUCKETS; b++)
+        g_assert_null(d.buckets[b]);                               /* no entry outlives its waiters */
+    conddir_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -116,5 +141,6 @@ int main(int argc, char **argv)
     g_test_add_func("/sync-lockdir/violations", test_violations);
     g_test_add_func("/sync-lockdir/speculation", test_speculation);
     g_test_add_func("/sync-lockdir/drop-device", test_drop_device);
+    g_test_add_func("/sync-lockdir/cond-wake-registered", test_cond_wake_registered);
     return g_test_run();
 }

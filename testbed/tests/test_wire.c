@@ -119,8 +119,8 @@ static void test_round_trips(void)
     g_assert_cmpuint(m.u.reject.reason, ==, WIRE_REJECT_AUTH);
     b.len = 0;
 
-    uint8_t types[] = { WIRE_LOCK_ACQUIRE, WIRE_LOCK_RELEASE, WIRE_LOCK_REVOKE };
-    for (unsigned i = 0; i < 3; i++) {
+    uint8_t types[] = { WIRE_LOCK_ACQUIRE, WIRE_LOCK_RELEASE, WIRE_LOCK_REVOKE, WIRE_COND_WAIT, WIRE_COND_SIGNAL };
+    for (unsigned i = 0; i < G_N_ELEMENTS(types); i++) {
         g_assert_cmpint(wire_put_lock(&b, types[i], 5, 2, 0x1122334455667788ull), ==, 0);
         decode_one(&b, &m);
         g_assert_cmpint(m.h.type, ==, types[i]);
@@ -236,7 +236,7 @@ static void test_header_rejections(void)
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
     n = raw(buf, WIRE_MAGIC, 1, 0, 0, 2, 8, pl, 8);
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
-    uint8_t reserved[] = { WIRE_COND_WAIT, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
+    uint8_t reserved[] = { WIRE_BARRIER, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
     for (unsigned i = 0; i < sizeof(reserved); i++) {
         n = raw(buf, WIRE_MAGIC, 1, reserved[i], 0, 2, 8, pl, 8);
         g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_UNSUPPORTED);
@@ -261,6 +261,7 @@ static void test_payload_rejections(void)
     struct { uint8_t type; size_t len; } fixed[] = {
         { WIRE_CHALLENGE, WIRE_NONCE_SIZE }, { WIRE_AUTH, WIRE_MAC_SIZE }, { WIRE_REJECT, 4 },
         { WIRE_LOCK_ACQUIRE, 8 }, { WIRE_LOCK_RELEASE, 8 }, { WIRE_LOCK_REVOKE, 8 }, { WIRE_PAGE_REQUEST, 8 },
+        { WIRE_COND_WAIT, 8 }, { WIRE_COND_SIGNAL, 8 },
         { WIRE_PAGE_REPLY, 8 + WIRE_PAGE_SIZE }, { WIRE_WELCOME, WIRE_MAC_SIZE + 20 },
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(fixed); i++) {
@@ -406,7 +407,12 @@ static void test_states(void)
     g_assert_false(wire_type_allowed(WIRE_CLIENT_AWAIT_CHALLENGE, WIRE_WELCOME));
     g_assert_true(wire_type_allowed(WIRE_CLIENT_READY, WIRE_LOCK_GRANT));
     g_assert_false(wire_type_allowed(WIRE_CLIENT_READY, WIRE_LOCK_ACQUIRE));
+    g_assert_true(wire_type_allowed(WIRE_SERVER_READY, WIRE_COND_WAIT));      /* a waiter registers */
+    g_assert_true(wire_type_allowed(WIRE_SERVER_READY, WIRE_COND_SIGNAL));    /* a signaller tells the master */
+    g_assert_true(wire_type_allowed(WIRE_CLIENT_READY, WIRE_COND_SIGNAL));    /* the master wakes a device */
+    g_assert_false(wire_type_allowed(WIRE_CLIENT_READY, WIRE_COND_WAIT));
     g_assert_cmpstr(wire_type_name(WIRE_DIFF_PUSH), ==, "diff-push");
+    g_assert_cmpstr(wire_type_name(WIRE_COND_SIGNAL), ==, "cond-signal");
     g_assert_cmpstr(wire_type_name(200), ==, "unknown");
 }
 
