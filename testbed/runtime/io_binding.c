@@ -19,20 +19,23 @@ static pthread_mutex_t rebind_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Joined links to the other devices' servers, kept from one rebind to the next (under rebind_lock). */
 static struct wire_conn *poke_conn[WIRE_MAX_DEVICES + 1];
 
+/* Every range's copy (io_fd_directory.h), each under its own lock. */
 static void write_directory(int index, int device)
 {
-    io_fdd_lock();
-    io_fdd_bindings()[index] = (uint32_t)device;
-    io_fdd_unlock();
+    for (uint32_t d = 1; d <= io_fdd_ranges(); d++) {
+        io_fdd_lock_device(d);
+        io_fdd_bindings_of(d)[index] = (uint32_t)device;
+        io_fdd_unlock_device(d);
+    }
 }
 
 /* This device's registry takes every binding of the directory. */
 static void catch_up(void)
 {
     uint32_t binding[IO_MAX_CLASSES];
-    io_fdd_lock();
-    memcpy(binding, io_fdd_bindings(), sizeof binding);
-    io_fdd_unlock();
+    io_fdd_lock_own();
+    memcpy(binding, io_fdd_bindings_of(io_fdd_self()), sizeof binding);
+    io_fdd_unlock_own();
     for (int i = 0; i < IO_MAX_CLASSES && io_class_at(i); i++)
         io_bind_index_local(i, (int)binding[i]);
 }

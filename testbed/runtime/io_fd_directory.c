@@ -18,10 +18,14 @@
 #define IO_FDD_MAGIC 0x444d58494f464453ull /* "DMXIOFDS" */
 #define IO_FDD_ALIGN 4096
 
-struct io_fd_directory {
-    uint64_t magic;
+struct io_fd_range {            /* one device's, under its range lock: a page of its own */
     uint64_t next_serial;
     uint32_t binding[IO_MAX_CLASSES];
+} __attribute__((aligned(IO_FDD_ALIGN)));
+
+struct io_fd_directory {
+    uint64_t magic;
+    struct io_fd_range range[WIRE_MAX_DEVICES + 1];     /* by device index; 0 unused */
     struct io_vfd_entry entry[IO_VFD_SLOTS];
 };
 
@@ -42,10 +46,11 @@ int io_fdd_create(void)
         wire_log("io: no room in the shared heap for the virtual fd directory: fds stay per device");
         return -1;
     }
-    dmx_glock(DMX_LOCK_IO_FDS);
+    dmx_glock(DMX_LOCK_IO_FDS);         /* the whole block, so the next holder of any range lock sees it */
     memset(d, 0, sizeof *d); /* a recycled block need not be zero */
     d->magic = IO_FDD_MAGIC;
-    d->next_serial = 1;
+    for (uint32_t dev = 1; dev <= WIRE_MAX_DEVICES; dev++)
+        d->range[dev].next_serial = 1;
     dmx_gunlock(DMX_LOCK_IO_FDS);
     volatile struct dmx_control *ctl = dmx_takeover.ctl;
     dmx_glock(DMX_LOCK_CONTROL);
@@ -64,7 +69,7 @@ static struct io_fd_directory *pick_up(void)
     dmx_glock(DMX_LOCK_CONTROL);
     struct io_fd_directory *d = (struct io_fd_directory *)(uintptr_t)ctl->io_fd_directory;
     dmx_gunlock(DMX_LOCK_CONTROL);
-    if (d)
+    if (d)      /* the master made the block before it published it: this acquire sees it as made */
         atomic_store_explicit(&directory, d, memory_order_release);
     return d;
 }
@@ -96,14 +101,68 @@ bool io_fdd_app_caller(const void *ra)
     return takeover_active() && dmx_app_code && dmx_app_code(ra);
 }
 
-void io_fdd_lock(void)
+uint32_t io_fdd_ranges(void)
 {
-    dmx_glock(DMX_LOCK_IO_FDS);
+    int n = dmx_device_count();
+    uint32_t self = io_fdd_self();
+    if (n < 1)
+        n = 1;
+    if ((uint32_t)n < self)
+        n = (int)self;
+    return n > WIRE_MAX_DEVICES ? WIRE_MAX_DEVICES : (uint32_t)n;
 }
 
-void io_fdd_unlock(void)
+static uint32_t slots_per_range(void)
 {
-    dmx_gunlock(DMX_LOCK_IO_FDS);
+    return IO_VFD_SLOTS / io_fdd_ranges();
+}
+
+uint32_t io_fdd_owner(int slot)
+{
+    uint32_t owner = (uint32_t)slot / slots_per_range() + 1;
+    return owner > io_fdd_ranges() ? io_fdd_ranges() : owner;   /* the remainder is the last range's */
+}
+
+void io_fdd_own_range(int *lo, int *hi)
+{
+    uint32_t self = io_fdd_self(), per = slots_per_range();
+    *lo = (int)((self - 1) * per);
+    *hi = self == io_fdd_ranges() ? IO_VFD_SLOTS : (int)(self * per);
+}
+
+static uint64_t range_lock(uint32_t device)
+{
+    return DMX_LOCK_IO_FDS_OF(device);
+}
+
+void io_fdd_lock_device(uint32_t device)
+{
+    dmx_glock(range_lock(device));
+}
+
+void io_fdd_unlock_device(uint32_t device)
+{
+    dmx_gunlock(range_lock(device));
+}
+
+void io_fdd_lock_slot(int slot)
+{
+    io_fdd_lock_device(io_fdd_owner(slot));
+}
+
+void io_fdd_unlock_slot(int slot)
+{
+    io_fdd_unlock_device(io_fdd_owner(slot));
+}
+
+void io_fdd_lock_own(void)
+{
+    io_fdd_lock_device(io_fdd_self());
+}
+
+void io_fdd_unlock_own(void)
+{
+    io_fdd_unlock_device(io_fdd_self());
 }
 
 struct io_vfd_entry *io_fdd_entry(int slot)
@@ -111,12 +170,14 @@ struct io_vfd_entry *io_fdd_entry(int slot)
     return &atomic_load_explicit(&directory, memory_order_acquire)->entry[slot];
 }
 
-uint32_t *io_fdd_bindings(void)
+uint32_t *io_fdd_bindings_of(uint32_t device)
 {
-    return atomic_load_explicit(&directory, memory_order_acquire)->binding;
+    return atomic_load_explicit(&directory, memory_order_acquire)->range[device].binding;
 }
 
 uint64_t io_fdd_next_serial(void)
 {
-    return atomic_load_explicit(&directory, memory_order_acquire)->next_serial++;
+    uint32_t self = io_fdd_self();
+    uint64_t n = atomic_load_explicit(&directory, memory_order_acquire)->range[self].next_serial++;
+    return (uint64_t)self << 48 | n;
 }

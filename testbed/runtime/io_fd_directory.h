@@ -11,9 +11,16 @@
  * wherever the thread runs. The number is reserved (a /dev/null fd) on the device that opened the file; on the
  * others it may be a real fd of libdmx or libc, so only the app's own code sees the directory there.
  *
- * Coherence is the DSM's lazy release consistency: the directory may be read or written only between
- * io_fdd_lock() and io_fdd_unlock() (global lock DMX_LOCK_IO_FDS). Never hold it across network I/O of the
- * I/O engine: read the entry, unlock, do the I/O, lock again and check the entry's serial and version. */
+ * The slots are dealt in equal ranges to the devices of the run: a device numbers the files it opens from its
+ * own range, and each range has its own global lock (DMX_LOCK_IO_FDS_OF(device)) and its own copy of the
+ * bindings. So a device that opens, reads and closes files of its own takes only its own lock, which the master's
+ * speculative grants leave cached there: no message. A thread that moved meets a file opened elsewhere under
+ * that range's lock. A rebind writes every copy (io_binding.c), each under its range's lock.
+ *
+ * Coherence is the DSM's lazy release consistency: an entry may be read or written only between
+ * io_fdd_lock_slot(slot) and io_fdd_unlock_slot(slot), a range's bindings only under its lock. Never hold one
+ * across network I/O of the I/O engine: read the entry, unlock, do the I/O, lock again and check the entry's
+ * serial and version. */
 #ifndef DMX_IO_FD_DIRECTORY_H
 #define DMX_IO_FD_DIRECTORY_H
 
@@ -23,7 +30,7 @@
 #include <stdint.h>
 
 #define IO_VFD_BASE 512  /* below the usual 1024 soft limit of open files, above what an app normally uses */
-#define IO_VFD_SLOTS 256
+#define IO_VFD_SLOTS 512  /* numbers IO_VFD_BASE .. 1023, dealt in equal ranges to the devices */
 #define IO_VFD_MAX_SETUP 4
 #define IO_VFD_SETUP_ARG 64
 #define IO_VFD_SUBPATH 512
@@ -70,13 +77,26 @@ uint32_t io_fdd_self(void);
  * process-wide fds: libdmx's own I/O never does. */
 bool io_fdd_app_caller(const void *ra);
 
-void io_fdd_lock(void);
-void io_fdd_unlock(void);
+/* The global lock of the range that holds SLOT, and of this device's own range. */
+void io_fdd_lock_slot(int slot);
+void io_fdd_unlock_slot(int slot);
+void io_fdd_lock_own(void);
+void io_fdd_unlock_own(void);
+/* The lock of DEVICE's range (1 .. the run's device count). */
+void io_fdd_lock_device(uint32_t device);
+void io_fdd_unlock_device(uint32_t device);
 
-/* Under the lock: entry SLOT (0 .. IO_VFD_SLOTS-1), the class bindings (device index per class index of the
- * registry, 0 = each device its own resource), and a fresh serial. */
+/* The device whose range holds SLOT, and this device's range of slots, [*lo, *hi). */
+uint32_t io_fdd_owner(int slot);
+void io_fdd_own_range(int *lo, int *hi);
+/* The number of devices whose ranges the slots are dealt to. */
+uint32_t io_fdd_ranges(void);
+
+/* Under the lock of its range: entry SLOT (0 .. IO_VFD_SLOTS-1). Under DEVICE's range lock: that range's copy
+ * of the class bindings (device index per class index of the registry, 0 = each device its own). Under this
+ * device's own lock: a serial unique in the run. */
 struct io_vfd_entry *io_fdd_entry(int slot);
-uint32_t *io_fdd_bindings(void);
+uint32_t *io_fdd_bindings_of(uint32_t device);
 uint64_t io_fdd_next_serial(void);
 
 #endif

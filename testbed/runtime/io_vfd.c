@@ -186,7 +186,7 @@ static bool view_forget(int slot, struct vfd_view *which)
     return v != NULL;
 }
 
-/* Under the directory's lock: gives the number of SLOT back when this device holds it but its file was
+/* Under SLOT's range lock: gives the number of SLOT back when this device holds it but its file was
  * closed (on another device). True when it did. */
 static bool reclaim_if_closed(int slot)
 {
@@ -206,10 +206,10 @@ static bool reclaim_if_closed(int slot)
 static struct vfd_view *view_attach(int slot, int *err)
 {
     struct io_vfd_entry e;
-    io_fdd_lock();
+    io_fdd_lock_slot(slot);
     e = *io_fdd_entry(slot);
     *err = reclaim_if_closed(slot) ? -EBADF : 0;
-    io_fdd_unlock();
+    io_fdd_unlock_slot(slot);
     if (e.state != IO_VFD_OPEN || io_class_index(class_of(&e)) < 0)
         return NULL;
     struct vfd_view *v = view_new(slot, &e);
@@ -237,7 +237,7 @@ static struct vfd_view *view_get(int slot, int *err)
 static bool view_stale(struct vfd_view *v)
 {
     pthread_mutex_lock(&v->lock);
-    io_fdd_lock();
+    io_fdd_lock_slot(v->slot);
     const struct io_vfd_entry *e = io_fdd_entry(v->slot);
     bool same_file = e->state == IO_VFD_OPEN && e->serial == v->serial;
     bool stale = !same_file || e->version != v->version;
@@ -245,7 +245,7 @@ static bool view_stale(struct vfd_view *v)
         view_take(v, e);
     else
         reclaim_if_closed(v->slot);
-    io_fdd_unlock();
+    io_fdd_unlock_slot(v->slot);
     pthread_mutex_unlock(&v->lock);
     if (!same_file)
         view_forget(v->slot, v);
@@ -256,7 +256,7 @@ static bool view_stale(struct vfd_view *v)
 
 enum move_claim { MOVE_NONE, MOVE_CLAIMED, MOVE_WAIT, MOVE_GONE };
 
-/* Under the directory's lock: must V's file move to where the app binds its class now? If so, claims the move
+/* Under the lock of V's range: must V's file move to where the app binds its class now? If so, claims the move
  * (SNAP: the entry as claimed, *TO: the destination). */
 static enum move_claim claim_move(struct vfd_view *v, struct io_vfd_entry *snap, uint32_t *to)
 {
@@ -264,7 +264,7 @@ static enum move_claim claim_move(struct vfd_view *v, struct io_vfd_entry *snap,
     if (e->state != IO_VFD_OPEN || e->serial != v->serial)
         return MOVE_GONE;
     view_take(v, e);
-    uint32_t bound = io_fdd_bindings()[io_class_index(v->cls)];
+    uint32_t bound = io_fdd_bindings_of(io_fdd_owner(v->slot))[io_class_index(v->cls)];
     if (!bound || bound == e->device) /* 0: each device its own resource, so the file stays where it is */
         return MOVE_NONE;
     if (e->moving)
@@ -275,7 +275,7 @@ static enum move_claim claim_move(struct vfd_view *v, struct io_vfd_entry *snap,
     return MOVE_CLAIMED;
 }
 
-/* Under the directory's lock: the end of a move claimed in SNAP. Records NEW_ID on TO unless the file was
+/* Under the lock of V's range: the end of a move claimed in SNAP. Records NEW_ID on TO unless the file was
  * closed meanwhile (or the reopen failed: NEW_ID 0). True when the file is at TO now. */
 static bool finish_move(struct vfd_view *v, const struct io_vfd_entry *snap, uint32_t to, uint64_t new_id)
 {
@@ -299,9 +299,9 @@ static int move_file(struct vfd_view *v, const struct io_vfd_entry *snap, uint32
     int rc = open_at(to, v->cls, snap->subpath, snap->flags, (mode_t)snap->mode, &new_id);
     if (rc == 0)
         replay_setup(to, new_id, snap);
-    io_fdd_lock();
+    io_fdd_lock_slot(v->slot);
     bool moved = finish_move(v, snap, to, rc == 0 ? new_id : 0);
-    io_fdd_unlock();
+    io_fdd_unlock_slot(v->slot);
     if (rc < 0)
         return rc;
     if (!moved) { /* closed by another device meanwhile: it closed the old file */
@@ -321,9 +321,9 @@ static int follow_binding(struct vfd_view *v, uint64_t epoch)
     for (uint64_t wait = MOVE_WAIT_FIRST_NS;; wait = wait < MOVE_WAIT_MAX_NS ? wait * 2 : wait) {
         struct io_vfd_entry snap;
         uint32_t to = 0;
-        io_fdd_lock();
+        io_fdd_lock_slot(v->slot);
         enum move_claim claim = claim_move(v, &snap, &to);
-        io_fdd_unlock();
+        io_fdd_unlock_slot(v->slot);
         if (claim == MOVE_GONE)
             return -EBADF;
         if (claim == MOVE_WAIT) {
@@ -370,11 +370,11 @@ static void record_setup(struct vfd_view *v, const struct io_request *req)
 {
     if (!v->cls->ioctl_is_setup || !v->cls->ioctl_is_setup(req->cmd) || req->in_len > IO_VFD_SETUP_ARG)
         return;
-    io_fdd_lock();
+    io_fdd_lock_slot(v->slot);
     struct io_vfd_entry *e = io_fdd_entry(v->slot);
     if (e->state == IO_VFD_OPEN && e->serial == v->serial)
         upsert_setup(e, req);
-    io_fdd_unlock();
+    io_fdd_unlock_slot(v->slot);
 }
 
 static void run_once(struct vfd_view *v, struct io_request *req)
@@ -442,7 +442,7 @@ int io_vfd_run(int fd, struct io_request *req)
 
 enum close_what { CLOSE_NOT_VIRTUAL, CLOSE_WAS_CLOSED, CLOSE_NOW };
 
-/* Under the directory's lock: closes entry SLOT (whichever file has the number now: close() names a number).
+/* Under SLOT's range lock: closes entry SLOT (whichever file has the number now: close() names a number).
  * Fills WAS with it; *HELD when this device held the number (the caller closes its /dev/null). */
 static enum close_what close_entry(int slot, struct io_vfd_entry *was, bool *held)
 {
@@ -462,9 +462,9 @@ int io_vfd_close(int fd, int64_t *result)
     int slot = fd - IO_VFD_BASE;
     bool held;
     struct io_vfd_entry was;
-    io_fdd_lock();
+    io_fdd_lock_slot(slot);
     enum close_what what = close_entry(slot, &was, &held);
-    io_fdd_unlock();
+    io_fdd_unlock_slot(slot);
     bool had_view = view_forget(slot, NULL);
     if (what == CLOSE_NOT_VIRTUAL && !had_view)
         return -1;
@@ -488,9 +488,9 @@ int io_vfd_close(int fd, int64_t *result)
 static int open_resource(struct io_vfd_entry *e)
 {
     const struct io_class_ops *cls = class_of(e);
-    io_fdd_lock();
-    uint32_t bound = io_fdd_bindings()[io_class_index(cls)];
-    io_fdd_unlock();
+    io_fdd_lock_own();
+    uint32_t bound = io_fdd_bindings_of(io_fdd_self())[io_class_index(cls)];
+    io_fdd_unlock_own();
     e->device = bound ? bound : io_fdd_self();
     int rc = open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id);
     if (rc != -ENOENT || !e->subpath[0])
@@ -503,7 +503,7 @@ static int open_resource(struct io_vfd_entry *e)
     return open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id);
 }
 
-/* A /dev/null fd numbered FROM or above (the lowest free here) inside the virtual range; or -errno. */
+/* A /dev/null fd numbered FROM or above (the lowest free here) inside this device's range; or -errno. */
 static int reserve_number(int from, bool cloexec)
 {
     pthread_once(&real_once, resolve_real);
@@ -515,30 +515,34 @@ static int reserve_number(int from, bool cloexec)
     real.close(null_fd);
     if (fd < 0)
         return err == EINVAL ? -EMFILE : -err; /* EINVAL: FROM is above the limit of open files */
-    if (!io_vfd_in_range(fd)) {
+    int lo, hi;
+    io_fdd_own_range(&lo, &hi);
+    if (fd >= IO_VFD_BASE + hi) {
         real.close(fd);
         return -EMFILE;
     }
     return fd;
 }
 
-/* Under the directory's lock: FD, or the next number free both here and in the directory (another device may
- * have given the app a number this device's kernel still has free). Then numbers closed elsewhere that this
- * device still held are given back. */
+/* Under this device's range lock: FD, or the next number of the range free both here and in the directory (a
+ * number this device's kernel has free may be a file it opened that is still open, its /dev/null given back by
+ * a close elsewhere). Then numbers closed elsewhere that this device still held are given back. */
 static int first_free_number(int fd, bool cloexec)
 {
+    int lo, hi;
+    io_fdd_own_range(&lo, &hi);
     while (fd >= 0 && io_fdd_entry(fd - IO_VFD_BASE)->state == IO_VFD_OPEN) {
-        int next = fd + 1 < IO_VFD_BASE + IO_VFD_SLOTS ? reserve_number(fd + 1, cloexec) : -EMFILE;
+        int next = fd + 1 < IO_VFD_BASE + hi ? reserve_number(fd + 1, cloexec) : -EMFILE;
         real.close(fd);
         fd = next;
     }
-    for (int slot = 0; slot < IO_VFD_SLOTS; slot++)
+    for (int slot = lo; slot < hi; slot++)
         if (atomic_load_explicit(&reserved[slot], memory_order_relaxed))
             reclaim_if_closed(slot);
     return fd;
 }
 
-/* Under the directory's lock: enters E as the file of number FD. */
+/* Under this device's range lock: enters E as the file of number FD. */
 static void enter(struct io_vfd_entry *e, int fd)
 {
     e->state = IO_VFD_OPEN;
@@ -553,14 +557,16 @@ static void enter(struct io_vfd_entry *e, int fd)
 /* Gives E a number and enters it in the directory and in this device's views: the fd, or -errno. */
 static int publish(struct io_vfd_entry *e, bool cloexec)
 {
-    int fd = reserve_number(IO_VFD_BASE, cloexec);
+    int lo, hi;
+    io_fdd_own_range(&lo, &hi);
+    int fd = reserve_number(IO_VFD_BASE + lo, cloexec);
     if (fd < 0)
         return fd;
-    io_fdd_lock();
+    io_fdd_lock_own();
     fd = first_free_number(fd, cloexec);
     if (fd >= 0)
         enter(e, fd);
-    io_fdd_unlock();
+    io_fdd_unlock_own();
     if (fd < 0)
         return fd;
     view_forget(fd - IO_VFD_BASE, NULL); /* a view of an earlier file with this number */

@@ -25,6 +25,7 @@
 
 #define DMX_LOCK_CONTROL   1ull
 #define DMX_LOCK_IO_FDS    2ull     /* the I/O engine's process-wide virtual fd directory (io_fd_directory.h) */
+#define DMX_LOCK_IO_FDS_OF(device) (16ull + (device))  /* its slots and bindings of one device's range */
 #define DMX_CTL_PAGES      5u
 #define DMX_SPAWN_SLOTS    128u
 #define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
