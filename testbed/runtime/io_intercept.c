@@ -412,13 +412,27 @@ off64_t lseek64(int fd, off64_t offset, int whence)
     return lseek_from(fd, offset, whence, __builtin_return_address(0));
 }
 
+/* fstat of an ordinary fd: the kernel writes *st, so a struct in shared memory is made writable first (as for
+ * read). */
+static int fstat_plain(int fd, struct stat *st)
+{
+    if (!dmx_dsm_kernel_write_begin)
+        return REAL(fstat)(fd, st);
+    dmx_dsm_kernel_write_begin(st, sizeof *st);
+    int rc = REAL(fstat)(fd, st);
+    int saved = errno;
+    dmx_dsm_kernel_write_end(st, sizeof *st);
+    errno = saved;
+    return rc;
+}
+
 static int fstat_from(int fd, struct stat *st, const void *ra)
 {
     if (__builtin_expect(is_plain(fd, ra), 1))
-        return REAL(fstat)(fd, st);
+        return fstat_plain(fd, st);
     struct io_request req = { .op = IO_OP_FSTAT, .out = st, .out_len = sizeof *st };
     if (!run_virtual(fd, &req, ra))
-        return REAL(fstat)(fd, st);
+        return fstat_plain(fd, st);
     return req.result < 0 ? fail(req.result) : 0;
 }
 

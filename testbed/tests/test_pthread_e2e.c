@@ -9,6 +9,7 @@
  *   matmul     integer matrix product, rows split, barrier, checksum by the serial thread
  *   bank       random transfers under per-account global mutexes; audits see a constant total
  *   handoff    heap items made by producers, checked and freed by consumers (often on another device)
+ *   syscalls   system calls that write into heap records main made (the time, stat, pipe, pread, readv, recv...)
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
         { "pt_matmul", { "48", "4", NULL } },
         { "pt_bank", { "4", "60", NULL } },
         { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
+        { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);

@@ -1,0 +1,173 @@
+/* thread_syscall_writes: the system calls besides read() that write into the caller's memory.
+ *
+ * The kernel (here QEMU's linux-user, which checks page protections the same way) raises no SIGSEGV when a
+ * system call writes into a page the DSM has made read-only: the call fails with EFAULT. read() pins its buffer
+ * (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for pread, readv, preadv, recv,
+ * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe and pipe2, so that an app thread
+ * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals.
+ * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
+ * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "thread_takeover.h"
+
+void dmx_dsm_kernel_write_begin(void *buf, size_t len);
+void dmx_dsm_kernel_write_end(void *buf, size_t len);
+
+#define REAL(fn) \
+    static __typeof__(fn) *real_##fn; \
+    if (__builtin_expect(!real_##fn, 0) && !(real_##fn = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn))) \
+        abort()
+
+/* The buffers one call writes: up to a message's name, control and iovecs. */
+#define SPANS_MAX 16
+struct spans {
+    int n;
+    struct { void *p; size_t len; } s[SPANS_MAX];
+};
+
+static bool sharing(const void *ra)
+{
+    return dmx_takeover.active && dmx_app_code(ra);
+}
+
+static void add(struct spans *sp, void *p, size_t len)
+{
+    if (p && len && sp->n < SPANS_MAX) {
+        sp->s[sp->n].p = p;
+        sp->s[sp->n++].len = len;
+    }
+}
+
+static void add_iov(struct spans *sp, const struct iovec *iov, int count)
+{
+    for (int i = 0; iov && i < count; i++)
+        add(sp, iov[i].iov_base, iov[i].iov_len);
+}
+
+static void begin(const struct spans *sp)
+{
+    for (int i = 0; i < sp->n; i++)
+        dmx_dsm_kernel_write_begin(sp->s[i].p, sp->s[i].len);
+}
+
+/* errno as the call left it. */
+static void end(const struct spans *sp)
+{
+    int saved = errno;
+    for (int i = 0; i < sp->n; i++)
+        dmx_dsm_kernel_write_end(sp->s[i].p, sp->s[i].len);
+    errno = saved;
+}
+
+/* Runs CALL with the buffers named by the statements before it writable by the kernel. */
+#define WITH_SPANS(setup, call) \
+    do { \
+        if (!sharing(__builtin_return_address(0))) \
+            return call; \
+        struct spans sp = { 0 }; \
+        setup; \
+        begin(&sp); \
+        __typeof__(call) rc = call; \
+        end(&sp); \
+        return rc; \
+    } while (0)
+
+ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+    REAL(pread);
+    WITH_SPANS(add(&sp, buf, len), real_pread(fd, buf, len, off));
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
+{
+    REAL(pread64);
+    WITH_SPANS(add(&sp, buf, len), real_pread64(fd, buf, len, off));
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int count)
+{
+    REAL(readv);
+    WITH_SPANS(add_iov(&sp, iov, count), real_readv(fd, iov, count));
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int count, off_t off)
+{
+    REAL(preadv);
+    WITH_SPANS(add_iov(&sp, iov, count), real_preadv(fd, iov, count, off));
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    REAL(recv);
+    WITH_SPANS(add(&sp, buf, len), real_recv(fd, buf, len, flags));
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addr_len)
+{
+    REAL(recvfrom);
+    WITH_SPANS((add(&sp, buf, len), add(&sp, addr_len, sizeof *addr_len),
+                add(&sp, addr, addr && addr_len ? *addr_len : 0)),
+               real_recvfrom(fd, buf, len, flags, addr, addr_len));
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    REAL(recvmsg);
+    if (!msg)
+        return real_recvmsg(fd, msg, flags);
+    WITH_SPANS((add(&sp, msg, sizeof *msg), add(&sp, msg->msg_name, msg->msg_namelen),
+                add(&sp, msg->msg_control, msg->msg_controllen), add_iov(&sp, msg->msg_iov, (int)msg->msg_iovlen)),
+               real_recvmsg(fd, msg, flags));
+}
+
+int clock_gettime(clockid_t clock, struct timespec *ts)
+{
+    REAL(clock_gettime);
+    WITH_SPANS(add(&sp, ts, sizeof *ts), real_clock_gettime(clock, ts));
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    REAL(gettimeofday);
+    WITH_SPANS((add(&sp, tv, sizeof *tv), add(&sp, tz, sizeof(struct timezone))), real_gettimeofday(tv, tz));
+}
+
+int stat(const char *restrict path, struct stat *restrict st)
+{
+    REAL(stat);
+    WITH_SPANS(add(&sp, st, sizeof *st), real_stat(path, st));
+}
+
+int lstat(const char *restrict path, struct stat *restrict st)
+{
+    REAL(lstat);
+    WITH_SPANS(add(&sp, st, sizeof *st), real_lstat(path, st));
+}
+
+int fstatat(int dirfd, const char *restrict path, struct stat *restrict st, int flags)
+{
+    REAL(fstatat);
+    WITH_SPANS(add(&sp, st, sizeof *st), real_fstatat(dirfd, path, st, flags));
+}
+
+int pipe(int fds[2])
+{
+    REAL(pipe);
+    WITH_SPANS(add(&sp, fds, 2 * sizeof *fds), real_pipe(fds));
+}
+
+int pipe2(int fds[2], int flags)
+{
+    REAL(pipe2);
+    WITH_SPANS(add(&sp, fds, 2 * sizeof *fds), real_pipe2(fds, flags));
+}
