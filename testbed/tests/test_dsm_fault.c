@@ -235,60 +235,49 @@ static void test_invalidate_fetch(void)
     dsm_region_destroy(&region);
 }
 
+/* Page requests a region sends for reading pages[0..n) in that order after a notice made them stale, with
+ * prefetch on or off. */
+static int requests_for(bool prefetch, const uint32_t *pages, uint32_t n)
+{
+    if (!prefetch)
+        g_setenv("DMX_PREFETCH", "0", TRUE);
+    struct dsm_transport t = { .request = fake_request, .push = fake_push };
+    requests = 0;
+    g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
+    g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
+    struct wire_notice notices[NPAGES];
+    for (uint32_t i = 0; i < n; i++)
+        notices[i] = (struct wire_notice){ pages[i], 1 };
+    dsm_region_invalidate(&region, notices, n);
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sum += *word(pages[i], 0);
+    g_assert_cmpuint(sum, ==, 0);
+    dsm_region_destroy(&region);
+    g_unsetenv("DMX_PREFETCH");
+    return requests;
+}
+
 static void test_prefetch(void)
 {
-    for (int on = 0; on < 2; on++) {
-        if (!on)
-            g_setenv("DMX_PREFETCH", "0", TRUE);
-        struct dsm_transport t = { .request = fake_request, .push = fake_push };
-        requests = 0;
-        g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
-        g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
-        struct wire_notice n[32];
-        for (uint32_t i = 0; i < 32; i++)
-            n[i] = (struct wire_notice){ 10 + i, 1 };
-        dsm_region_invalidate(&region, n, 32);
-        uint32_t sum = 0;
-        for (uint32_t p = 10; p < 42; p++)
-            sum += *word(p, 0);
-        g_assert_cmpuint(sum, ==, 0);
-        if (on)
-            g_assert_cmpint(requests, <, 16);               /* 1 + 1 + ceil(30/4) */
-        else
-            g_assert_cmpint(requests, ==, 32);
-        dsm_region_destroy(&region);
-        g_unsetenv("DMX_PREFETCH");
-    }
+    uint32_t pages[32];
+    for (uint32_t i = 0; i < 32; i++)
+        pages[i] = 10 + i;
+    g_assert_cmpint(requests_for(true, pages, 32), <, 16);     /* 1 page, then runs of 16 */
+    g_assert_cmpint(requests_for(false, pages, 32), ==, 32);
 }
 
 /* Two sequential runs read in turns (a layer's weights and its activations): each is followed on its own, so
  * the faults of one do not break the other's prefetch. */
 static void test_prefetch_streams(void)
 {
-    for (int on = 0; on < 2; on++) {
-        if (!on)
-            g_setenv("DMX_PREFETCH", "0", TRUE);
-        struct dsm_transport t = { .request = fake_request, .push = fake_push };
-        requests = 0;
-        g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
-        g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
-        struct wire_notice n[48];
-        for (uint32_t i = 0; i < 24; i++) {
-            n[i] = (struct wire_notice){ 4 + i, 1 };
-            n[24 + i] = (struct wire_notice){ 32 + i, 1 };
-        }
-        dsm_region_invalidate(&region, n, 48);
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < 24; i++)
-            sum += *word(4 + i, 0) + *word(32 + i, 0);
-        g_assert_cmpuint(sum, ==, 0);
-        if (on)
-            g_assert_cmpint(requests, ==, 6);               /* per run: 1 page, the next 16, the other 7 */
-        else
-            g_assert_cmpint(requests, ==, 48);
-        dsm_region_destroy(&region);
-        g_unsetenv("DMX_PREFETCH");
+    uint32_t pages[48];
+    for (uint32_t i = 0; i < 24; i++) {
+        pages[2 * i] = 4 + i;
+        pages[2 * i + 1] = 32 + i;
     }
+    g_assert_cmpint(requests_for(true, pages, 48), ==, 6);      /* per run: 1 page, the next 16, the other 7 */
+    g_assert_cmpint(requests_for(false, pages, 48), ==, 48);
 }
 
 /* Stand-ins for an executable's .data: page aligned, with content before they are shared. */
