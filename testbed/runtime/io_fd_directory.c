@@ -101,15 +101,23 @@ bool io_fdd_app_caller(const void *ra)
     return takeover_active() && dmx_app_code && dmx_app_code(ra);
 }
 
+/* The run's device count is fixed (DMX_DEVICES lists devices that join later too): read it once, as io_fdd_self
+ * does its index, since every lock of an entry asks. */
 uint32_t io_fdd_ranges(void)
 {
+    static _Atomic uint32_t ranges;
+    uint32_t r = atomic_load_explicit(&ranges, memory_order_relaxed);
+    if (r)
+        return r;
     int n = dmx_device_count();
     uint32_t self = io_fdd_self();
     if (n < 1)
         n = 1;
     if ((uint32_t)n < self)
         n = (int)self;
-    return n > WIRE_MAX_DEVICES ? WIRE_MAX_DEVICES : (uint32_t)n;
+    r = n > WIRE_MAX_DEVICES ? WIRE_MAX_DEVICES : (uint32_t)n;
+    atomic_store_explicit(&ranges, r, memory_order_relaxed);
+    return r;
 }
 
 static uint32_t slots_per_range(void)
