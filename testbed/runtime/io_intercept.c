@@ -339,11 +339,8 @@ static __attribute__((noinline)) ssize_t read_here(int fd, void *buf, size_t len
         n = REAL(read)(fd, buf, len);
     else
         n = req.result < 0 ? fail(req.result) : (ssize_t)req.result;
-    if (pinned) {
-        int saved = errno;
-        dmx_dsm_kernel_write_end(buf, len);
-        errno = saved;
-    }
+    if (pinned)
+        dmx_dsm_kernel_write_end(buf, len);     /* keeps errno */
     return n;
 }
 
@@ -420,9 +417,7 @@ static int fstat_plain(int fd, struct stat *st)
         return REAL(fstat)(fd, st);
     dmx_dsm_kernel_write_begin(st, sizeof *st);
     int rc = REAL(fstat)(fd, st);
-    int saved = errno;
     dmx_dsm_kernel_write_end(st, sizeof *st);
-    errno = saved;
     return rc;
 }
 

@@ -15,6 +15,7 @@
  * DMX_SHARED_STACKS=0 restores the behaviour from before migration (local threads are plain libc threads,
  * remote ones run on their carrier's stack, nothing moves). */
 #include "dsm_api.h"
+#include "libc_next.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
@@ -25,7 +26,6 @@
 #include "thread_start.h"
 #include "thread_recovery.h"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -42,11 +42,6 @@
 #define NAP_FIRST_NS   2000000ull
 #define NAP_MAX_NS     50000000ull
 #define NAP_MAX_MIGRATING_NS 4000000ull   /* with DMX_MIGRATE_RANDOM_MS: answer migrations quickly */
-
-#define REAL(fn) \
-    static __typeof__(fn) *real_##fn; \
-    if (!real_##fn) \
-        real_##fn = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn)
 
 extern char __dmx_text_end[] __attribute__((weak));
 extern char etext[] __attribute__((weak));

@@ -21,11 +21,11 @@
  *   the last arrival bumps the generation and signals, the others register as cond waiters do and re-read
  *   the generation at each wake-up (and each COND_RECHECK_NS). */
 #include "dmx.h"
+#include "libc_next.h"
 #include "sync_mutex.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -37,11 +37,6 @@
 #define POLL_FIRST_NS    1000000ull
 #define POLL_MAX_NS      32000000ull       /* the longest nap between safe points of a waiting thread */
 #define COND_RECHECK_NS  1000000000ull
-
-#define REAL(fn) \
-    static __typeof__(fn) *real_##fn; \
-    if (!real_##fn) \
-        real_##fn = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn)
 
 struct wake {                   /* local wake-ups for shared conds and barriers that hash here */
     pthread_mutex_t mu;         /* private: these go to libc */
@@ -216,18 +211,38 @@ static void cond_tell_master(uint8_t type, const void *c)
     }
 }
 
-/* Nap until a wake-up of p's bucket after *g (true), abstime, or NAP_NS (false). */
-static bool woken(const void *p, uint64_t *g, uint64_t nap_ns, const struct timespec *abstime)
+/* Sleeps, in naps that end at a safe point for an app thread (APP), until a wake-up of p's bucket after *g, a
+ * move of the thread to another device, or COND_RECHECK_NS (0), or abstime (ETIMEDOUT). */
+static int sleep_for_wake(const void *p, uint64_t *g, const struct timespec *abstime, bool app)
 {
-    uint64_t before = *g;
-    wait_local(p, g, nap_ns, abstime);
-    return *g != before;
+    int here = dmx_device_index();
+    uint64_t slept = 0;
+    for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
+        if (app)
+            dmx_safe_point();
+        uint64_t before = *g;
+        if (dmx_device_index() != here)
+            return 0;
+        wait_local(p, g, nap, abstime);
+        if (*g != before)
+            return 0;
+        if (abstime && passed(abstime))
+            return ETIMEDOUT;
+        if ((slept += nap) >= COND_RECHECK_NS)
+            return 0;
+    }
+}
+
+/* Wakes the waiters of p: this device's at once, the others' through the master. */
+static void signal_waiters(const void *p)
+{
+    wake_all(p);
+    cond_tell_master(WIRE_COND_SIGNAL, p);
 }
 
 static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime, bool app)
 {
     uint64_t g = wake_gen(c);
-    int here = dmx_device_index();
     cond_tell_master(WIRE_COND_WAIT, c);        /* before the mutex goes: see the top of the file */
     int rc = pthread_mutex_unlock(m);
     if (rc != 0)
@@ -236,29 +251,11 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
      * a thread blocked on an empty queue can still follow a migration its monitor asked for. */
     if (app)
         dmx_held_locks(-1);
-    uint64_t slept = 0;
-    for (uint64_t nap = POLL_FIRST_NS;; nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
-        if (app)
-            dmx_safe_point();
-        if (dmx_device_index() != here || woken(c, &g, nap, abstime))
-            break;
-        if (abstime && passed(abstime)) {
-            rc = ETIMEDOUT;
-            break;
-        }
-        if ((slept += nap) >= COND_RECHECK_NS)
-            break;
-    }
+    rc = sleep_for_wake(c, &g, abstime, app);
     pthread_mutex_lock(m);
     if (app)
         dmx_held_locks(1);
     return rc;
-}
-
-static void shared_cond_signal(pthread_cond_t *c)
-{
-    wake_all(c);
-    cond_tell_master(WIRE_COND_SIGNAL, c);
 }
 
 __attribute__((noinline)) int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
@@ -284,7 +281,7 @@ int pthread_cond_signal(pthread_cond_t *c)
     REAL(pthread_cond_signal);
     if (!dmx_is_shared(c))
         return real_pthread_cond_signal(c);
-    shared_cond_signal(c);
+    signal_waiters(c);
     return 0;
 }
 
@@ -293,7 +290,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
     REAL(pthread_cond_broadcast);
     if (!dmx_is_shared(c))
         return real_pthread_cond_broadcast(c);
-    shared_cond_signal(c);
+    signal_waiters(c);
     return 0;
 }
 
@@ -352,18 +349,14 @@ __attribute__((noinline)) int pthread_barrier_wait(pthread_barrier_t *b)
         sb->arrived = 0;
         sb->gen++;
         dmx_gunlock(gid(b));
-        wake_all(b);
-        cond_tell_master(WIRE_COND_SIGNAL, b);
+        signal_waiters(b);
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     uint64_t gen0 = sb->gen;
     for (;;) {
         cond_tell_master(WIRE_COND_WAIT, b);    /* under the barrier's lock: the last arrival signals after */
         dmx_gunlock(gid(b));
-        uint64_t slept = 0;
-        for (uint64_t nap = POLL_FIRST_NS; !woken(b, &g, nap, NULL) && (slept += nap) < COND_RECHECK_NS;
-             nap = nap < POLL_MAX_NS ? nap * 2 : POLL_MAX_NS) {
-        }
+        sleep_for_wake(b, &g, NULL, false);
         dmx_glock(gid(b));
         if (sb->gen != gen0) {
             dmx_gunlock(gid(b));

@@ -6,6 +6,7 @@
  * stale, twinned and writable, and skipped by every flush until the call returns, so another thread's release
  * cannot write-protect them under the kernel's feet. Buffers in the shared globals (another mapping window) are
  * touched with an atomic no-op write instead, which leaves them writable until the next release. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,13 +49,16 @@ void dmx_dsm_kernel_write_begin(void *buf, size_t len)
         touch_pages(buf, len);
 }
 
+/* Called right after the system call: leaves errno as the call set it. */
 void dmx_dsm_kernel_write_end(void *buf, size_t len)
 {
     if (!dmx_takeover.active || len == 0)
         return;
+    int saved = errno;
     uintptr_t lo, hi;
     page_span(buf, len, &lo, &hi);
     struct dsm_region *r = dmx_dsm_region();
     if (r && in_heap(lo, hi))
         dsm_region_kernel_end(r, lo, hi);
+    errno = saved;
 }

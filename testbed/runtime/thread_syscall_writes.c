@@ -7,10 +7,7 @@
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals.
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
  * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
-#include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -18,15 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libc_next.h"
 #include "thread_takeover.h"
 
 void dmx_dsm_kernel_write_begin(void *buf, size_t len);
 void dmx_dsm_kernel_write_end(void *buf, size_t len);
-
-#define REAL(fn) \
-    static __typeof__(fn) *real_##fn; \
-    if (__builtin_expect(!real_##fn, 0) && !(real_##fn = (__typeof__(fn) *)dlsym(RTLD_NEXT, #fn))) \
-        abort()
 
 /* The buffers one call writes: up to a message's name, control and iovecs. */
 #define SPANS_MAX 16
@@ -60,13 +53,11 @@ static void begin(const struct spans *sp)
         dmx_dsm_kernel_write_begin(sp->s[i].p, sp->s[i].len);
 }
 
-/* errno as the call left it. */
+/* errno stays as the call left it (dmx_dsm_kernel_write_end keeps it). */
 static void end(const struct spans *sp)
 {
-    int saved = errno;
     for (int i = 0; i < sp->n; i++)
         dmx_dsm_kernel_write_end(sp->s[i].p, sp->s[i].len);
-    errno = saved;
 }
 
 /* Runs CALL with the buffers named by the statements before it writable by the kernel. */
