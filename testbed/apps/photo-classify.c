@@ -261,11 +261,9 @@ static int read_file(const char *path, unsigned char **out, size_t *len, char *r
     unsigned char *buf = malloc((size_t)st.st_size);
     size_t got = 0;
     while (buf && got < (size_t)st.st_size) {
-        /* Say where: a thread resumed from a checkpoint after its device was lost (churn.ini) has the got of
-         * then, while the file's offset, kept by the device that holds the file, moved on. */
-        if (lseek(fd, (off_t)got, SEEK_SET) != (off_t)got)
-            break;
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        /* pread says where: a thread resumed from a checkpoint after its device was lost (churn.ini) has the got
+         * of then, while the file's offset, kept by the device that holds the file, moved on. */
+        ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
         if (n <= 0)
             break;
         got += (size_t)n;

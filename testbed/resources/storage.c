@@ -174,6 +174,19 @@ static ssize_t storage_read(void *handle, void *buf, size_t len)
     return (ssize_t)n;
 }
 
+static ssize_t storage_pread(void *handle, void *buf, size_t len, off_t offset)
+{
+    struct storage_file *f = handle;
+    if (f->fd >= 0) {
+        ssize_t n = pread(f->fd, buf, len, offset);
+        return n < 0 ? -errno : n;
+    }
+    size_t from = (uint64_t)offset < f->listing_len ? (size_t)offset : f->listing_len;
+    size_t n = f->listing_len - from < len ? f->listing_len - from : len;
+    memcpy(buf, f->listing + from, n);
+    return (ssize_t)n;
+}
+
 static ssize_t storage_write(void *handle, const void *buf, size_t len)
 {
     struct storage_file *f = handle;
@@ -228,6 +241,7 @@ static const struct io_class_ops storage_ops = {
     .lseek = storage_lseek,
     .fstat = storage_fstat,
     .close = storage_close,
+    .pread = storage_pread,
 };
 
 __attribute__((constructor(200))) static void storage_register(void)

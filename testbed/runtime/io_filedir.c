@@ -2,6 +2,7 @@
 #include "io_filedir.h"
 
 #include "dmx.h"
+#include "io_snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,31 +99,54 @@ int io_filedir_lookup(const char *name, uint64_t *size)
     return device;
 }
 
-/* Asks DEVICE's resource server for its storage listing and adds it. */
-static void fetch_listing(const struct io_class_ops *cls, int device)
+/* Reads the rest of an open listing from LEN bytes on: the whole text (malloc'd, *LEN its length) or NULL. */
+static char *read_listing(const struct io_class_ops *cls, int device, void *handle, char *text, size_t *len)
 {
-    struct io_request open_req = { .cls = cls, .op = IO_OP_OPEN, .subpath = "", .flags = O_RDONLY };
-    io_dispatch(device, &open_req);
-    if (open_req.result < 0)
-        return;
-    size_t cap = 64 * 1024, len = 0;
-    char *text = malloc(cap);
-    while (text) {
-        if (len == cap) {
-            char *bigger = cap < LISTING_MAX ? realloc(text, cap * 2) : NULL;
+    size_t cap = *len > 64 * 1024 ? *len : 64 * 1024;
+    char *all = realloc(text, cap);
+    while (all) {
+        if (*len == cap) {
+            char *bigger = cap < LISTING_MAX ? realloc(all, cap * 2) : NULL;
             if (!bigger)
                 break;
-            text = bigger;
+            all = bigger;
             cap *= 2;
         }
-        struct io_request rd = { .cls = cls, .op = IO_OP_READ, .handle = open_req.new_handle, .out = text + len,
-                                 .out_len = cap - len };
+        struct io_request rd = { .cls = cls, .op = IO_OP_PREAD, .handle = handle, .out = all + *len,
+                                 .out_len = cap - *len, .offset = (off_t)*len };
         io_dispatch(device, &rd);
         if (rd.result <= 0)
             break;
-        len += (size_t)rd.result;
+        *len += (size_t)rd.result;
     }
-    struct io_request close_req = { .cls = cls, .op = IO_OP_CLOSE, .handle = open_req.new_handle };
+    return all;
+}
+
+/* Asks DEVICE's resource server for its storage listing and adds it. The listing comes with the open
+ * (io_snapshot.h) unless it is too long for one: then it is read on. */
+static void fetch_listing(const struct io_class_ops *cls, int device)
+{
+    void *reply = malloc(IO_SNAPSHOT_CAP);
+    struct io_request open_req = { .cls = cls, .op = IO_OP_OPEN, .subpath = "", .flags = O_RDONLY };
+    if (reply) {
+        open_req.flags |= IO_OPEN_SNAPSHOT;
+        open_req.out = reply;
+        open_req.out_len = IO_SNAPSHOT_CAP;
+    }
+    io_dispatch(device, &open_req);
+    struct io_snapshot *snap = reply && open_req.result > 0 ? io_snapshot_from_reply(reply, (size_t)open_req.result) : NULL;
+    free(reply);
+    if (open_req.result < 0)
+        return;
+    size_t len = snap && snap->has_data ? snap->len : 0;
+    char *text = malloc(len ? len : 1);
+    if (text && len)
+        memcpy(text, snap->data, len);
+    if (text && (!snap || !snap->has_data))
+        text = read_listing(cls, device, open_req.new_handle, text, &len);
+    free(snap);
+    struct io_request close_req = { .cls = cls, .op = IO_OP_CLOSE, .handle = open_req.new_handle,
+                                    .flags = IO_CLOSE_NO_REPLY };
     io_dispatch(device, &close_req);
     if (text)
         io_filedir_add_listing(device, text, len);

@@ -7,6 +7,7 @@
 #include "io_filedir.h"
 #include "io_link.h"
 #include "io_registry.h"
+#include "io_snapshot.h"
 #include "link_estimate.h"
 #include "sync_thread.h"
 
@@ -112,7 +113,8 @@ static int round_trip(struct fwd_conn *fc, struct io_request *req, uint64_t *ser
         in_len = req->in_len > WIRE_IO_MAX_DATA ? WIRE_IO_MAX_DATA : (uint32_t)req->in_len;
     }
     uint32_t out_len = req->out_len > WIRE_IO_MAX_DATA ? WIRE_IO_MAX_DATA : (uint32_t)req->out_len;
-    if (req->op == IO_OP_WRITE || req->op == IO_OP_OPEN || req->op == IO_OP_LSEEK || req->op == IO_OP_CLOSE)
+    if (req->op == IO_OP_WRITE || req->op == IO_OP_LSEEK || req->op == IO_OP_CLOSE ||
+        (req->op == IO_OP_OPEN && !(req->flags & IO_OPEN_SNAPSHOT)))
         out_len = 0;
     struct wire_io_req w = {
         .req_id = ++fc->next_req, .op = (uint8_t)req->op, .class_name = req->cls->name,
@@ -130,6 +132,11 @@ static int round_trip(struct fwd_conn *fc, struct io_request *req, uint64_t *ser
     wire_buf_free(&b);
     if (rc != 0)
         return rc;
+    if (req->op == IO_OP_CLOSE && (req->flags & IO_CLOSE_NO_REPLY)) {
+        req->result = 0;
+        *service_ns = 0;
+        return 0;
+    }
     struct wire_msg m;
     uint32_t got = 0;
     for (;;) {

@@ -1,6 +1,6 @@
 /* libc file calls on virtual device files: open/openat on a path under /dev/dmx/ creates a virtual file
  * whose fd number is reserved with a real open of /dev/null (so libc never hands the number out twice);
- * read/write/ioctl/lseek/fstat/close on such an fd become io_requests. Every other call goes straight to
+ * read/pread/write/ioctl/lseek/fstat/close on such an fd become io_requests. Every other call goes straight to
  * libc (resolved with dlsym(RTLD_NEXT)): the cost on an ordinary fd is one table load and one comparison.
  *
  * On a multi-device run with the takeover active, virtual fds are the whole app's instead (io_vfd.h): numbered
@@ -9,7 +9,7 @@
  * return address is passed along.
  *
  * Not covered (each still works on the reserved /dev/null fd, so it fails soft): dup/dup2 of a virtual
- * fd, poll/select on it, mmap, readv/writev, pread/pwrite, and stdio (fopen uses libc's internal open). */
+ * fd, poll/select on it, mmap, readv/writev/preadv, pwrite, and stdio (fopen uses libc's internal open). */
 #include "io_registry.h"
 #include "io_devices.h"
 #include "io_vfd.h"
@@ -59,6 +59,7 @@ static struct {
     int (*open)(const char *, int, ...);
     int (*openat)(int, const char *, int, ...);
     ssize_t (*read)(int, void *, size_t);
+    ssize_t (*pread)(int, void *, size_t, off_t);
     ssize_t (*write)(int, const void *, size_t);
     int (*ioctl)(int, unsigned long, ...);
     off_t (*lseek)(int, off_t, int);
@@ -79,6 +80,7 @@ static void resolve_real(void)
     real.open = must_resolve("open");
     real.openat = must_resolve("openat");
     real.read = must_resolve("read");
+    real.pread = must_resolve("pread");
     real.write = must_resolve("write");
     real.ioctl = must_resolve("ioctl");
     real.lseek = must_resolve("lseek");
@@ -326,17 +328,18 @@ static bool run_virtual(int fd, struct io_request *req, const void *ra)
     return true;
 }
 
-/* The read itself, once the thread is where it will run: not inlined, so nothing of this device (a
- * thread-local address) computed before a move in read() is used after it. */
-static __attribute__((noinline)) ssize_t read_here(int fd, void *buf, size_t len, const void *ra)
+/* The read (OFFSET < 0) or pread itself, once the thread is where it will run: not inlined, so nothing of this
+ * device (a thread-local address) computed before a move in read() is used after it. */
+static __attribute__((noinline)) ssize_t read_here(int fd, void *buf, size_t len, off_t offset, const void *ra)
 {
     bool pinned = dmx_dsm_kernel_write_begin != NULL;
     if (pinned)
         dmx_dsm_kernel_write_begin(buf, len);
     ssize_t n;
-    struct io_request req = { .op = IO_OP_READ, .out = buf, .out_len = len };
+    struct io_request req = { .op = offset < 0 ? IO_OP_READ : IO_OP_PREAD, .offset = offset, .out = buf,
+                              .out_len = len };
     if (__builtin_expect(is_plain(fd, ra), 1) || !run_virtual(fd, &req, ra))
-        n = REAL(read)(fd, buf, len);
+        n = offset < 0 ? REAL(read)(fd, buf, len) : REAL(pread)(fd, buf, len, offset);
     else
         n = req.result < 0 ? fail(req.result) : (ssize_t)req.result;
     if (pinned)
@@ -349,7 +352,28 @@ ssize_t read(int fd, void *buf, size_t len)
     const void *ra = __builtin_return_address(0);
     if (__builtin_expect(io_vfd_in_range(fd), 0))
         len = io_placement_before_read(fd, len);
-    return read_here(fd, buf, len, ra);
+    return read_here(fd, buf, len, -1, ra);
+}
+
+static ssize_t pread_from(int fd, void *buf, size_t len, off_t offset, const void *ra)
+{
+    if (offset < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (__builtin_expect(io_vfd_in_range(fd), 0))
+        len = io_placement_before_read(fd, len);
+    return read_here(fd, buf, len, offset, ra);
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+{
+    return pread_from(fd, buf, len, offset, __builtin_return_address(0));
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off64_t offset)
+{
+    return pread_from(fd, buf, len, offset, __builtin_return_address(0));
 }
 
 ssize_t write(int fd, const void *buf, size_t len)

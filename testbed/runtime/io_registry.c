@@ -198,7 +198,7 @@ void io_count(const struct io_request *req)
     }
     if (req->op == IO_OP_WRITE)
         atomic_fetch_add_explicit(&slot->bytes_in, (uint64_t)req->result, memory_order_relaxed);
-    else if (req->op == IO_OP_READ)
+    else if (req->op == IO_OP_READ || req->op == IO_OP_PREAD)
         atomic_fetch_add_explicit(&slot->bytes_out, (uint64_t)req->result, memory_order_relaxed);
 }
 
@@ -213,6 +213,11 @@ void io_serve_local(struct io_request *req)
         break;
     case IO_OP_READ:
         req->result = ops->read ? ops->read(req->handle, req->out, req->out_len) : -EINVAL;
+        break;
+    case IO_OP_PREAD:
+        req->result = req->offset < 0 ? -EINVAL
+                      : ops->pread   ? ops->pread(req->handle, req->out, req->out_len, req->offset)
+                                     : -ESPIPE;
         break;
     case IO_OP_WRITE:
         req->result = ops->write ? ops->write(req->handle, req->in, req->in_len) : -EINVAL;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-enum io_op { IO_OP_OPEN, IO_OP_READ, IO_OP_WRITE, IO_OP_IOCTL, IO_OP_LSEEK, IO_OP_FSTAT, IO_OP_CLOSE };
+enum io_op { IO_OP_OPEN, IO_OP_READ, IO_OP_WRITE, IO_OP_IOCTL, IO_OP_LSEEK, IO_OP_FSTAT, IO_OP_CLOSE, IO_OP_PREAD };
 
 struct io_class_ops {
     const char *name; /* path component under /dev/dmx/: "screen", "audio", "camera", "storage" */
@@ -26,6 +26,8 @@ struct io_class_ops {
     int (*close)(void *handle);
     /* Does this ioctl set state that must be replayed when the file moves to another device? */
     int (*ioctl_is_setup)(unsigned long cmd);
+    /* Reads at OFFSET without moving the file's offset (pread). NULL: -ESPIPE. */
+    ssize_t (*pread)(void *handle, void *buf, size_t len, off_t offset);
 };
 
 /* One operation, self-contained enough to be serialized: the wire form is class name, op, the scalar
@@ -38,11 +40,12 @@ struct io_request {
     int flags;           /* OPEN */
     mode_t mode;         /* OPEN */
     unsigned long cmd;   /* IOCTL */
-    off_t offset;        /* LSEEK */
+    off_t offset;        /* LSEEK, PREAD */
     int whence;          /* LSEEK */
     const void *in;      /* WRITE data, IOCTL argument going in */
     size_t in_len;
-    void *out;           /* READ buffer, IOCTL argument coming back, FSTAT struct stat */
+    void *out;           /* READ/PREAD buffer, IOCTL argument coming back, FSTAT struct stat; OPEN with
+                          * IO_OPEN_SNAPSHOT: the snapshot (io_registry.h) */
     size_t out_len;
     /* results */
     int64_t result;      /* >= 0, or -errno */

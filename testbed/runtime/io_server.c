@@ -6,6 +6,7 @@
 #include "io_devices.h"
 #include "io_link.h"
 #include "io_registry.h"
+#include "io_snapshot.h"
 #include "thread_start.h"
 
 #include <arpa/inet.h>
@@ -223,6 +224,15 @@ static int send_reply(struct server_conn *sc, uint32_t req_id, uint8_t op, int64
     return rc;
 }
 
+/* An open asked for a snapshot (io_snapshot.h): its length, in *OUT (malloc'd) and as the open's *RESULT. */
+static uint32_t snapshot_of(const struct io_class_ops *cls, void *handle, uint32_t cap, void **out, int64_t *result)
+{
+    cap = cap < IO_SNAPSHOT_CAP ? cap : (uint32_t)IO_SNAPSHOT_CAP;
+    size_t len = cap && (*out = malloc(cap)) ? io_snapshot_take(cls, handle, *out, cap) : 0;
+    *result = (int64_t)len;
+    return (uint32_t)len;
+}
+
 /* Runs the reassembled request on this device's resource and answers it. Returns 0, or < 0 to drop. */
 static int execute(struct server_conn *sc)
 {
@@ -244,6 +254,8 @@ static int execute(struct server_conn *sc)
     }
     if (req.op == IO_OP_CLOSE) {
         req.result = close_file(r->handle, sc->conn.peer, cls);
+        if (r->flags & IO_CLOSE_NO_REPLY)
+            return 0;
         goto reply;
     }
     if (req.op != IO_OP_OPEN && !(pinned = pin_file(r->handle, sc->conn.peer, cls, &handle))) {
@@ -254,7 +266,7 @@ static int execute(struct server_conn *sc)
     switch (req.op) {
     case IO_OP_OPEN:
         req.subpath = p->subpath;
-        req.flags = (int)(r->flags & ~(uint32_t)IO_OPEN_APP_WIDE);
+        req.flags = (int)(r->flags & ~(uint32_t)(IO_OPEN_APP_WIDE | IO_OPEN_SNAPSHOT));
         req.mode = (mode_t)r->mode;
         io_serve_local(&req);
         uint32_t owner = (r->flags & IO_OPEN_APP_WIDE) ? APP_WIDE : sc->conn.peer;
@@ -262,7 +274,12 @@ static int execute(struct server_conn *sc)
             close_handle(cls, req.new_handle);
             req.result = -EMFILE;
         }
+        if (req.result >= 0 && (r->flags & IO_OPEN_SNAPSHOT))
+            out_len = snapshot_of(cls, req.new_handle, r->out_len, &out, &req.result);
         goto reply;
+    case IO_OP_PREAD:
+        req.offset = (off_t)r->offset;
+        /* fall through */
     case IO_OP_READ:
     case IO_OP_IOCTL:
         out_len = r->out_len;
@@ -299,9 +316,9 @@ reply:
         unpin_file(r->handle);
     uint32_t back = 0;
     if (req.result >= 0) {
-        if (req.op == IO_OP_READ)
+        if (req.op == IO_OP_READ || req.op == IO_OP_PREAD)
             back = (uint64_t)req.result < out_len ? (uint32_t)req.result : out_len;
-        else if (req.op == IO_OP_IOCTL || req.op == IO_OP_FSTAT)
+        else if (req.op == IO_OP_IOCTL || req.op == IO_OP_FSTAT || req.op == IO_OP_OPEN)
             back = out_len;
     }
     int rc = send_reply(sc, r->req_id, r->op, req.result, new_id, now_ns() - start, out, back);

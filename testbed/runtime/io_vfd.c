@@ -2,6 +2,7 @@
 #include "io_vfd.h"
 
 #include "io_server.h"
+#include "io_snapshot.h"
 #include "wire_conn.h"
 
 #include <dlfcn.h>
@@ -26,6 +27,7 @@ struct vfd_view {
     uint32_t device;            /* where the file is open, as this device last knew */
     uint64_t file_id;
     uint64_t checked_epoch;     /* io_bind_epoch() when its binding was last checked; 0 = never */
+    struct io_snapshot *snap;   /* the file as this device opened it (io_snapshot.h), or NULL; never changes */
 };
 
 static struct vfd_view *views[IO_VFD_SLOTS];
@@ -80,17 +82,33 @@ static void close_at(uint32_t device, uint64_t id, const struct io_class_ops *cl
     dispatch_at(device, id, &req);
 }
 
-/* Opens CLS's SUBPATH on DEVICE for the whole app: 0 with its app-wide *ID, or -errno. */
+/* Opens CLS's SUBPATH on another DEVICE for the whole app; with SNAP, asks for a snapshot of a file opened for
+ * reading (NULL when there is none). 0 with its app-wide *ID, or -errno. */
+static int open_remote(uint32_t device, struct io_request *req, uint64_t *id, struct io_snapshot **snap)
+{
+    void *reply = NULL;
+    req->flags |= IO_OPEN_APP_WIDE;
+    if (snap && io_snapshot_applies(req->cls, req->flags) && (reply = malloc(IO_SNAPSHOT_CAP))) {
+        req->flags |= IO_OPEN_SNAPSHOT;
+        req->out = reply;
+        req->out_len = IO_SNAPSHOT_CAP;
+    }
+    io_dispatch((int)device, req);
+    *id = (uint64_t)(uintptr_t)req->new_handle;
+    if (reply && req->result > 0)
+        *snap = io_snapshot_from_reply(reply, (size_t)req->result);
+    free(reply);
+    return req->result < 0 ? (int)req->result : 0;
+}
+
+/* Opens CLS's SUBPATH on DEVICE for the whole app: 0 with its app-wide *ID (and maybe a *SNAP, see
+ * open_remote), or -errno. */
 static int open_at(uint32_t device, const struct io_class_ops *cls, const char *subpath, int flags, mode_t mode,
-                   uint64_t *id)
+                   uint64_t *id, struct io_snapshot **snap)
 {
     struct io_request req = { .cls = cls, .op = IO_OP_OPEN, .subpath = subpath, .flags = flags, .mode = mode };
-    if (device != io_fdd_self()) {
-        req.flags |= IO_OPEN_APP_WIDE;
-        io_dispatch((int)device, &req);
-        *id = (uint64_t)(uintptr_t)req.new_handle;
-        return req.result < 0 ? (int)req.result : 0;
-    }
+    if (device != io_fdd_self())
+        return open_remote(device, &req, id, snap);
     io_serve_local(&req);
     if (req.result >= 0 && !(*id = io_server_adopt(cls, req.new_handle))) {
         struct io_request undo = { .cls = cls, .op = IO_OP_CLOSE, .handle = req.new_handle };
@@ -117,6 +135,7 @@ static void replay_setup(uint32_t device, uint64_t id, const struct io_vfd_entry
 
 static void view_free(struct vfd_view *v)
 {
+    free(v->snap);
     pthread_mutex_destroy(&v->lock);
     free(v);
 }
@@ -296,7 +315,7 @@ static bool finish_move(struct vfd_view *v, const struct io_vfd_entry *snap, uin
 static int move_file(struct vfd_view *v, const struct io_vfd_entry *snap, uint32_t to)
 {
     uint64_t new_id = 0;
-    int rc = open_at(to, v->cls, snap->subpath, snap->flags, (mode_t)snap->mode, &new_id);
+    int rc = open_at(to, v->cls, snap->subpath, snap->flags, (mode_t)snap->mode, &new_id, NULL);
     if (rc == 0)
         replay_setup(to, new_id, snap);
     io_fdd_lock_slot(v->slot);
@@ -432,6 +451,12 @@ int io_vfd_run(int fd, struct io_request *req)
             req->result = err ? err : -EBADF; /* closed meanwhile */
             return 0;
         }
+        if (v->snap && io_snapshot_serve(v->snap, req)) {
+            req->cls = v->cls;
+            io_count(req);
+            view_put(v);
+            return 0;
+        }
         run_once(v, req);
         bool again = req->result == -EBADF && attempt < VFD_RETRIES && view_stale(v);
         view_put(v);
@@ -473,6 +498,8 @@ int io_vfd_close(int fd, int64_t *result)
         return 0;
     }
     struct io_request req = { .cls = class_of(&was), .op = IO_OP_CLOSE };
+    if (was.device != io_fdd_self() && io_snapshot_applies(req.cls, was.flags))
+        req.flags = IO_CLOSE_NO_REPLY; /* nothing to report: the file was only read */
     dispatch_at(was.device, was.file_id, &req);
     if (held) {
         pthread_once(&real_once, resolve_real);
@@ -484,15 +511,16 @@ int io_vfd_close(int fd, int64_t *result)
 
 /* ---- open ---- */
 
-/* Opens E's file where the app binds its class (or where the file directory finds a storage file). */
-static int open_resource(struct io_vfd_entry *e)
+/* Opens E's file where the app binds its class (or where the file directory finds a storage file); *SNAP as
+ * open_remote's. */
+static int open_resource(struct io_vfd_entry *e, struct io_snapshot **snap)
 {
     const struct io_class_ops *cls = class_of(e);
     io_fdd_lock_own();
     uint32_t bound = io_fdd_bindings_of(io_fdd_self())[io_class_index(cls)];
     io_fdd_unlock_own();
     e->device = bound ? bound : io_fdd_self();
-    int rc = open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id);
+    int rc = open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id, snap);
     if (rc != -ENOENT || !e->subpath[0])
         return rc;
     int owner = io_locate(cls, e->subpath); /* 0: nowhere else (or this device's own storage) */
@@ -500,7 +528,7 @@ static int open_resource(struct io_vfd_entry *e)
     if (where == e->device)
         return rc;
     e->device = where;
-    return open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id);
+    return open_at(e->device, cls, e->subpath, e->flags, (mode_t)e->mode, &e->file_id, snap);
 }
 
 /* A /dev/null fd numbered FROM or above (the lowest free here) inside this device's range; or -errno. */
@@ -554,25 +582,32 @@ static void enter(struct io_vfd_entry *e, int fd)
     atomic_store_explicit(&reserved[fd - IO_VFD_BASE], true, memory_order_release);
 }
 
-/* Gives E a number and enters it in the directory and in this device's views: the fd, or -errno. */
-static int publish(struct io_vfd_entry *e, bool cloexec)
+/* Gives E a number and enters it in the directory and in this device's views (with SNAP, which it takes): the
+ * fd, or -errno. */
+static int publish(struct io_vfd_entry *e, bool cloexec, struct io_snapshot *snap)
 {
     int lo, hi;
     io_fdd_own_range(&lo, &hi);
     int fd = reserve_number(IO_VFD_BASE + lo, cloexec);
-    if (fd < 0)
+    if (fd >= 0) {
+        io_fdd_lock_own();
+        fd = first_free_number(fd, cloexec);
+        if (fd >= 0)
+            enter(e, fd);
+        io_fdd_unlock_own();
+    }
+    if (fd < 0) {
+        free(snap);
         return fd;
-    io_fdd_lock_own();
-    fd = first_free_number(fd, cloexec);
-    if (fd >= 0)
-        enter(e, fd);
-    io_fdd_unlock_own();
-    if (fd < 0)
-        return fd;
+    }
     view_forget(fd - IO_VFD_BASE, NULL); /* a view of an earlier file with this number */
     struct vfd_view *v = view_new(fd - IO_VFD_BASE, e);
-    if (v) /* else the first operation makes it from the directory */
+    if (v) { /* else the first operation makes it from the directory, without the snapshot */
+        v->snap = snap;
         view_put(view_install(fd - IO_VFD_BASE, v));
+    } else {
+        free(snap);
+    }
     return fd;
 }
 
@@ -582,10 +617,11 @@ int io_vfd_open(const struct io_class_ops *cls, const char *subpath, int flags, 
         return -ENAMETOOLONG;
     struct io_vfd_entry e = { .cls = (uint64_t)(uintptr_t)cls, .flags = flags, .mode = (uint32_t)mode };
     strcpy(e.subpath, subpath);
-    int rc = open_resource(&e);
+    struct io_snapshot *snap = NULL;
+    int rc = open_resource(&e, &snap);
     if (rc < 0)
         return rc;
-    int fd = publish(&e, (flags & O_CLOEXEC) != 0);
+    int fd = publish(&e, (flags & O_CLOEXEC) != 0, snap);
     if (fd < 0)
         close_at(e.device, e.file_id, cls);
     return fd;

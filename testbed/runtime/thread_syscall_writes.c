@@ -1,8 +1,8 @@
-/* thread_syscall_writes: the system calls besides read() that write into the caller's memory.
+/* thread_syscall_writes: the system calls besides read() and pread() that write into the caller's memory.
  *
  * The kernel (here QEMU's linux-user, which checks page protections the same way) raises no SIGSEGV when a
- * system call writes into a page the DSM has made read-only: the call fails with EFAULT. read() pins its buffer
- * (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for pread, readv, preadv, recv,
+ * system call writes into a page the DSM has made read-only: the call fails with EFAULT. read() and pread() pin
+ * their buffer (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for readv, preadv, recv,
  * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe and pipe2, so that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals.
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
@@ -72,18 +72,6 @@ static void end(const struct spans *sp)
         end(&sp); \
         return rc; \
     } while (0)
-
-ssize_t pread(int fd, void *buf, size_t len, off_t off)
-{
-    REAL(pread);
-    WITH_SPANS(add(&sp, buf, len), real_pread(fd, buf, len, off));
-}
-
-ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
-{
-    REAL(pread64);
-    WITH_SPANS(add(&sp, buf, len), real_pread64(fd, buf, len, off));
-}
 
 ssize_t readv(int fd, const struct iovec *iov, int count)
 {

@@ -79,13 +79,13 @@ enum wire_type {
  *
  * IO_REQUEST payload                          IO_REPLY payload
  *   0  u32 req_id                               0  u32 req_id (of the request)
- *   4  u8  op (enum io_op: open..close)         4  u8  op (echo; WIRE_IO_OP_CONTROL for a control)
+ *   4  u8  op (enum io_op: open..pread)         4  u8  op (echo; WIRE_IO_OP_CONTROL for a control)
  *   5  u8  class_len (1..WIRE_IO_CLASS_MAX)     5  u8[3] zero
  *   6  u16 subpath_len (OPEN only, < 512)       8  i64 result (>= 0, or -errno, errno 1..4095)
  *   8  u64 handle (server's file id)           16  u64 new_handle (OPEN)
  *  16  u64 cmd (IOCTL)                         24  u32 out_total (0 when result < 0)
- *  24  i64 offset (LSEEK)                      28  u32 out_offset
- *  32  u32 flags (OPEN)                        32  u64 service_ns (time the resource took, emulated)
+ *  24  i64 offset (LSEEK, PREAD)               28  u32 out_offset
+ *  32  u32 flags (OPEN; CLOSE: no reply)       32  u64 service_ns (time the resource took, emulated)
  *  36  u32 mode (OPEN)                         40  data fragment
  *  40  u32 whence (LSEEK, 0..4)               IO_CONTROL payload
  *  44  u32 out_len (bytes the caller takes)     0  u32 req_id
@@ -99,7 +99,7 @@ enum wire_type {
 #define WIRE_IO_CHUNK      (WIRE_MAX_PAYLOAD - 1024)
 #define WIRE_IO_CLASS_MAX  15
 #define WIRE_IO_SUBPATH_MAX 511
-#define WIRE_IO_OPS        7        /* enum io_op values 0..6 */
+#define WIRE_IO_OPS        8        /* enum io_op values 0..7 */
 #define WIRE_IO_OP_CONTROL 0x80
 #define WIRE_IO_CTL_BIND   1
 

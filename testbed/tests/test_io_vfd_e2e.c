@@ -8,9 +8,15 @@
  *  - /io-vfd/rebind: main opens the screen on the master; a thread on device 2 and one on the master write to
  *    that fd; the screen is rebound to device 3 through the master's control socket: both threads see it, the
  *    later frames are presented on device 3, none on device 2, and the file moved exactly once.
+ *  - /io-vfd/small-file: a 10 KB file of device 2's storage, opened, fstat'ed and pread by main on the master,
+ *    reads back the same bytes with one forwarded request (the open brings it whole); read() still goes to the
+ *    owner, at the offset pread left alone. /io-vfd/large-file: 200 KB, where each pread is forwarded.
  * Skips when dmx, qemu-aarch64, dmx-medium or the program is not built. */
 #include "io_control_client.h"
+#include "io_devices.h"
 #include "test_io_e2e.h"
+
+#include <errno.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -137,6 +143,50 @@ static void test_migrate(void)
     remove_tree(dir);
 }
 
+/* A file of SIZE bytes in device 2's storage, read by main on the master with fstat and pread. */
+static void check_small_file(gsize size, guint64 open_to_pread)
+{
+    g_autofree char *dir = g_dir_make_tmp("dmx-iovfd-XXXXXX", NULL);
+    g_autofree char *ini = write_scenario(dir, 2, "small photo.jpg");
+    g_autofree guint8 *blob = pattern_bytes(size);
+    g_autofree char *path = g_build_filename(dir, "store2", "photo.jpg", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)blob, (gssize)size, NULL));
+    g_autofree char *out = g_build_filename(dir, "run", NULL);
+    g_autofree char *text = run_io_scenario(ini, out, "rf");
+    g_assert_cmpuint(field(text, "small ", "size"), ==, size);
+    g_assert_cmpuint(field(text, "small ", "whole"), ==, size);
+    g_assert_cmpuint(field(text, "small ", "checksum"), ==, dmx_checksum(blob, size));
+    g_assert_cmpuint(field(text, "small ", "second"), ==, size - size / 2);
+    g_assert_cmpuint(field(text, "small ", "second_same"), ==, 1);
+    g_assert_cmpuint(field(text, "small ", "beyond"), ==, 0);
+    g_assert_cmpint((gint64)field(text, "small ", "bad"), ==, -1);
+    g_assert_cmpuint(field(text, "small ", "bad_errno"), ==, EINVAL);
+    g_assert_cmpuint(field(text, "small ", "first"), ==, 16);     /* pread left the file's offset at 0 */
+    g_assert_cmpuint(field(text, "small ", "first_same"), ==, 1);
+    g_assert_cmpuint(field(text, "small ", "closed"), ==, 0);
+    g_assert_cmpuint(field(text, "forwarded ", "open_to_pread"), ==, open_to_pread);
+    g_assert_cmpuint(field(text, "forwarded ", "read"), ==, 1);    /* read() goes to the file's owner */
+    g_assert_cmpuint(field(text, "forwarded ", "close"), ==, 1);
+    remove_tree(dir);
+}
+
+/* A small file comes whole with its open: fstat and every pread are answered on the opening device, so opening
+ * and reading it is one request (and closing it one that is not waited for). */
+static void test_small_file(void)
+{
+    if (!ready())
+        return;
+    check_small_file(10 * 1000 + 7, 1);
+}
+
+/* A file above the snapshot size comes with its stat only: fstat is answered here, each pread is forwarded. */
+static void test_large_file(void)
+{
+    if (!ready())
+        return;
+    check_small_file(200 * 1000 + 3, 1 + 3); /* the open, and the three preads that reach the file */
+}
+
 /* Lines of DEVICE's migrations.csv after its header. */
 static guint count_migrations(const char *out, const char *device)
 {
@@ -186,5 +236,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/io-vfd/migrate", test_migrate);
     g_test_add_func("/io-vfd/rebind", test_rebind);
+    g_test_add_func("/io-vfd/small-file", test_small_file);
+    g_test_add_func("/io-vfd/large-file", test_large_file);
     return g_test_run();
 }

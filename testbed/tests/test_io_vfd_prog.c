@@ -9,6 +9,9 @@
  *   rebind N             main opens the screen; thread A moves to device 2, thread B stays; both write frames to
  *                        that one fd until this device sees the screen bound elsewhere (someone rebinds it from
  *                        outside), then N more each; they give up after 3000 frames.
+ *   small NAME           main opens /dev/dmx/storage/NAME (after an open and close that find where it is), fstat,
+ *                        preads it (whole, its second half, past its end, at -1), read()s its head and closes
+ *                        it, counting the requests each step forwarded.
  * Every line it prints is "key=value ..." for the test to parse; the migrate mode's first line is the same on any
  * number of devices. */
 #include <dmx.h>
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WIDTH 64
@@ -220,6 +224,57 @@ static int rebind(char **argv)
     return writers[0].error || writers[1].error ? 1 : 0;
 }
 
+/* ---- small: a file read with fstat and pread ---- */
+
+static uint64_t thread_forwarded(void)
+{
+    struct dmx_io_forward_counters c;
+    dmx_io_get_thread_forward_counters(&c);
+    return c.forwarded;
+}
+
+/* Opens storage file NAME, takes its size with fstat and reads it with pread (whole, then its second half and
+ * past its end); then read() from its offset, which pread left at 0. Prints what it read and how many requests
+ * each step forwarded. */
+static int small(char **argv)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/dev/dmx/storage/%s", argv[2]);
+    int fd = open(path, O_RDONLY); /* the first open also learns which device holds NAME */
+    if (fd >= 0)
+        close(fd);
+    uint64_t before = thread_forwarded();
+    fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        printf("small error=%d\n", errno);
+        return 1;
+    }
+    size_t size = (size_t)st.st_size;
+    uint8_t *all = malloc(size + 1), *half = malloc(size / 2 + 1), past;
+    ssize_t whole = pread(fd, all, size + 1, 0);
+    ssize_t second = pread(fd, half, size - size / 2, (off_t)(size / 2));
+    ssize_t beyond = pread(fd, &past, 1, (off_t)size);
+    ssize_t bad = pread(fd, &past, 1, -1);
+    int bad_errno = errno;
+    uint64_t after_pread = thread_forwarded();
+    uint8_t head[16];
+    ssize_t first = read(fd, head, sizeof head);
+    uint64_t after_read = thread_forwarded();
+    int closed = close(fd);
+    uint64_t after_close = thread_forwarded();
+    printf("small size=%zu whole=%zd checksum=%016" PRIx64 " second=%zd second_same=%d beyond=%zd bad=%zd "
+           "bad_errno=%d first=%zd first_same=%d closed=%d\n",
+           size, whole, whole > 0 ? dmx_checksum(all, (size_t)whole) : 0, second,
+           second > 0 && memcmp(half, all + size / 2, (size_t)second) == 0, beyond, bad, bad_errno, first,
+           first > 0 && memcmp(head, all, (size_t)first) == 0, closed);
+    printf("forwarded open_to_pread=%" PRIu64 " read=%" PRIu64 " close=%" PRIu64 "\n", after_pread - before,
+           after_read - after_pread, after_close - after_read);
+    free(all);
+    free(half);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -227,6 +282,8 @@ int main(int argc, char **argv)
         return migrate(argv);
     if (argc == 3 && strcmp(argv[1], "rebind") == 0)
         return rebind(argv);
-    fprintf(stderr, "usage: test_io_vfd_prog migrate NAME PIECE | rebind N\n");
+    if (argc == 3 && strcmp(argv[1], "small") == 0)
+        return small(argv);
+    fprintf(stderr, "usage: test_io_vfd_prog migrate NAME PIECE | rebind N | small NAME\n");
     return 2;
 }

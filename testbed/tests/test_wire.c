@@ -646,7 +646,7 @@ static void test_io_rejections(void)
     p[4] = 2; p[5] = 6; memcpy(p + 56, "screen", 6);
     g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_OK);
     g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 55), ==, WIRE_E_LENGTH);
-    p[4] = 7;                                   /* op out of range */
+    p[4] = WIRE_IO_OPS;                         /* op out of range */
     g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
     p[4] = 2; p[5] = 0;                         /* empty class */
     g_assert_cmpint(decode_raw(WIRE_IO_REQUEST, 0, 2, p, 62), ==, WIRE_E_FIELD);
