@@ -73,9 +73,9 @@ static gboolean check_speaker(const char *value, GString *why) {
 }
 
 static gboolean check_checkpoints(const char *value, GString *why) {
-  if (strcmp(value, "migration") == 0 || strcmp(value, "release") == 0)
+  if (strcmp(value, "migration") == 0 || strcmp(value, "release") == 0 || strcmp(value, "refresh") == 0)
     return TRUE;
-  g_string_append(why, "expected migration or release");
+  g_string_append(why, "expected migration, release or refresh");
   return FALSE;
 }
 
@@ -98,7 +98,12 @@ static const IniKey scenario_keys[] = {
                                          "(DMX_PLACE; names of [device]s; later threads stay on the master)"},
     {"checkpoints", check_checkpoints, FALSE, "when a thread off the master is checkpointed for recovery: "
                                               "migration (default, DynaMix) or release (before each lock release: "
-                                              "exactly-once after a device is lost, at a cost)"},
+                                              "exactly-once after a device is lost, at a cost) or refresh "
+                                              "(the migration's, refreshed at a lock operation once the device "
+                                              "has written checkpoint_refresh_kb since)"},
+    {"checkpoint_refresh_kb", ini_check_positive_int, FALSE, "with checkpoints = refresh: KiB of shared pages a "
+                                                             "device writes before its threads' checkpoints are "
+                                                             "refreshed (default 1024)"},
     {NULL, NULL, FALSE, NULL},
 };
 
@@ -167,6 +172,7 @@ void dmx_scenario_free(DmxScenario *sc) {
   g_free(sc->bind);
   g_free(sc->place);
   g_free(sc->checkpoints);
+  g_free(sc->checkpoint_refresh_kb);
   g_free(sc->link_spec);
   g_free(sc->link_mode);
   g_free(sc->link_backend);
@@ -231,6 +237,7 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
   sc->secret = g_key_file_get_string(kf, "scenario", "secret", NULL);
   sc->bind = g_key_file_get_string(kf, "scenario", "bind", NULL);
   sc->checkpoints = g_key_file_get_string(kf, "scenario", "checkpoints", NULL);
+  sc->checkpoint_refresh_kb = g_key_file_get_string(kf, "scenario", "checkpoint_refresh_kb", NULL);
 }
 
 const DmxDeviceSpec *dmx_scenario_device(const DmxScenario *sc, const char *name) {

@@ -50,7 +50,8 @@ typedef struct {
   char *secret;            /* hex; NULL = a fresh random secret per run */
   char *bind;              /* "screen=tv,audio=speaker": exported as DMX_BIND (libdmx ignores it under local) */
   char *place;             /* "2,3": device indices for the app's n-th pthread_create (DMX_PLACE), from names */
-  char *checkpoints;       /* "migration" or "release" (DMX_CHECKPOINT; testbed/runtime/thread_recovery.h) */
+  char *checkpoints;       /* "migration", "release" or "refresh" (DMX_CHECKPOINT; runtime/thread_recovery.h) */
+  char *checkpoint_refresh_kb; /* DMX_CHECKPOINT_REFRESH_KB */
   char *link_spec;
   char *link_mode;
   char *link_backend;      /* "userspace" (dmx-medium) or "kernel" (veth + bridge + tc) */

@@ -125,6 +125,7 @@ static void finish_slot(void *ret);
 #define MIG_START_EAGER  (64u << 10)        /* made writable at a fresh start */
 #define ALTSTACK_SIZE    (64u << 10)
 #define DEFAULT_STACK    (2u << 20)
+#define DEFAULT_REFRESH_KB 1024             /* DMX_CHECKPOINT_REFRESH_KB */
 
 enum { GUEST_RUNNING = 0, GUEST_MIGRATE, GUEST_DONE };
 
@@ -157,7 +158,7 @@ struct carrier {
     uint32_t migrations;        /* the slot's count when the thread arrived here */
     bool resumed;               /* it resumes from its release checkpoint after its device was lost */
     bool ckpt_taken;            /* a release checkpoint of this arrival is home, taken at ckpt_changes */
-    uint64_t ckpt_changes;      /* dsm_region_changes() right after it was pushed */
+    uint64_t ckpt_changes;      /* dsm_region_changes() right after it was pushed (or at the arrival) */
 };
 
 /* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
@@ -178,6 +179,9 @@ static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static size_t stack_size = DEFAULT_STACK;
 static bool shared_stacks = true;   /* DMX_SHARED_STACKS=0: threads as before migration (never move) */
 static bool release_checkpoints;    /* DMX_CHECKPOINT=release */
+/* DMX_CHECKPOINT=refresh: at a lock operation, a thread's checkpoint is refreshed once its device has written
+ * this many pages since the last one (or since the thread arrived); 0 = off. */
+static uint64_t refresh_pages;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void read_env(void)
@@ -190,6 +194,11 @@ static void read_env(void)
         shared_stacks = false;
     v = getenv("DMX_CHECKPOINT");
     release_checkpoints = v && strcmp(v, "release") == 0;
+    if (v && strcmp(v, "refresh") == 0) {
+        const char *kb = getenv("DMX_CHECKPOINT_REFRESH_KB");
+        long k = kb && *kb && atol(kb) > 0 ? atol(kb) : DEFAULT_REFRESH_KB;
+        refresh_pages = ((uint64_t)k * 1024 + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE;
+    }
     v = getenv("DMX_STACK_SIZE");
     if (v && *v && atol(v) >= (long)(64u << 10))
         stack_size = ((size_t)atol(v) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE;
@@ -346,8 +355,10 @@ static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
     /*
      * Nothing shared written since the last one (a lock taken and given back to read, pthread_join's polls):
      * resuming from that one instead repeats only reads, so its stack and context, as they are home, stay.
+     * Refreshed checkpoints wait until the device has written refresh_pages since.
      */
-    if (c->ckpt_taken && dsm_region_changes(dmx_dsm_region()) == c->ckpt_changes) {
+    uint64_t written = dsm_region_changes(dmx_dsm_region()) - c->ckpt_changes;
+    if (refresh_pages ? written < refresh_pages : c->ckpt_taken && written == 0) {
         dmx_dsm_region()->stats.checkpoints_skipped++;
         return false;
     }
@@ -374,7 +385,7 @@ static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
 bool dmx_checkpoint_before_release(void)
 {
     struct carrier *c = current();
-    if (!release_checkpoints || !c || !c->stack_lo || dmx_takeover.runs_main)
+    if (!(release_checkpoints || refresh_pages) || !c || !c->stack_lo || dmx_takeover.runs_main)
         return false;
     return take_checkpoint(c);
 }
@@ -551,6 +562,7 @@ static void *carrier_main(void *arg)
             log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n,
                           t_detect, t_decide);
         c->next_random = t_done + random_ns;
+        c->ckpt_changes = dsm_region_changes(r);
         set_current(c);
         arrive_here(c, n);
         swapcontext(&c->home, saved);
@@ -567,6 +579,7 @@ static void *carrier_main(void *arg)
         ((struct ckpt_area *)c->stack_lo)->magic = 0;   /* a block reused as a stack keeps no old checkpoint */
         c->start.uc_link = NULL;
         makecontext(&c->start, guest_entry, 0);
+        c->ckpt_changes = dsm_region_changes(r);
         set_current(c);
         arrive_here(c, 0);
         swapcontext(&c->home, &c->start);

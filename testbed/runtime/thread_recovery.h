@@ -5,7 +5,10 @@
  *   - a thread that migrated there resumes from its checkpoint: the context it arrived with and its stack as
  *     the source pushed it home on the way (the device never pushes a running thread's pinned stack, so the
  *     home copy stays that image);
- *   - a thread that started there starts again.
+ *   - a thread that started there starts again;
+ *   - with DMX_CHECKPOINT=release or refresh, either resumes from its latest release checkpoint instead, when it
+ *     took one during its stay there (pthread_spawn.c: before every lock operation, or, with refresh, at the
+ *     first one after its device wrote DMX_CHECKPOINT_REFRESH_KB of shared pages since the last).
  * Shared memory keeps every change the lost device published (pushed home, or fetched by another device);
  * what only it held is gone. So a lost thread redoes the work since its checkpoint: exactly-once when that
  * work's effects are its own (rows of a product, labels of its photos), not for a counter it published to

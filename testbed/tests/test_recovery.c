@@ -12,6 +12,9 @@
  *   /recovery/killed/prodcons       pt_prodcons the same way, the consumer on dev3: its condition-variable waits
  *                                   poll the lock, and the checkpoints of polls that wrote nothing are skipped
  *                                   (dev2's dsm.json counts them); still every item is consumed exactly once.
+ *   /recovery/killed/refresh        pt_blocks with DMX_CHECKPOINT=refresh (256 KiB): dev3's thread, which started
+ *                                   there, resumes on the master from its latest refreshed checkpoint, so the
+ *                                   blocks it computed before that stay computed on dev3.
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
  *                                   drops it after DMX_HEARTBEAT_TIMEOUT_MS of silence and recovers as above.
  *   /recovery/lossy-link            a scenario whose links start dropping 20% of packets at 1 s, under dynamix: the
@@ -55,9 +58,10 @@ static int worker_pid(const char *out)
     return 0;
 }
 
-/* Runs PROG ARGS on 3 devices and sends SIG to dev3's qemu AFTER_MS (host) after the devices started. */
-static struct outcome run_losing_dev3(const char *prog, const char *const *args, const char *checkpoint, int sig,
-                                      int after_ms)
+/* Runs PROG ARGS on 3 devices (EXTRA_ENV: one more NAME=VALUE, or NULL) and sends SIG to dev3's qemu AFTER_MS
+ * (host) after the devices started. */
+static struct outcome run_losing_dev3_env(const char *prog, const char *const *args, const char *checkpoint,
+                                          const char *extra_env, int sig, int after_ms)
 {
     g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
     g_autofree char *out = g_dir_make_tmp("dmx-recovery-XXXXXX", NULL);
@@ -69,7 +73,7 @@ static struct outcome run_losing_dev3(const char *prog, const char *const *args,
         g_ptr_array_add(a, (char *)*args);
     g_ptr_array_add(a, NULL);
     g_autofree char *ckpt = g_strdup_printf("DMX_CHECKPOINT=%s", checkpoint);
-    const char *env[] = { "DMX_PLACE=2,3", ckpt, "DMX_MIGRATE_RANDOM_MS", NULL };
+    const char *env[] = { "DMX_PLACE=2,3", ckpt, "DMX_MIGRATE_RANDOM_MS", extra_env, NULL };
     g_autoptr(GError) err = NULL;
     g_autoptr(GSubprocess) p = spawn_dmx((const char *const *)a->pdata, env, &err);
     g_assert_no_error(err);
@@ -86,6 +90,12 @@ static struct outcome run_losing_dev3(const char *prog, const char *const *args,
     g_test_message("recoveries.csv:\n%s", o.recoveries);
     remove_tree(out);
     return o;
+}
+
+static struct outcome run_losing_dev3(const char *prog, const char *const *args, const char *checkpoint, int sig,
+                                      int after_ms)
+{
+    return run_losing_dev3_env(prog, args, checkpoint, NULL, sig, after_ms);
 }
 
 static void outcome_clear(struct outcome *o)
@@ -178,6 +188,33 @@ static void check_killed_prodcons(void)
     outcome_clear(&o);
 }
 
+/* Checkpoints refreshed past a size threshold (DMX_CHECKPOINT=refresh, 256 KiB): dev3's thread started there, so
+ * it has no migration checkpoint, but it passed a refreshed one every ten blocks or so. Lost mid-run, it resumes
+ * on the master from the latest: the blocks computed before it stay dev3's, only the later ones are computed
+ * again (with migration checkpoints it would start again and compute every block on the master). */
+static void check_killed_refresh(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_blocks", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "2", "200", "40", NULL };
+    struct outcome o = run_losing_dev3_env("pt_blocks", args, "refresh", "DMX_CHECKPOINT_REFRESH_KB=256", SIGKILL,
+                                           5000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "blocks threads=2 blocks=200 checksum="));
+    g_assert_nonnull(strstr(o.rr.out, " ok\n"));
+    g_assert_cmpint(dev3_recoveries(o.recoveries, "resume"), ==, 1);
+    const char *line = strstr(o.rr.out, "thread 1 blocks_on=");
+    g_assert_nonnull(line);
+    int on[4] = { 0 };
+    g_assert_cmpint(sscanf(line, "thread 1 blocks_on=%d,%d,%d,%d", &on[0], &on[1], &on[2], &on[3]), ==, 4);
+    g_test_message("dev3's thread: %d blocks kept from dev3, %d computed again on the master", on[2], on[0]);
+    g_assert_cmpint(on[2], >, 0);
+    g_assert_cmpint(on[0], >, 0);
+    g_assert_cmpint(on[0] + on[2], ==, 200);
+    outcome_clear(&o);
+}
+
 static const char lossy_ini[] =
     "[scenario]\napp = build/guest/tests/pt_counter\nargs = 1 10000000\npolicies = dynamix\nplace = tablet\n"
     "tdf = 4\n[device phone]\nmodel = nexus5\nmaster = true\n[device tablet]\nmodel = nexus7\n"
@@ -225,6 +262,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recovery/killed/matmul", check_killed_matmul);
     g_test_add_func("/recovery/killed/counter", check_killed_counter);
     g_test_add_func("/recovery/killed/prodcons", check_killed_prodcons);
+    g_test_add_func("/recovery/killed/refresh", check_killed_refresh);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
     g_test_add_func("/recovery/lossy-link", check_lossy_link);
     return g_test_run();
