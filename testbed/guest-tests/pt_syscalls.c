@@ -1,24 +1,31 @@
 /* pt_syscalls: an unmodified pthread program whose threads let the kernel write into heap memory that main
- * made: the time (clock_gettime, gettimeofday), a file's status (stat, fstat), a pipe's fds (pipe), a file's
- * bytes (pread, readv) and a socket's message (recv, recvfrom, recvmsg). On another device those pages are
- * the DSM's and start read-only, where a kernel write fails with EFAULT instead of faulting. Each of T threads
- * runs every call into its own heap record, then main checks them. Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<10*T> failed=0 ok
+ * made: the time (clock_gettime, gettimeofday, time), a file's status (stat, fstat), a pipe's and a socket
+ * pair's fds (pipe, socketpair), a file's bytes (pread, readv), a socket's message (recv, recvfrom, recvmsg)
+ * and address (getsockname), readiness (poll, select), random bytes (getrandom) and the system's name (uname).
+ * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
+ * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
+ * Prints (the same on any number of devices)
+ *   syscalls threads=<T> calls=<17*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 10           /* the ones that write into the record */
+#define CALLS 17           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -39,6 +46,14 @@ struct record {
     char recvfrom_buf[8] OWN_PAGE;
     struct sockaddr_storage from OWN_PAGE;
     char recvmsg_buf[8] OWN_PAGE;
+    time_t now OWN_PAGE;
+    int sv[2] OWN_PAGE;
+    struct pollfd pfd[2] OWN_PAGE;
+    fd_set readable OWN_PAGE;
+    unsigned char random[32] OWN_PAGE;
+    struct utsname uts OWN_PAGE;
+    struct sockaddr_un name OWN_PAGE;
+    socklen_t name_len OWN_PAGE;
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -85,11 +100,34 @@ static void file_calls(struct record *r)
     close(fd);
 }
 
+/* Readiness of SV[1], which has one message waiting, and of SV[0], which has none. */
+static void readiness_calls(struct record *r, const int *sv)
+{
+    r->pfd[0] = (struct pollfd){ .fd = sv[1], .events = POLLIN };
+    r->pfd[1] = (struct pollfd){ .fd = sv[0], .events = POLLIN };
+    settle();
+    check(r, "poll", poll(r->pfd, 2, 1000) == 1 && (r->pfd[0].revents & POLLIN) && r->pfd[1].revents == 0);
+    FD_ZERO(&r->readable);
+    FD_SET(sv[0], &r->readable);
+    FD_SET(sv[1], &r->readable);
+    settle();
+    struct timeval wait = { 1, 0 };
+    check(r, "select", select((sv[0] > sv[1] ? sv[0] : sv[1]) + 1, &r->readable, NULL, NULL, &wait) == 1 &&
+                           FD_ISSET(sv[1], &r->readable) && !FD_ISSET(sv[0], &r->readable));
+}
+
 static void socket_calls(struct record *r)
 {
-    int sv[2];
-    if (!check(r, "socketpair", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0))
+    int *sv = r->sv;
+    if (!check(r, "socketpair", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && sv[0] >= 0 && sv[1] > sv[0]))
         return;
+    r->name_len = sizeof r->name;
+    check(r, "getsockname", getsockname(sv[0], (struct sockaddr *)&r->name, &r->name_len) == 0 &&
+                                r->name.sun_family == AF_UNIX);
+    check(r, "send", send(sv[0], TEXT, 8, 0) == 8);
+    readiness_calls(r, sv);
+    for (int i = 0; i < 2; i++)
+        check(r, "send", send(sv[0], TEXT, 8, 0) == 8);
     for (int i = 0; i < 3; i++)
         check(r, "send", send(sv[0], TEXT, 8, 0) == 8);
     check(r, "recv", recv(sv[1], r->recv_buf, 8, 0) == 8 && memcmp(r->recv_buf, TEXT, 8) == 0);
@@ -109,7 +147,12 @@ static void *run_calls(void *arg)
     settle();
     check(r, "clock_gettime", clock_gettime(CLOCK_MONOTONIC, &r->ts) == 0 && (r->ts.tv_sec || r->ts.tv_nsec));
     check(r, "gettimeofday", gettimeofday(&r->tv, NULL) == 0 && r->tv.tv_sec > 0);
+    check(r, "time", time(&r->now) > 0 && r->now > 0);
     check(r, "stat", stat("/", &r->st) == 0 && S_ISDIR(r->st.st_mode));
+    static const unsigned char zero[32];
+    check(r, "getrandom", getrandom(r->random, sizeof r->random, 0) == (ssize_t)sizeof r->random &&
+                              memcmp(r->random, zero, sizeof zero) != 0);
+    check(r, "uname", uname(&r->uts) == 0 && strcmp(r->uts.sysname, "Linux") == 0);
     if (check(r, "pipe", pipe(r->fds) == 0)) {
         close(r->fds[0]);
         close(r->fds[1]);

@@ -3,15 +3,21 @@
  * The kernel (here QEMU's linux-user, which checks page protections the same way) raises no SIGSEGV when a
  * system call writes into a page the DSM has made read-only: the call fails with EFAULT. read() and pread() pin
  * their buffer (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for readv, preadv, recv,
- * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe and pipe2, so that an app thread
- * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals.
+ * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe, pipe2, socketpair, poll,
+ * select, getrandom, uname, getsockname and getpeername, so that an app thread on any device can receive into,
+ * or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
+ * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
  * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,4 +155,50 @@ int pipe2(int fds[2], int flags)
 {
     REAL(pipe2);
     WITH_SPANS(add(&sp, fds, 2 * sizeof *fds), real_pipe2(fds, flags));
+}
+
+int socketpair(int domain, int type, int protocol, int fds[2])
+{
+    REAL(socketpair);
+    WITH_SPANS(add(&sp, fds, 2 * sizeof *fds), real_socketpair(domain, type, protocol, fds));
+}
+
+/* The kernel writes each revents back. */
+int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    REAL(poll);
+    WITH_SPANS(add(&sp, fds, n * sizeof *fds), real_poll(fds, n, timeout_ms));
+}
+
+/* The sets are rewritten with the ready fds, and Linux writes the time left into the timeout. */
+int select(int n, fd_set *restrict rd, fd_set *restrict wr, fd_set *restrict ex, struct timeval *restrict timeout)
+{
+    REAL(select);
+    WITH_SPANS((add(&sp, rd, sizeof *rd), add(&sp, wr, sizeof *wr), add(&sp, ex, sizeof *ex),
+                add(&sp, timeout, sizeof *timeout)),
+               real_select(n, rd, wr, ex, timeout));
+}
+
+ssize_t getrandom(void *buf, size_t len, unsigned flags)
+{
+    REAL(getrandom);
+    WITH_SPANS(add(&sp, buf, len), real_getrandom(buf, len, flags));
+}
+
+int uname(struct utsname *u)
+{
+    REAL(uname);
+    WITH_SPANS(add(&sp, u, sizeof *u), real_uname(u));
+}
+
+int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+    REAL(getsockname);
+    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_getsockname(fd, addr, len));
+}
+
+int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+    REAL(getpeername);
+    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_getpeername(fd, addr, len));
 }

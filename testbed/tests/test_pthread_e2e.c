@@ -9,7 +9,7 @@
  *   matmul     integer matrix product, rows split, barrier, checksum by the serial thread
  *   bank       random transfers under per-account global mutexes; audits see a constant total
  *   handoff    heap items made by producers, checked and freed by consumers (often on another device)
- *   syscalls   system calls that write into heap records main made (the time, stat, pipe, pread, readv, recv...)
+ *   syscalls   system calls that write into heap records main made (the time, stat, pipe, pread, recv, poll...)
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
