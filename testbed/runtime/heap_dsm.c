@@ -7,14 +7,18 @@
  * safe points: a library may be in the middle of something.
  * free/realloc/malloc_usable_size go by address, so a pointer from either heap is handled by its owner.
  *
- * Allocator: one arena per device (the heap pages split evenly), so no device ever writes another's
- * allocator state and no global lock is needed: the bump pointer and the free lists are private to the
- * device (in libdmx's own memory), only the 16-byte block headers and the free-list links live in the
- * blocks themselves. Blocks are powers of two from 16 bytes to 1 MiB (free lists per size), larger ones
+ * Allocator: one arena per device, so no device ever writes another's allocator state and no global lock is
+ * needed: the bump pointer and the free lists are private to the device (in libdmx's own memory), only the
+ * 16-byte block headers and the free-list links live in the blocks themselves. Each device starts with an equal
+ * share of half the heap; the other half is a pool that a device whose arena runs out claims from in chunks
+ * (POOL_CHUNK or more, under the global lock DMX_LOCK_HEAP_POOL), so one device may use far more than its share
+ * (the master, which loads a model and makes every thread's buffers). Blocks are powers of two from 16 bytes to 1 MiB (free lists per size), larger ones
  * are 64 KiB multiples (first fit over an address-ordered list that merges and splits). Fresh memory is zero on every device (the region starts zero), so
  * calloc clears only recycled blocks. A block freed on a device that does not own it is leaked (counted):
  * returning it would mean writing the owner's free list. */
 #include "thread_takeover.h"
+#include "dsm_region.h"
+#include "sync_mutex.h"
 #include "wire_conn.h"
 
 #include <dlfcn.h>
@@ -33,6 +37,7 @@
 #define BIG_UNIT      (64u << 10)
 #define MAGIC_BLOCK   0xD5A110C8u
 #define MAGIC_ALIGNED 0xD5A1A119u
+#define POOL_CHUNK    (16u << 20)
 
 struct hdr {
     uint64_t size;              /* usable bytes (block) or offset back to the block (aligned alias) */
@@ -45,11 +50,13 @@ struct big {                    /* a free large block's first bytes */
 
 static struct {
     pthread_mutex_t lock;
-    uintptr_t lo, hi, bump;     /* this device's arena */
+    uintptr_t lo, hi, bump;     /* this device's arena: its share, then the chunks it claimed */
     uintptr_t all_lo, all_hi;   /* every arena */
+    uintptr_t pool_lo;          /* the pool: [pool_lo, all_hi), claimed in order (dmx_control.heap_pool_next) */
     uint32_t self;
     void *free[NCLASSES];
     struct big *bigs;
+    size_t claimed;             /* bytes claimed from the pool */
     atomic_ullong leaked, allocs;
 } heap = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -64,9 +71,10 @@ extern void *__libc_memalign(size_t, size_t);
 
 void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev)
 {
-    uintptr_t span = (hi - lo) / ndev & ~(uintptr_t)(BIG_UNIT - 1);
+    uintptr_t span = (hi - lo) / 2 / ndev & ~(uintptr_t)(BIG_UNIT - 1);
     heap.all_lo = lo;
-    heap.all_hi = lo + span * ndev;
+    heap.all_hi = lo + ((hi - lo) & ~(uintptr_t)(BIG_UNIT - 1));
+    heap.pool_lo = lo + span * ndev;
     heap.lo = heap.bump = lo + span * (self - 1);
     heap.hi = heap.lo + span;
     heap.self = self;
@@ -163,10 +171,51 @@ static void report_exhausted(size_t usable)
     size_t free_big = 0;
     for (struct big *b = heap.bigs; b; b = b->next)
         free_big += hdr_of(b)->size;
-    wire_log("heap: no room for %zu bytes in this device's arena of %zu MiB (%zu MiB handed out, %zu MiB in free "
-             "large blocks, %llu blocks freed by other devices leaked); DMX_DSM_SIZE sets the shared region's size",
-             usable, (size_t)((heap.hi - heap.lo) >> 20), (size_t)((heap.bump - heap.lo) >> 20), free_big >> 20,
-             (unsigned long long)heap.leaked);
+    wire_log("heap: no room for %zu bytes: this device's share of %zu MiB and the %zu MiB it claimed from the "
+             "pool are used (%zu MiB in free large blocks, %llu blocks freed by other devices leaked), and the pool "
+             "is spent; DMX_DSM_SIZE sets the shared region's size",
+             usable, (size_t)((heap.pool_lo - heap.all_lo) / dmx_takeover.ndev >> 20), (size_t)(heap.claimed >> 20),
+             free_big >> 20, (unsigned long long)heap.leaked);
+}
+
+/* With heap.lock held: the rest of the arena, when it is worth it, as a free large block. */
+static void keep_rest(void)
+{
+    if (heap.hi - heap.bump < BIG_UNIT + HDR)
+        return;
+    struct hdr *h = (struct hdr *)heap.bump;
+    h->size = heap.hi - heap.bump - HDR;
+    h->magic = MAGIC_BLOCK;
+    h->owner = heap.self;
+    give_big((struct big *)((char *)h + HDR));
+}
+
+/* With heap.lock held: claims room for at least `bytes` from the pool and makes it the arena's new end. The
+ * claim is published before the lock goes back, in every checkpoint mode (a release that pushes nothing
+ * would let another device claim the same chunk). False when the pool is spent. */
+static bool claim_from_pool(size_t bytes)
+{
+    volatile struct dmx_control *ctl = dmx_takeover.ctl;
+    size_t want = (bytes + POOL_CHUNK - 1) / POOL_CHUNK * POOL_CHUNK;
+    if (!ctl || !dmx_takeover.locks || sync_mutex_lock(dmx_takeover.locks, DMX_LOCK_HEAP_POOL) != 0)
+        return false;
+    uintptr_t from = ctl->heap_pool_next ? (uintptr_t)ctl->heap_pool_next : heap.pool_lo;
+    bool room = from <= heap.all_hi && heap.all_hi - from >= want;
+    if (room)
+        ctl->heap_pool_next = from + want;
+    uintptr_t c = (uintptr_t)ctl;
+    int rc = room ? dsm_region_push_range(dmx_dsm_region(), c, c + DMX_CTL_PAGES * WIRE_PAGE_SIZE) : 0;
+    if (sync_mutex_unlock(dmx_takeover.locks, DMX_LOCK_HEAP_POOL) != 0 || rc != 0) {
+        wire_log("heap: lost the link to the master while claiming heap memory");
+        abort();
+    }
+    if (!room)
+        return false;
+    keep_rest();
+    heap.bump = from;
+    heap.hi = from + want;
+    heap.claimed += want;
+    return true;
 }
 
 /* With heap.lock held: a block of at least n usable bytes; *fresh when it was never used (zero). */
@@ -190,7 +239,7 @@ static void *carve(size_t n, bool *fresh)
         if (reused)
             return reused;
     }
-    if (heap.hi - heap.bump < usable + HDR) {
+    if (heap.hi - heap.bump < usable + HDR && !claim_from_pool(usable + HDR)) {
         report_exhausted(usable);
         return NULL;
     }

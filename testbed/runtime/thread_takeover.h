@@ -25,6 +25,7 @@
 
 #define DMX_LOCK_CONTROL   1ull
 #define DMX_LOCK_IO_FDS    2ull     /* the I/O engine's process-wide virtual fd directory (io_fd_directory.h) */
+#define DMX_LOCK_HEAP_POOL 3ull     /* dmx_control.heap_pool_next (heap_dsm.c) */
 #define DMX_LOCK_IO_FDS_OF(device) (16ull + (device))  /* its slots and bindings of one device's range */
 #define DMX_CTL_PAGES      5u
 #define DMX_SPAWN_SLOTS    128u
@@ -63,6 +64,7 @@ struct dmx_control {
     } precopy[WIRE_MAX_DEVICES + 1];
     uint64_t move_cost_ns;      /* what a thread's move has cost so far, warm-up included (io_placement.c) */
     uint32_t lost[WIRE_MAX_DEVICES + 1];    /* devices that vanished: nothing is placed or moved there */
+    uint64_t heap_pool_next;    /* the heap pool's first unclaimed byte; 0: none claimed yet (heap_dsm.c) */
 };
 
 _Static_assert(sizeof(struct dmx_control) <= DMX_CTL_PAGES * WIRE_PAGE_SIZE, "the control block outgrew its pages");

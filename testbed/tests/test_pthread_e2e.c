@@ -10,6 +10,8 @@
  *   bank       random transfers under per-account global mutexes; audits see a constant total
  *   handoff    heap items made by producers, checked and freed by consumers (often on another device)
  *   syscalls   system calls that write into heap records main made (the time, stat, pipe, pread, recv, poll...)
+ *   bigheap    thread 0 allocates 240 MiB, more than its device's share of the shared heap (85 MiB on 3 devices,
+ *              127 on 2): the device claims the rest from the heap's pool; no two blocks overlap
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
         { "pt_bank", { "4", "60", NULL } },
         { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
         { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
+        { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);
