@@ -103,7 +103,8 @@ static const IniKey scenario_keys[] = {
                                               "has written checkpoint_refresh_kb since)"},
     {"checkpoint_refresh_kb", ini_check_positive_int, FALSE, "with checkpoints = refresh: KiB of shared pages a "
                                                              "device writes before its threads' checkpoints are "
-                                                             "refreshed (default 1024)"},
+                                                             "refreshed (default: a fifth of the shared region, "
+                                                             "DynaMix's 20% of memory)"},
     {NULL, NULL, FALSE, NULL},
 };
 

@@ -125,7 +125,8 @@ static void finish_slot(void *ret);
 #define MIG_START_EAGER  (64u << 10)        /* made writable at a fresh start */
 #define ALTSTACK_SIZE    (64u << 10)
 #define DEFAULT_STACK    (2u << 20)
-#define DEFAULT_REFRESH_KB 1024             /* DMX_CHECKPOINT_REFRESH_KB */
+#define REFRESH_SHARE    5                  /* default refresh: a fifth of the region, DynaMix 4.2.1's "20% of total
+                                               memory size" */
 
 enum { GUEST_RUNNING = 0, GUEST_MIGRATE, GUEST_DONE };
 
@@ -180,8 +181,11 @@ static size_t stack_size = DEFAULT_STACK;
 static bool shared_stacks = true;   /* DMX_SHARED_STACKS=0: threads as before migration (never move) */
 static bool release_checkpoints;    /* DMX_CHECKPOINT=release */
 /* DMX_CHECKPOINT=refresh: at a lock operation, a thread's checkpoint is refreshed once its device has written
- * this many pages since the last one (or since the thread arrived); 0 = off. */
+ * this many pages since the last one (or since the thread arrived); 0 = off. refresh_kb: DMX_CHECKPOINT_REFRESH_KB
+ * (0 = the default, a share of the region, known once the region is). */
 static uint64_t refresh_pages;
+static bool refresh_checkpoints;
+static long refresh_kb;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void read_env(void)
@@ -194,11 +198,9 @@ static void read_env(void)
         shared_stacks = false;
     v = getenv("DMX_CHECKPOINT");
     release_checkpoints = v && strcmp(v, "release") == 0;
-    if (v && strcmp(v, "refresh") == 0) {
-        const char *kb = getenv("DMX_CHECKPOINT_REFRESH_KB");
-        long k = kb && *kb && atol(kb) > 0 ? atol(kb) : DEFAULT_REFRESH_KB;
-        refresh_pages = ((uint64_t)k * 1024 + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE;
-    }
+    refresh_checkpoints = v && strcmp(v, "refresh") == 0;
+    v = getenv("DMX_CHECKPOINT_REFRESH_KB");
+    refresh_kb = v && *v && atol(v) > 0 ? atol(v) : 0;
     v = getenv("DMX_STACK_SIZE");
     if (v && *v && atol(v) >= (long)(64u << 10))
         stack_size = ((size_t)atol(v) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE;
@@ -348,6 +350,14 @@ void dmx_safe_point(void)
         c->next_random = now + random_ns;
 }
 
+static pthread_once_t refresh_once = PTHREAD_ONCE_INIT;
+
+static void set_refresh_pages(void)
+{
+    refresh_pages = refresh_kb ? ((uint64_t)refresh_kb * 1024 + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE
+                               : dmx_dsm_region()->npages / REFRESH_SHARE;
+}
+
 /* Called only through dmx_checkpoint_before_release; c is stale once it returns true (another carrier). */
 static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
 {
@@ -358,7 +368,9 @@ static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
      * Refreshed checkpoints wait until the device has written refresh_pages since.
      */
     uint64_t written = dsm_region_changes(dmx_dsm_region()) - c->ckpt_changes;
-    if (refresh_pages ? written < refresh_pages : c->ckpt_taken && written == 0) {
+    if (refresh_checkpoints)
+        pthread_once(&refresh_once, set_refresh_pages);
+    if (refresh_checkpoints ? written < refresh_pages : c->ckpt_taken && written == 0) {
         dmx_dsm_region()->stats.checkpoints_skipped++;
         return false;
     }
@@ -385,7 +397,7 @@ static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
 bool dmx_checkpoint_before_release(void)
 {
     struct carrier *c = current();
-    if (!(release_checkpoints || refresh_pages) || !c || !c->stack_lo || dmx_takeover.runs_main)
+    if (!(release_checkpoints || refresh_checkpoints) || !c || !c->stack_lo || dmx_takeover.runs_main)
         return false;
     return take_checkpoint(c);
 }
