@@ -12,9 +12,10 @@
  * 16-byte block headers and the free-list links live in the blocks themselves. Each device starts with an equal
  * share of half the heap; the other half is a pool that a device whose arena runs out claims from in chunks
  * (POOL_CHUNK or more, under the global lock DMX_LOCK_HEAP_POOL), so one device may use far more than its share
- * (the master, which loads a model and makes every thread's buffers). Blocks are powers of two from 16 bytes to 1 MiB (free lists per size), larger ones
- * are 64 KiB multiples (first fit over an address-ordered list that merges and splits). Fresh memory is zero on every device (the region starts zero), so
- * calloc clears only recycled blocks. A block freed on a device that does not own it is leaked (counted):
+ * (the master, which loads a model and makes every thread's buffers). Blocks are powers of two from 16 bytes to
+ * 1 MiB (free lists per size), larger ones are 64 KiB multiples (first fit over an address-ordered list that
+ * merges and splits). Fresh memory is zero on every device (the region starts zero), so calloc clears only
+ * recycled blocks. A block freed on a device that does not own it is leaked (counted):
  * returning it would mean writing the owner's free list. */
 #include "thread_takeover.h"
 #include "dsm_region.h"

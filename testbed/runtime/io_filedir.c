@@ -126,16 +126,8 @@ static char *read_listing(const struct io_class_ops *cls, int device, void *hand
  * (io_snapshot.h) unless it is too long for one: then it is read on. */
 static void fetch_listing(const struct io_class_ops *cls, int device)
 {
-    void *reply = malloc(IO_SNAPSHOT_CAP);
     struct io_request open_req = { .cls = cls, .op = IO_OP_OPEN, .subpath = "", .flags = O_RDONLY };
-    if (reply) {
-        open_req.flags |= IO_OPEN_SNAPSHOT;
-        open_req.out = reply;
-        open_req.out_len = IO_SNAPSHOT_CAP;
-    }
-    io_dispatch(device, &open_req);
-    struct io_snapshot *snap = reply && open_req.result > 0 ? io_snapshot_from_reply(reply, (size_t)open_req.result) : NULL;
-    free(reply);
+    struct io_snapshot *snap = io_snapshot_open(device, &open_req);
     if (open_req.result < 0)
         return;
     size_t len = snap && snap->has_data ? snap->len : 0;

@@ -55,6 +55,25 @@ struct io_snapshot *io_snapshot_from_reply(const void *reply, size_t len)
     memcpy(s->data, (const unsigned char *)reply + sizeof head, data_len);
     return s;
 }
+
+struct io_snapshot *io_snapshot_open(int device, struct io_request *req)
+{
+    void *reply = malloc(IO_SNAPSHOT_CAP);
+    if (reply) {
+        req->flags |= IO_OPEN_SNAPSHOT;
+        req->out = reply;
+        req->out_len = IO_SNAPSHOT_CAP;
+    }
+    io_dispatch(device, req);
+    struct io_snapshot *s = reply && req->result > 0 ? io_snapshot_from_reply(reply, (size_t)req->result) : NULL;
+    free(reply);
+    req->out = NULL;
+    req->out_len = 0;
+    if (req->result > 0)
+        req->result = 0;        /* the snapshot's length, not the open's */
+    return s;
+}
+
 bool io_snapshot_serve(const struct io_snapshot *s, struct io_request *req)
 {
     if (req->op == IO_OP_FSTAT && req->out_len >= sizeof s->st) {

@@ -51,6 +51,10 @@ size_t io_snapshot_take(const struct io_class_ops *cls, void *handle, void *out,
  * without). */
 struct io_snapshot *io_snapshot_from_reply(const void *reply, size_t len);
 
+/* Opener's side: runs OPEN request REQ on DEVICE asking for a snapshot (req->result as io_dispatch leaves it,
+ * 0 on success); the snapshot, or NULL. */
+struct io_snapshot *io_snapshot_open(int device, struct io_request *req);
+
 /* Answers REQ from S when it can (FSTAT; PREAD when S has the data): true with req->result set. */
 bool io_snapshot_serve(const struct io_snapshot *s, struct io_request *req);
 

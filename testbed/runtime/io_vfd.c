@@ -86,18 +86,12 @@ static void close_at(uint32_t device, uint64_t id, const struct io_class_ops *cl
  * reading (NULL when there is none). 0 with its app-wide *ID, or -errno. */
 static int open_remote(uint32_t device, struct io_request *req, uint64_t *id, struct io_snapshot **snap)
 {
-    void *reply = NULL;
     req->flags |= IO_OPEN_APP_WIDE;
-    if (snap && io_snapshot_applies(req->cls, req->flags) && (reply = malloc(IO_SNAPSHOT_CAP))) {
-        req->flags |= IO_OPEN_SNAPSHOT;
-        req->out = reply;
-        req->out_len = IO_SNAPSHOT_CAP;
-    }
-    io_dispatch((int)device, req);
+    if (snap && io_snapshot_applies(req->cls, req->flags))
+        *snap = io_snapshot_open((int)device, req);
+    else
+        io_dispatch((int)device, req);
     *id = (uint64_t)(uintptr_t)req->new_handle;
-    if (reply && req->result > 0)
-        *snap = io_snapshot_from_reply(reply, (size_t)req->result);
-    free(reply);
     return req->result < 0 ? (int)req->result : 0;
 }
 
