@@ -1,19 +1,25 @@
 /* pt_syscalls: an unmodified pthread program whose threads let the kernel write into heap memory that main
  * made: the time (clock_gettime, gettimeofday, time), a file's status (stat, fstat), a pipe's and a socket
  * pair's fds (pipe, socketpair), a file's bytes (pread, readv), a socket's message (recv, recvfrom, recvmsg)
- * and address (getsockname), readiness (poll, select), random bytes (getrandom) and the system's name (uname).
+ * and address (getsockname), readiness (poll, select, epoll_wait), random bytes (getrandom), the system's name
+ * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept) and a
+ * started program's exit status (waitpid).
  * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
  * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
  * Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<17*T> failed=0 ok
+ *   syscalls threads=<T> calls=<22*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -22,10 +28,11 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 17           /* the ones that write into the record */
+#define CALLS 22           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -54,6 +61,13 @@ struct record {
     struct utsname uts OWN_PAGE;
     struct sockaddr_un name OWN_PAGE;
     socklen_t name_len OWN_PAGE;
+    int pending OWN_PAGE;
+    int sock_type OWN_PAGE;
+    socklen_t sock_type_len;
+    struct epoll_event events[2] OWN_PAGE;
+    struct sockaddr_un peer OWN_PAGE;
+    socklen_t peer_len OWN_PAGE;
+    int status OWN_PAGE;
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -116,6 +130,62 @@ static void readiness_calls(struct record *r, const int *sv)
                            FD_ISSET(sv[1], &r->readable) && !FD_ISSET(sv[0], &r->readable));
 }
 
+/* The same readiness through epoll, and how many bytes wait (the one 8-byte message). */
+static void epoll_calls(struct record *r, const int *sv)
+{
+    int ep = epoll_create1(0);
+    struct epoll_event in = { .events = EPOLLIN, .data.fd = sv[1] }, none = { .events = EPOLLIN, .data.fd = sv[0] };
+    if (!check(r, "epoll_ctl", ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &in) == 0 &&
+                                   epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &none) == 0)) {
+        if (ep >= 0)
+            close(ep);
+        return;
+    }
+    check(r, "epoll_wait", epoll_wait(ep, r->events, 2, 1000) == 1 && r->events[0].data.fd == sv[1]);
+    close(ep);
+    check(r, "ioctl", ioctl(sv[1], FIONREAD, &r->pending) == 0 && r->pending == 8);
+}
+
+/* A stream connection on an abstract unix address of the thread's own: accept writes the peer's address. */
+static void accept_calls(struct record *r)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf(addr.sun_path + 1, sizeof addr.sun_path - 1, "pt_syscalls.%d.%d", (int)getpid(), r->id);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(addr.sun_path + 1));
+    int listener = socket(AF_UNIX, SOCK_STREAM, 0), client = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (check(r, "listen", listener >= 0 && client >= 0 && bind(listener, (struct sockaddr *)&addr, len) == 0 &&
+                               listen(listener, 1) == 0 && connect(client, (struct sockaddr *)&addr, len) == 0)) {
+        r->peer_len = sizeof r->peer;
+        settle();
+        int conn = accept(listener, (struct sockaddr *)&r->peer, &r->peer_len);
+        check(r, "accept", conn >= 0 && r->peer.sun_family == AF_UNIX);
+        if (conn >= 0)
+            close(conn);
+        r->sock_type_len = sizeof r->sock_type;
+        settle();
+        check(r, "getsockopt", getsockopt(client, SOL_SOCKET, SO_TYPE, &r->sock_type, &r->sock_type_len) == 0 &&
+                                   r->sock_type == SOCK_STREAM);
+    }
+    if (listener >= 0)
+        close(listener);
+    if (client >= 0)
+        close(client);
+}
+
+/* A child the thread starts (on its device) exits with 7. fork itself is refused on several devices (the child
+ * would share the DSM's pages with its parent): it must either work or say ENOSYS, and never hurt the parent. */
+static void child_calls(struct record *r)
+{
+    char *argv[] = { "sh", "-c", "exit 7", NULL };
+    pid_t child;
+    check(r, "posix_spawn", posix_spawn(&child, "/bin/sh", NULL, NULL, argv, environ) == 0);
+    check(r, "waitpid", waitpid(child, &r->status, 0) == child && WIFEXITED(r->status) && WEXITSTATUS(r->status) == 7);
+    pid_t forked = fork();
+    if (forked == 0)
+        _exit(0);
+    check(r, "fork", forked > 0 ? waitpid(forked, NULL, 0) == forked : errno == ENOSYS);
+}
+
 static void socket_calls(struct record *r)
 {
     int *sv = r->sv;
@@ -126,6 +196,7 @@ static void socket_calls(struct record *r)
                                 r->name.sun_family == AF_UNIX);
     check(r, "send", send(sv[0], TEXT, 8, 0) == 8);
     readiness_calls(r, sv);
+    epoll_calls(r, sv);
     for (int i = 0; i < 2; i++)
         check(r, "send", send(sv[0], TEXT, 8, 0) == 8);
     for (int i = 0; i < 3; i++)
@@ -160,6 +231,8 @@ static void *run_calls(void *arg)
     file_calls(r);
     unlink(r->path);
     socket_calls(r);
+    accept_calls(r);
+    child_calls(r);
     return NULL;
 }
 

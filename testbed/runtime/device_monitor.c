@@ -46,7 +46,7 @@ struct thread_snapshot {
 
 static struct {
     uint64_t period_ns, backoff_ns, precopy_timeout_ns;
-    double stall_threshold, d_thre_Bps, min_gain, cpu_wait_min;
+    double stall_threshold, d_thre_Bps, d_thre_link_share, min_gain, cpu_wait_min;
     uint32_t self, ndev, master;
     struct thread_snapshot last[DMX_SPAWN_SLOTS];
     uint64_t backoff_until[DMX_SPAWN_SLOTS], backoff_len[DMX_SPAWN_SLOTS];
@@ -172,7 +172,8 @@ static void log_decision(uint64_t now, const struct sel_input *in, const struct 
             fprintf(mon.log, "%s%u", first ? "" : " ", in->thread[i].slot);
             first = 0;
         }
-    fprintf(mon.log, ",%u,,,%.4f,%.4f,%.4f,%" PRIu64 ",\n", res->dest, res->gain, res->t_ct, res->t_dt, t_detect);
+    fprintf(mon.log, ",%u,,,%.4f,%.4f,%.4f,%" PRIu64 ",d_thre=%.0f\n", res->dest, res->gain, res->t_ct, res->t_dt,
+            t_detect, sel_merge_threshold(in));
     fflush(mon.log);
 }
 
@@ -249,6 +250,7 @@ static void monitor_tick(void)
     in.master = mon.master;
     in.ndev = mon.ndev;
     in.d_thre_Bps = mon.d_thre_Bps;
+    in.d_thre_link_share = mon.d_thre_link_share;
     in.min_gain = mon.min_gain;
     fill_devices(&in);
     bool network = false;
@@ -309,6 +311,7 @@ int dmx_monitor_start(void)
     mon.precopy_timeout_ns = (uint64_t)(dmx_env_number("DMX_PRECOPY_MS", 0) * 1e6);
     mon.stall_threshold = dmx_env_number("DMX_STALL_THRESHOLD", 0.30);
     mon.d_thre_Bps = dmx_env_number("DMX_D_THRE_BYTES", 4e6);
+    mon.d_thre_link_share = dmx_env_number("DMX_D_THRE_LINK_SHARE", 0.4);
     mon.min_gain = dmx_env_number("DMX_MIN_GAIN", 0.05);
     mon.cpu_wait_min = dmx_env_number("DMX_CPU_WAIT", 0.25);
     mon.self = dmx_takeover.self;

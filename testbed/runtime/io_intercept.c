@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define IO_MAX_FDS 4096
@@ -387,6 +388,38 @@ ssize_t write(int fd, const void *buf, size_t len)
     return req.result < 0 ? fail(req.result) : (ssize_t)req.result;
 }
 
+/* How many bytes an ordinary ioctl writes at its argument: the size its number encodes, or for the terminal and
+ * socket requests that predate the encoding, the one their documentation gives (ioctl_tty(2), FIONREAD in
+ * socket(7)). Unknown old-style requests are taken to write nothing. */
+static size_t ioctl_out_size(unsigned long cmd)
+{
+    switch (cmd) {
+    case FIONREAD:
+    case TIOCOUTQ:
+    case TIOCGPGRP:
+    case TIOCGSID:
+        return sizeof(int);
+    case TIOCGWINSZ:
+        return sizeof(struct winsize);
+    case TCGETS:
+        return sizeof(struct termios);
+    default:
+        return (_IOC_DIR(cmd) & _IOC_READ) ? _IOC_SIZE(cmd) : 0;
+    }
+}
+
+/* The kernel writes the result into ARG, which may be in shared memory (as for read). */
+static int ioctl_plain(int fd, unsigned long cmd, void *arg)
+{
+    size_t len = arg ? ioctl_out_size(cmd) : 0;
+    if (!dmx_dsm_kernel_write_begin || len == 0)
+        return REAL(ioctl)(fd, cmd, arg);
+    dmx_dsm_kernel_write_begin(arg, len);
+    int rc = REAL(ioctl)(fd, cmd, arg);
+    dmx_dsm_kernel_write_end(arg, len);
+    return rc;
+}
+
 int ioctl(int fd, unsigned long cmd, ...)
 {
     const void *ra = __builtin_return_address(0);
@@ -395,7 +428,7 @@ int ioctl(int fd, unsigned long cmd, ...)
     void *arg = va_arg(ap, void *);
     va_end(ap);
     if (__builtin_expect(is_plain(fd, ra), 1))
-        return REAL(ioctl)(fd, cmd, arg);
+        return ioctl_plain(fd, cmd, arg);
     size_t len = _IOC_SIZE(cmd);
     struct io_request req = { .op = IO_OP_IOCTL, .cmd = cmd };
     if (_IOC_DIR(cmd) & _IOC_WRITE) {

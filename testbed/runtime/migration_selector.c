@@ -27,16 +27,31 @@ static double group_traffic(const struct sel_input *in, const uint32_t *group_of
     return sum;
 }
 
+/* The merge threshold: d_thre_Bps, or d_thre_link_share of the fastest known link from here when that is less.
+ * A pair whose exchange fills that share of the best link would choke any link it is split across, and on a
+ * slow link the exchange a pair can show is already capped by the link (the home theater at 10 Mbit/s: the
+ * decoder and the player hand each other 1.2 MB/s, all the frames the screen's link lets through). */
+double sel_merge_threshold(const struct sel_input *in)
+{
+    double fastest = 0;
+    for (uint32_t d = 1; d <= in->ndev && d < SEL_MAX_DEVICES; d++)
+        if (d != in->self && in->present[d] && in->bw_Bps[d] > fastest)
+            fastest = in->bw_Bps[d];
+    double cap = in->d_thre_link_share * fastest;
+    return cap > 0 && cap < in->d_thre_Bps ? cap : in->d_thre_Bps;
+}
+
 /* Merge communicating groups until nothing changes; then number the groups 0..n-1. */
 static uint32_t build_groups(const struct sel_input *in, uint32_t *group_of)
 {
+    double threshold = sel_merge_threshold(in);
     for (uint32_t i = 0; i < in->nthreads; i++)
         group_of[i] = i;
     for (bool changed = true; changed;) {
         changed = false;
         for (uint32_t g1 = 0; g1 < in->nthreads && !changed; g1++)
             for (uint32_t g2 = g1 + 1; g2 < in->nthreads && !changed; g2++)
-                if (group_traffic(in, group_of, g1, g2) > in->d_thre_Bps) {
+                if (group_traffic(in, group_of, g1, g2) > threshold) {
                     for (uint32_t i = 0; i < in->nthreads; i++)
                         if (group_of[i] == g2)
                             group_of[i] = g1;

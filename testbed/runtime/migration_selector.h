@@ -3,7 +3,9 @@
  * tested natively; device_monitor.c fills the input from the runtime's counters.
  *
  * Thread groups: threads whose data communication (bytes written in critical sections of a lock both use,
- * per second) exceeds d_thre_Bps are merged, repeatedly, until no two groups communicate more than that.
+ * per second) exceeds the merge threshold are merged, repeatedly, until no two groups communicate more than
+ * that. The threshold is the paper's D_thre (d_thre_Bps), lowered to d_thre_link_share of the fastest known
+ * link from self when that is less (sel_merge_threshold).
  * Network gain of moving group G from this device (self) to dst, in seconds of network time per second:
  *   T_ct = sum over i in G of: acquires shared with local threads outside G x (0 - 1.5 RTT(dst, self))
  *          + acquires through the home x 1.5 (RTT(self, master) - RTT(dst, master))
@@ -38,7 +40,8 @@ struct sel_thread {
 
 struct sel_input {
     uint32_t self, master, ndev;
-    double d_thre_Bps;              /* group merge threshold */
+    double d_thre_Bps;              /* group merge threshold (D_thre) */
+    double d_thre_link_share;       /* at most this share of the fastest link's rate (0: D_thre alone) */
     double min_gain;                /* seconds per second below which nothing moves */
     bool present[SEL_MAX_DEVICES];
     double idle_insns_per_s[SEL_MAX_DEVICES];
@@ -70,6 +73,9 @@ struct sel_transfer_cost {
     bool move;
 };
 void sel_transfer_choice(const struct sel_transfer *in, struct sel_transfer_cost *out);
+
+/* The group merge threshold in bytes per second (see above); fill_links must have run (bw_Bps). */
+double sel_merge_threshold(const struct sel_input *in);
 
 /* Runs Algorithm 1. Always fills the groups; dest = 0 when no move gains more than min_gain. */
 void sel_choose(const struct sel_input *in, struct sel_result *out);

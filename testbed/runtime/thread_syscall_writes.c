@@ -4,20 +4,24 @@
  * system call writes into a page the DSM has made read-only: the call fails with EFAULT. read() and pread() pin
  * their buffer (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for readv, preadv, recv,
  * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe, pipe2, socketpair, poll,
- * select, getrandom, uname, getsockname and getpeername, so that an app thread on any device can receive into,
- * or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
+ * select, getrandom, uname, getsockname, getpeername, getsockopt, accept, accept4, epoll_wait, epoll_pwait,
+ * wait, waitpid, wait4, waitid, getrusage, getcwd and readlink (ioctl is io_intercept.c's), so that an app thread
+ * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
  * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,4 +205,83 @@ int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
     REAL(getpeername);
     WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_getpeername(fd, addr, len));
+}
+
+int getsockopt(int fd, int level, int name, void *restrict value, socklen_t *restrict len)
+{
+    REAL(getsockopt);
+    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, value, value && len ? *len : 0)),
+               real_getsockopt(fd, level, name, value, len));
+}
+
+int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+    REAL(accept);
+    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_accept(fd, addr, len));
+}
+
+int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
+{
+    REAL(accept4);
+    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)),
+               real_accept4(fd, addr, len, flags));
+}
+
+/* Only the first MAX events can be written; a negative MAX is the kernel's EINVAL, not a huge span. */
+int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms)
+{
+    REAL(epoll_wait);
+    WITH_SPANS(add(&sp, events, max > 0 ? (size_t)max * sizeof *events : 0),
+               real_epoll_wait(epfd, events, max, timeout_ms));
+}
+
+int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout_ms, const sigset_t *mask)
+{
+    REAL(epoll_pwait);
+    WITH_SPANS(add(&sp, events, max > 0 ? (size_t)max * sizeof *events : 0),
+               real_epoll_pwait(epfd, events, max, timeout_ms, mask));
+}
+
+/* A child forked by a thread runs on that thread's device, and its status is written there. */
+pid_t wait(int *status)
+{
+    REAL(wait);
+    WITH_SPANS(add(&sp, status, sizeof *status), real_wait(status));
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+    REAL(waitpid);
+    WITH_SPANS(add(&sp, status, sizeof *status), real_waitpid(pid, status, options));
+}
+
+pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+    REAL(wait4);
+    WITH_SPANS((add(&sp, status, sizeof *status), add(&sp, usage, sizeof *usage)),
+               real_wait4(pid, status, options, usage));
+}
+
+int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+    REAL(waitid);
+    WITH_SPANS(add(&sp, info, sizeof *info), real_waitid(type, id, info, options));
+}
+
+int getrusage(int who, struct rusage *usage)
+{
+    REAL(getrusage);
+    WITH_SPANS(add(&sp, usage, sizeof *usage), real_getrusage(who, usage));
+}
+
+char *getcwd(char *buf, size_t size)
+{
+    REAL(getcwd);
+    WITH_SPANS(add(&sp, buf, size), real_getcwd(buf, size));
+}
+
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
+{
+    REAL(readlink);
+    WITH_SPANS(add(&sp, buf, size), real_readlink(path, buf, size));
 }

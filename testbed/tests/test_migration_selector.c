@@ -112,6 +112,37 @@ static void test_split_group_does_not_pay(void)
     g_assert_cmpuint(res.dest, ==, 0);
 }
 
+/* The home theater at 10 Mbit/s (Fig. 10's left end): the link lets 0.9 frames/s through, so the decoder and the
+ * player can only show 1.2 MB/s of exchange, under D_thre. Against the link's rate that is its whole capacity:
+ * with the threshold capped by the link they are one group, and it moves to the TV. */
+static void test_threshold_follows_a_slow_link(void)
+{
+    struct sel_input in;
+    struct sel_result res;
+    home_theater(&in);
+    for (uint32_t d = 1; d <= 3; d++)
+        in.bw_Bps[d] = d == PHONE ? 0 : 1.25e6;
+    in.thread[LOADER].bytes_per_s[0] = 40e3;        /* what 0.9 frames/s of the stream take */
+    in.thread[DECODER].bytes_per_s[1] = 1.2e6;
+    in.thread[PLAYER].io_requests_per_s[TV] = 2;
+    in.thread[PLAYER].io_bytes_per_s[TV] = 1.2e6;
+    sel_choose(&in, &res);                          /* D_thre alone: three groups, and no single move pays */
+    g_assert_cmpfloat(sel_merge_threshold(&in), ==, 4e6);
+    g_assert_cmpuint(res.ngroups, ==, 3);
+    g_assert_cmpuint(res.dest, ==, 0);
+    in.d_thre_link_share = 0.4;
+    g_assert_cmpfloat_with_epsilon(sel_merge_threshold(&in), 0.5e6, 1e-6);
+    sel_choose(&in, &res);
+    g_assert_cmpuint(res.group_of[DECODER], ==, res.group_of[PLAYER]);
+    g_assert_cmpuint(res.dest, ==, TV);
+    g_assert_cmpuint(res.victims, ==, (1u << DECODER) | (1u << PLAYER));
+    for (uint32_t d = 1; d <= 3; d++)               /* on the paper's 100 Mbit/s the share is 5 MB/s: D_thre stands */
+        in.bw_Bps[d] = d == PHONE ? 0 : 12.5e6;
+    g_assert_cmpfloat(sel_merge_threshold(&in), ==, 4e6);
+    in.bw_Bps[TV] = 1.25e6;                         /* the fastest link counts, not the slowest */
+    g_assert_cmpfloat(sel_merge_threshold(&in), ==, 4e6);
+}
+
 static void test_slow_link_to_destination(void)
 {
     struct sel_input in;
@@ -271,6 +302,7 @@ int main(int argc, char **argv)
     g_test_add_func("/selector/backoff", test_backoff);
     g_test_add_func("/selector/split-group-does-not-pay", test_split_group_does_not_pay);
     g_test_add_func("/selector/slow-link-to-destination", test_slow_link_to_destination);
+    g_test_add_func("/selector/threshold-follows-a-slow-link", test_threshold_follows_a_slow_link);
     g_test_add_func("/selector/empty", test_empty);
     g_test_add_func("/selector/cpu-contention-moves-to-idle-cores", test_cpu_contention_moves_to_idle_cores);
     g_test_add_func("/selector/cpu-contention-needs-room", test_cpu_contention_needs_room);
