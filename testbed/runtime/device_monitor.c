@@ -311,7 +311,7 @@ int dmx_monitor_start(void)
     mon.precopy_timeout_ns = (uint64_t)(dmx_env_number("DMX_PRECOPY_MS", 0) * 1e6);
     mon.stall_threshold = dmx_env_number("DMX_STALL_THRESHOLD", 0.30);
     mon.d_thre_Bps = dmx_env_number("DMX_D_THRE_BYTES", 4e6);
-    mon.d_thre_link_share = dmx_env_number("DMX_D_THRE_LINK_SHARE", 0.4);
+    mon.d_thre_link_share = dmx_env_number("DMX_D_THRE_LINK_SHARE", 0);
     mon.min_gain = dmx_env_number("DMX_MIN_GAIN", 0.05);
     mon.cpu_wait_min = dmx_env_number("DMX_CPU_WAIT", 0.25);
     mon.self = dmx_takeover.self;
