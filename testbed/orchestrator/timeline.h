@@ -4,7 +4,7 @@
  *   medium.pcap                     bytes per link, Wi-Fi    (timeline_pcap.h); traffic.csv totals spread evenly
  *                                   over the run if the pcap cannot be used (traffic_source says which)
  *   devices/NAME/cpu.stats          CPU busy time (whole-run only, so per-second CPU is the run's mean)
- *   devices/NAME/speaker.csv        audio: frames_written / rate seconds of playing, counted from the start
+ *   devices/NAME/speaker.csv        audio: on from the stream's first write until its last frame has played
  *
  * timeline.csv columns: t_s, fps_NAME (each screen), bytes_SRC_DST (each directed link that carried frames),
  * cpu_util_NAME (per-core utilisation 0..1), power_mw_NAME, power_total_mw. Power is a MODEL (power_model.h). */

@@ -3,7 +3,9 @@
  * plays, that is an underrun: it is counted and playback restarts at the next write (like an ALSA xrun).
  *
  * Environment: DMX_AUDIO_RATE (48000), DMX_AUDIO_CHANNELS (2), DMX_AUDIO_BUFFER_MS (100). At the last close,
- * the totals go to $DMX_RUN_DIR/devices/$DMX_DEVICE_NAME/speaker.csv. */
+ * the totals go to $DMX_RUN_DIR/devices/$DMX_DEVICE_NAME/speaker.csv, with the stream's active span: from its
+ * first write to the moment its last written frame has played (emulated CLOCK_MONOTONIC ns), underruns included,
+ * which is when a phone keeps its audio path powered (the power model's P_audio). */
 #include "io_devices.h"
 #include "io_resource.h"
 #include "res_clock.h"
@@ -23,6 +25,7 @@ static struct {
     bool playing;
     uint64_t base_ns, base_frames; /* playback position: base_frames at base_ns, advancing at the rate */
     uint64_t written, underruns;
+    uint64_t first_write_ns, played_until_ns;   /* the stream's active span */
 } spk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Frames played by NOW if the buffer never ran dry (may exceed what was written). */
@@ -80,6 +83,8 @@ static ssize_t speaker_write(void *handle, const void *buf, size_t len)
     }
     uint64_t frames = len / frame_bytes;
     uint64_t now = res_now_ns();
+    if (!spk.first_write_ns)
+        spk.first_write_ns = now;
     if (spk.playing && position_at(now) > spk.written) {
         spk.underruns++;
         spk.playing = false;
@@ -107,6 +112,7 @@ static ssize_t speaker_write(void *handle, const void *buf, size_t len)
         spk.written += n;
         frames -= n;
     }
+    spk.played_until_ns = time_of_position(spk.written);
     pthread_mutex_unlock(&spk.lock);
     return (ssize_t)len;
 }
@@ -156,8 +162,9 @@ static void write_totals(void)
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    fprintf(f, "rate,channels,frames_written,underruns\n%u,%u,%llu,%llu\n", spk.params.rate, spk.params.channels,
-            (unsigned long long)spk.written, (unsigned long long)spk.underruns);
+    fprintf(f, "rate,channels,frames_written,underruns,first_write_ns,played_until_ns\n%u,%u,%llu,%llu,%llu,%llu\n",
+            spk.params.rate, spk.params.channels, (unsigned long long)spk.written, (unsigned long long)spk.underruns,
+            (unsigned long long)spk.first_write_ns, (unsigned long long)spk.played_until_ns);
     fclose(f);
 }
 

@@ -175,6 +175,11 @@ static void test_timeline(void) {
   g_assert_true(g_file_set_contents(pcap_path, (char *)pcap->data, pcap->len, NULL));
   g_byte_array_unref(pcap);
 
+  /* b's speaker: 800 frames (0.1 s of samples), but its stream was active from 0.5 s to 2.0 s (underruns). */
+  g_autofree char *spk = g_strdup_printf("rate,channels,frames_written,underruns,first_write_ns,played_until_ns\n"
+                                         "8000,1,800,2,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
+                                         epoch + 500000000, epoch + 2000000000);
+  put(dir, "devices/b/speaker.csv", spk);
   DmxPowerCoeffs c = {.cores = 2, .cpu_idle_mw = 100, .cpu_active_mw = 500, .wifi_idle_mw = 10,
                       .wifi_high_mw = 700, .wifi_tail_mw = 200, .wifi_tail_s = 0.2, .wifi_tx_mw_per_mbit = 6,
                       .wifi_rx_mw_per_mbit = 4, .screen_base_mw = 300, .screen_brightness_mw = 800,
@@ -212,6 +217,8 @@ static void test_timeline(void) {
                     10 * (3.5 - 2 * bin - 0.4);
   g_assert_cmpfloat_with_epsilon(r.power[1].e_wifi_j, e_wifi_b / 1e3, 1e-9);
   g_assert_cmpfloat_with_epsilon(r.power[1].e_cpu_j, 100 * 3.5 / 1e3, 1e-9);
+  g_assert_cmpfloat_with_epsilon(r.power[1].e_audio_j, 120 * 1.5 / 1e3, 1e-9);     /* the active span */
+  g_assert_cmpfloat(r.power[0].e_audio_j, ==, 0);
   g_assert_cmpfloat_with_epsilon(r.power_total_mw, r.power[0].power_mw + r.power[1].power_mw, 1e-9);
 
   g_autofree char *tl_path = g_build_filename(dir, "timeline.csv", NULL);
@@ -226,13 +233,16 @@ static void test_timeline(void) {
   g_assert_null(lines[5] && *lines[5] ? lines[5] : NULL);
   dmx_timeline_result_clear(&r, 2);
 
-  /* Without a usable pcap epoch the traffic comes from traffic.csv, spread evenly. */
+  /* Without a usable pcap epoch the traffic comes from traffic.csv, spread evenly; a speaker.csv without the span
+   * (from before it was written) counts frames / rate from 0. */
   put(dir, "traffic.csv", "src,dst,sent_frames,sent_bytes\na,b,1,700\n");
+  put(dir, "devices/b/speaker.csv", "rate,channels,frames_written,underruns\n8000,1,800,2\n");
   in.wall_epoch_ns = 0;
   g_assert_true(dmx_timeline_build(&in, &r, NULL));
   g_assert_cmpstr(r.traffic_source, ==, "traffic.csv (totals spread evenly)");
   double per_bin_mbit = 700.0 / 350 * mbit;
   g_assert_cmpfloat_with_epsilon(r.power[0].e_wifi_j, (700 + per_bin_mbit * 6) * 3.5 / 1e3, 1e-9);
+  g_assert_cmpfloat_with_epsilon(r.power[1].e_audio_j, 120 * 0.1 / 1e3, 1e-9);
   dmx_timeline_result_clear(&r, 2);
   remove_tree(dir);
 }

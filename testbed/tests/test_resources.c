@@ -184,6 +184,9 @@ static void test_screen_snapshot_png(void)
 
 static void test_speaker_pacing(void)
 {
+    g_autofree char *run = g_dir_make_tmp("dmx-spk-XXXXXX", NULL);
+    g_setenv("DMX_RUN_DIR", run, TRUE);
+    g_setenv("DMX_DEVICE_NAME", "spk", TRUE);
     res_clock_use(&fake_clock);
     fake_now = 1000000000;
     const struct io_class_ops *sp = cls("audio");
@@ -212,6 +215,17 @@ static void test_speaker_pacing(void)
     g_assert_cmpuint(info.underruns, ==, 1);
     sp->close(h);
     res_clock_use(NULL);
+    /* The totals, and the span the stream was active (what the power model counts as audio on): from the first
+     * write at 1 s until the last of the 10 frames written after the underrun had played, 1.65 s + 10 / 8000 s. */
+    g_autofree char *csv = g_build_filename(run, "devices", "spk", "speaker.csv", NULL), *text = NULL;
+    g_assert_true(g_file_get_contents(csv, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "rate,channels,frames_written,underruns,first_write_ns,played_until_ns\n"
+                              "8000,1,1210,1,1000000000,1651250000\n");
+    g_unlink(csv);
+    g_autofree char *dev = g_build_filename(run, "devices", "spk", NULL), *devs = g_build_filename(run, "devices", NULL);
+    g_rmdir(dev); g_rmdir(devs); g_rmdir(run);
+    g_unsetenv("DMX_RUN_DIR");
+    g_unsetenv("DMX_DEVICE_NAME");
 }
 
 static void write_clip(const char *path, int frames, int w, int h)
