@@ -43,19 +43,19 @@ static const char *device_name(const DmxTimelineInput *in, int index) {
 
 /* When the speaker's stream was active, in emulated seconds from the run's start: from its first write to the
  * moment its last frame had played (speaker.csv). A speaker.csv of before those columns gives frames / rate
- * from 0. FALSE when the device played nothing. */
-static gboolean speaker_span(const char *run_dir, const char *name, gint64 epoch_ns, double *from_s, double *to_s) {
+ * from 0. The span is left as it is when the device played nothing. */
+static void speaker_span(const char *run_dir, const char *name, gint64 epoch_ns, double *from_s, double *to_s) {
   g_autofree char *path = g_build_filename(run_dir, "devices", name, "speaker.csv", NULL);
   g_autofree char *text = NULL;
   if (!g_file_get_contents(path, &text, NULL, NULL))
-    return FALSE;
+    return;
   const char *nl = strchr(text, '\n');
   unsigned rate = 0, channels = 0;
   unsigned long long frames = 0, underruns = 0, first_ns = 0, until_ns = 0;
   int n = nl ? sscanf(nl + 1, "%u,%u,%llu,%llu,%llu,%llu", &rate, &channels, &frames, &underruns, &first_ns, &until_ns)
              : 0;
   if (n < 3 || !rate || !frames)
-    return FALSE;
+    return;
   if (n == 6 && epoch_ns > 0 && first_ns && until_ns > first_ns) {
     *from_s = ((double)first_ns - (double)epoch_ns) / 1e9;
     *to_s = ((double)until_ns - (double)epoch_ns) / 1e9;
@@ -63,7 +63,6 @@ static gboolean speaker_span(const char *run_dir, const char *name, gint64 epoch
     *from_s = 0;
     *to_s = (double)frames / rate;
   }
-  return TRUE;
 }
 
 gboolean dmx_timeline_build(const DmxTimelineInput *in, DmxTimelineResult *out, GError **error) {
@@ -126,8 +125,7 @@ gboolean dmx_timeline_build(const DmxTimelineInput *in, DmxTimelineResult *out, 
       cs.busy_s = 0;
     DmxPowerInput pin = {.duration_s = dur, .busy_s = cs.busy_s, .tx_bytes = pt.tx[d->index - 1],
                          .rx_bytes = pt.rx[d->index - 1], .n_bins = pt.n_bins, .bin_s = pt.bin_s};
-    if (!speaker_span(in->run_dir, d->name, in->epoch_ns, &pin.audio_from_s, &pin.audio_to_s))
-      pin.audio_from_s = pin.audio_to_s = 0;
+    speaker_span(in->run_dir, d->name, in->epoch_ns, &pin.audio_from_s, &pin.audio_to_s);
     if (has_fps[i]) {
       pin.screen_from_s = fps[i].first_s;
       pin.screen_to_s = fps[i].last_s;

@@ -51,6 +51,14 @@ static void add(struct spans *sp, void *p, size_t len)
     }
 }
 
+/* A buffer the kernel fills up to *LEN bytes, and *LEN itself, which it sets to the length it wrote (socket
+ * addresses, socket options). */
+static void add_with_len(struct spans *sp, void *buf, socklen_t *len)
+{
+    add(sp, len, sizeof *len);
+    add(sp, buf, len ? *len : 0);
+}
+
 static void add_iov(struct spans *sp, const struct iovec *iov, int count)
 {
     for (int i = 0; iov && i < count; i++)
@@ -104,8 +112,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addr_len)
 {
     REAL(recvfrom);
-    WITH_SPANS((add(&sp, buf, len), add(&sp, addr_len, sizeof *addr_len),
-                add(&sp, addr, addr && addr_len ? *addr_len : 0)),
+    WITH_SPANS((add(&sp, buf, len), add_with_len(&sp, addr, addr_len)),
                real_recvfrom(fd, buf, len, flags, addr, addr_len));
 }
 
@@ -198,33 +205,31 @@ int uname(struct utsname *u)
 int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
     REAL(getsockname);
-    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_getsockname(fd, addr, len));
+    WITH_SPANS(add_with_len(&sp, addr, len), real_getsockname(fd, addr, len));
 }
 
 int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
     REAL(getpeername);
-    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_getpeername(fd, addr, len));
+    WITH_SPANS(add_with_len(&sp, addr, len), real_getpeername(fd, addr, len));
 }
 
 int getsockopt(int fd, int level, int name, void *restrict value, socklen_t *restrict len)
 {
     REAL(getsockopt);
-    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, value, value && len ? *len : 0)),
-               real_getsockopt(fd, level, name, value, len));
+    WITH_SPANS(add_with_len(&sp, value, len), real_getsockopt(fd, level, name, value, len));
 }
 
 int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
     REAL(accept);
-    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)), real_accept(fd, addr, len));
+    WITH_SPANS(add_with_len(&sp, addr, len), real_accept(fd, addr, len));
 }
 
 int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
 {
     REAL(accept4);
-    WITH_SPANS((add(&sp, len, sizeof *len), add(&sp, addr, addr && len ? *len : 0)),
-               real_accept4(fd, addr, len, flags));
+    WITH_SPANS(add_with_len(&sp, addr, len), real_accept4(fd, addr, len, flags));
 }
 
 /* Only the first MAX events can be written; a negative MAX is the kernel's EINVAL, not a huge span. */
