@@ -2,12 +2,13 @@
  * made: the time (clock_gettime, gettimeofday, time), a file's status (stat, fstat), a pipe's and a socket
  * pair's fds (pipe, socketpair), a file's bytes (pread, readv), a socket's message (recv, recvfrom, recvmsg)
  * and address (getsockname), readiness (poll, select, epoll_wait), random bytes (getrandom), the system's name
- * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept) and a
- * started program's exit status (waitpid).
+ * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept), a
+ * started program's exit status (waitpid), the old signal mask (pthread_sigmask, sigprocmask), pending signals
+ * (sigpending), CPU times (times) and a resource limit (getrlimit).
  * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
  * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
  * Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<22*T> failed=0 ok
+ *   syscalls threads=<T> calls=<27*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
 #include <stddef.h>
@@ -21,10 +22,13 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -32,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 22           /* the ones that write into the record */
+#define CALLS 27           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -68,6 +72,11 @@ struct record {
     struct sockaddr_un peer OWN_PAGE;
     socklen_t peer_len OWN_PAGE;
     int status OWN_PAGE;
+    sigset_t old_mask OWN_PAGE;
+    sigset_t old_procmask OWN_PAGE;
+    sigset_t pending_set OWN_PAGE;
+    struct tms tms OWN_PAGE;
+    struct rlimit rlim OWN_PAGE;
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -186,6 +195,25 @@ static void child_calls(struct record *r)
     check(r, "fork", forked > 0 ? waitpid(forked, NULL, 0) == forked : errno == ENOSYS);
 }
 
+/* The old mask must come back as the one set just before (SIGUSR2 blocked), and then be restored. */
+static void signal_calls(struct record *r)
+{
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+    check(r, "pthread_sigmask", pthread_sigmask(SIG_UNBLOCK, &usr2, &r->old_mask) == 0 &&
+                                    sigismember(&r->old_mask, SIGUSR2) == 1);
+    sigprocmask(SIG_BLOCK, &usr2, NULL);
+    check(r, "sigprocmask", sigprocmask(SIG_UNBLOCK, &usr2, &r->old_procmask) == 0 &&
+                                sigismember(&r->old_procmask, SIGUSR2) == 1);
+    sigaddset(&r->pending_set, SIGUSR2);        /* sigpending must clear it: nothing is pending */
+    settle();                                   /* and its page is read-only again */
+    check(r, "sigpending", sigpending(&r->pending_set) == 0 && sigismember(&r->pending_set, SIGUSR2) == 0);
+    check(r, "times", times(&r->tms) != (clock_t)-1);
+    check(r, "getrlimit", getrlimit(RLIMIT_NOFILE, &r->rlim) == 0 && r->rlim.rlim_cur > 0);
+}
+
 static void socket_calls(struct record *r)
 {
     int *sv = r->sv;
@@ -233,6 +261,7 @@ static void *run_calls(void *arg)
     socket_calls(r);
     accept_calls(r);
     child_calls(r);
+    signal_calls(r);
     return NULL;
 }
 

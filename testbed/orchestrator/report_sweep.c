@@ -154,6 +154,13 @@ static char *ended_cell(const DmxSweepReportRow *row) {
 
 static gboolean metric_is_fps(const DmxSweepReport *r) { return strcmp(r->metric, "fps.mean") == 0; }
 
+gboolean dmx_sweep_report_has_stall(const DmxSweepReport *r) {
+  for (guint i = 0; i < r->rows->len; i++)
+    if (!isnan(((DmxSweepReportRow *)r->rows->pdata[i])->outcome.stall_ms))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean row_has_paper(const DmxSweepReport *r, const DmxSweepReportRow *row) {
   DmxPaperFps paper;
   return dmx_paper_fps_at_rate(r->scenario_name, row->policy, row->outcome.rate_mbit, &paper);
@@ -185,7 +192,8 @@ static void paper_cells(const DmxSweepReport *r, const DmxSweepReportRow *row, G
     g_ptr_array_add(cells, g_strdup(dmx_paper_fps_agrees(&paper, o->fps_mean) ? "agrees" : "DIFFERS"));
 }
 
-static GPtrArray *row_cells(const DmxSweepReport *r, const DmxSweepReportRow *row, gboolean with_paper) {
+static GPtrArray *row_cells(const DmxSweepReport *r, const DmxSweepReportRow *row, gboolean with_paper,
+                            gboolean with_stall) {
   GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
   const DmxSweepOutcome *o = &row->outcome;
   for (guint a = 0; row->labels[a]; a++)
@@ -197,6 +205,8 @@ static GPtrArray *row_cells(const DmxSweepReport *r, const DmxSweepReportRow *ro
     g_ptr_array_add(cells, number_cell(o->metric, "%.4g"));
   g_ptr_array_add(cells, number_cell(o->fps_mean, "%.2f"));
   g_ptr_array_add(cells, number_cell(o->fps_p5, "%.2f"));
+  if (with_stall)
+    g_ptr_array_add(cells, number_cell(o->stall_ms, "%.1f"));
   if (with_paper)
     paper_cells(r, row, cells);
   return cells;
@@ -215,13 +225,16 @@ static void print_table(const DmxSweepReport *r) {
     table_column(&t, r->metric, TRUE);
   table_column(&t, "FPS mean", TRUE);
   table_column(&t, "FPS p5", TRUE);
+  gboolean with_stall = dmx_sweep_report_has_stall(r);
+  if (with_stall)
+    table_column(&t, "stall ms/frame", TRUE);
   gboolean with_paper = any_paper(r);
   if (with_paper) {
     table_column(&t, "paper", FALSE);
     table_column(&t, "", FALSE);
   }
   for (guint i = 0; i < r->rows->len; i++)
-    g_ptr_array_add(t.cells, row_cells(r, r->rows->pdata[i], with_paper));
+    g_ptr_array_add(t.cells, row_cells(r, r->rows->pdata[i], with_paper, with_stall));
   table_print(&t);
   g_ptr_array_unref(t.header);
   g_ptr_array_unref(t.cells);

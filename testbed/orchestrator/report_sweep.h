@@ -36,6 +36,9 @@ gboolean dmx_report_is_sweep_dir(const char *dir);
 /* Reads DIR/index.json and every point's summary.json; NULL with ERROR when the index is missing or broken. */
 DmxSweepReport *dmx_sweep_report_load(const char *dir, GError **error);
 void dmx_sweep_report_free(DmxSweepReport *r);
+/* Does any point have a network stall per frame (home-theater's apps measure it)? The table and the figure show
+ * it beside the FPS (the paper's Fig. 7b). */
+gboolean dmx_sweep_report_has_stall(const DmxSweepReport *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmxSweepReport, dmx_sweep_report_free)
 
 /* Prints the table and draws the figure. Returns 0, 66 (no or a broken index.json) or 69 (gnuplot failed). */

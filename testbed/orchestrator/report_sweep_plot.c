@@ -7,6 +7,7 @@
 
 #include "report_gnuplot.h"
 #include "report_paper.h"
+#include "report_sweep.h"
 #include "sweep_grid.h"
 #include "sweep_params.h"
 
@@ -61,8 +62,8 @@ static void string_free(gpointer s) { g_string_free(s, TRUE); }
 /* A label inside the data file's double quotes. */
 static char *data_label(const char *label) { return g_strdelimit(g_strdup(label), "\"\n", '\''); }
 
-/* NAME.dat: one block per line of the figure ("index N" in gnuplot), rows "x y valid label". SERIES receives the
- * titles in block order; returns FALSE when no point has a y. */
+/* NAME.dat: one block per line of the figure ("index N" in gnuplot), rows "x y valid label stall_ms" (NaN when the
+ * point has no stall). SERIES receives the titles in block order; returns FALSE when no point has a y. */
 static gboolean write_data(const DmxSweepReport *r, const char *path, GPtrArray *series, gboolean *any_invalid,
                            GError **error) {
   gboolean numeric = numeric_axis(r);
@@ -86,12 +87,14 @@ static gboolean write_data(const DmxSweepReport *r, const char *path, GPtrArray 
       g_free(title);
     }
     g_autofree char *label = data_label(row->labels[0]);
-    g_string_append_printf(block, "%.6g %.6g %d \"%s\"\n", x, y, row->outcome.valid, label);
+    double stall = row->outcome.stall_ms;
+    g_string_append_printf(block, "%.6g %.6g %d \"%s\" ", x, y, row->outcome.valid, label);
+    g_string_append_printf(block, isnan(stall) ? "NaN\n" : "%.6g\n", stall);
     *any_invalid |= !row->outcome.valid;
   }
   if (!series->len)
     return FALSE;
-  GString *dat = g_string_new("# x y valid label: one block per line of the figure (gnuplot index N)\n");
+  GString *dat = g_string_new("# x y valid label stall_ms: one block per line of the figure (gnuplot index N)\n");
   for (guint b = 0; b < texts->len; b++)
     g_string_append_printf(dat, "%s# %s\n%s", b ? "\n\n" : "", (char *)series->pdata[b],
                            ((GString *)texts->pdata[b])->str);
@@ -141,11 +144,19 @@ static char *figure_name(const DmxSweepReport *r) {
   return g_strdup_printf("%s-vs-%s", metric, axis);
 }
 
-static void plot_lines(GString *plot, const char *qdat, GPtrArray *series, gboolean numeric, gboolean any_invalid) {
+/* Each series' FPS (solid), and with STALL its network stall per frame on the right axis (dashed, same colour). */
+static void plot_lines(GString *plot, const char *qdat, GPtrArray *series, gboolean numeric, gboolean any_invalid,
+                       gboolean stall) {
   for (guint b = 0; b < series->len; b++) {
     g_autofree char *title = dmx_gnuplot_quote(series->pdata[b]);
-    g_string_append_printf(plot, "%s%s index %u using 1:2%s with linespoints lw 2 pt 7 title %s", b ? ", " : "",
-                           qdat, b, numeric ? "" : ":xtic(4)", title);
+    g_string_append_printf(plot, "%s%s index %u using 1:2%s with linespoints lw 2 pt 7 lc %u title %s", b ? ", " : "",
+                           qdat, b, numeric ? "" : ":xtic(4)", b + 1, title);
+    if (!stall)
+      continue;
+    g_autofree char *stall_title = g_strdup_printf("%s: stall", (char *)series->pdata[b]);
+    g_autofree char *qstall = dmx_gnuplot_quote(stall_title);
+    g_string_append_printf(plot, ", %s index %u using 1:5 axes x1y2 with linespoints lw 2 dt 2 pt 6 lc %u title %s",
+                           qdat, b, b + 1, qstall);
   }
   if (any_invalid)
     g_string_append_printf(plot, ", %s index 0:%u using 1:($3 == 1 ? NaN : $2) with points pt 2 ps 2.5 lw 2 "
@@ -157,7 +168,8 @@ static char *plot_body(const DmxSweepReport *r, const char *dat, const char *pap
   gboolean fps = strcmp(r->metric, "fps.mean") == 0, numeric = numeric_axis(r);
   g_autofree char *xlabel = axis_title(r);
   g_autofree char *title = g_strdup_printf("%s, sweep %s: %s vs %s", r->scenario_name, r->name,
-                                           fps ? "FPS" : r->metric, xlabel);
+                                           !fps ? r->metric : dmx_sweep_report_has_stall(r) ? "FPS and stall" : "FPS",
+                                           xlabel);
   g_autofree char *qtitle = dmx_gnuplot_quote(title), *qx = dmx_gnuplot_quote(xlabel);
   g_autofree char *qdat = dmx_gnuplot_quote(dat);
   g_autofree char *qy = dmx_gnuplot_quote(fps ? "mean FPS of the main screen" : r->metric);
@@ -169,8 +181,12 @@ static char *plot_body(const DmxSweepReport *r, const char *dat, const char *pap
     g_string_append_printf(body, "set arrow from graph 0, first %g to graph 1, first %g nohead dt 2 lc rgb 'red'\n"
                            "set label 'target %g FPS' at graph 0.01, first %g offset 0,0.7 tc rgb 'red'\n", target,
                            target, target, target);
+  gboolean stall = fps && dmx_sweep_report_has_stall(r);
+  if (stall)
+    g_string_append(body, "set ytics nomirror\nset y2tics\nset y2range [0:*]\n"
+                          "set y2label 'network stall per frame (ms), dashed'\n");
   GString *plot = g_string_new(NULL);
-  plot_lines(plot, qdat, series, numeric, any_invalid);
+  plot_lines(plot, qdat, series, numeric, any_invalid, stall);
   if (paper_dat) {
     g_autofree char *qpaper = dmx_gnuplot_quote(paper_dat);
     g_string_append_printf(plot, ", %s using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb 'black' "

@@ -319,6 +319,8 @@ static char **device_env(Run *r, const DmxDeviceSpec *d, const char *devices) {
     env = g_environ_setenv(env, "DMX_CHECKPOINT", r->sc->checkpoints, TRUE); /* thread_recovery.h */
   if (r->sc->checkpoint_refresh_kb)
     env = g_environ_setenv(env, "DMX_CHECKPOINT_REFRESH_KB", r->sc->checkpoint_refresh_kb, TRUE);
+  if (r->sc->no_prefetch)
+    env = g_environ_setenv(env, "DMX_PREFETCH", "0", TRUE); /* runtime/dsm_region.h */
   env = g_environ_setenv(env, "DMX_SCENARIO", r->sc->name, TRUE);
   env = g_environ_setenv(env, "DMX_DEVICE_MODEL", d->model ? d->model->name : "", TRUE);
   g_snprintf(num, sizeof num, "%" G_GUINT64_FORMAT, r->opt->seed);

@@ -101,6 +101,9 @@ static const IniKey scenario_keys[] = {
                                               "exactly-once after a device is lost, at a cost) or refresh "
                                               "(the migration's, refreshed at a lock operation once the device "
                                               "has written checkpoint_refresh_kb since)"},
+    {"prefetch", ini_check_bool, FALSE, "false: no DSM prefetching (sequential read-ahead and the refetch of "
+                                        "recently used pages at an acquire; DMX_PREFETCH=0): the paper's "
+                                        "\"no prefetching\" (Fig. 7, DM*). Default true"},
     {"checkpoint_refresh_kb", ini_check_positive_int, FALSE, "with checkpoints = refresh: KiB of shared pages a "
                                                              "device writes before its threads' checkpoints are "
                                                              "refreshed (default: a fifth of the shared region, "
@@ -239,6 +242,8 @@ static void read_scenario_section(IniFile *ini, DmxScenario *sc, const DmxScenar
   sc->bind = g_key_file_get_string(kf, "scenario", "bind", NULL);
   sc->checkpoints = g_key_file_get_string(kf, "scenario", "checkpoints", NULL);
   sc->checkpoint_refresh_kb = g_key_file_get_string(kf, "scenario", "checkpoint_refresh_kb", NULL);
+  sc->no_prefetch = g_key_file_has_key(kf, "scenario", "prefetch", NULL) &&
+                    !g_key_file_get_boolean(kf, "scenario", "prefetch", NULL);
 }
 
 const DmxDeviceSpec *dmx_scenario_device(const DmxScenario *sc, const char *name) {

@@ -52,6 +52,7 @@ typedef struct {
   char *place;             /* "2,3": device indices for the app's n-th pthread_create (DMX_PLACE), from names */
   char *checkpoints;       /* "migration", "release" or "refresh" (DMX_CHECKPOINT; runtime/thread_recovery.h) */
   char *checkpoint_refresh_kb; /* DMX_CHECKPOINT_REFRESH_KB */
+  gboolean no_prefetch;    /* prefetch = false: DMX_PREFETCH=0 (runtime/dsm_region.h) */
   char *link_spec;
   char *link_mode;
   char *link_backend;      /* "userspace" (dmx-medium) or "kernel" (veth + bridge + tc) */

@@ -12,7 +12,8 @@ static double number_or_nan(const DmxJson *root, const char *path) {
 
 void dmx_sweep_outcome_read(const char *point_dir, const char *metric, DmxSweepOutcome *out) {
   *out = (DmxSweepOutcome){.fps_mean = NAN, .fps_p5 = NAN, .fps_target = NAN, .metric = NAN, .rate_mbit = NAN,
-                           .duration_s = NAN, .power_total_mw = NAN, .traffic_bytes = NAN, .exit_status = NAN};
+                           .duration_s = NAN, .power_total_mw = NAN, .traffic_bytes = NAN, .stall_ms = NAN,
+                           .exit_status = NAN};
   g_autofree char *path = point_dir ? g_build_filename(point_dir, "summary.json", NULL) : NULL;
   g_autofree char *text = NULL;
   if (!path || !g_file_get_contents(path, &text, NULL, NULL))
@@ -34,6 +35,7 @@ void dmx_sweep_outcome_read(const char *point_dir, const char *metric, DmxSweepO
   out->duration_s = number_or_nan(s, "duration_s");
   out->power_total_mw = number_or_nan(s, "power_total_mw");
   out->traffic_bytes = number_or_nan(s, "traffic_bytes_total");
+  out->stall_ms = number_or_nan(s, "stall_ms_per_frame.mean");
   out->exit_status = number_or_nan(s, "exit_status");
 }
 

@@ -12,6 +12,7 @@ typedef struct {
   double fps_mean, fps_p5, fps_target;
   double metric;          /* the sweep's metric (a dotted path) */
   double rate_mbit, duration_s, power_total_mw, traffic_bytes;
+  double stall_ms;        /* network stall per frame, mean (stall_ms_per_frame.mean: home-theater) */
   double exit_status;     /* dmx run's own, as it wrote it */
 } DmxSweepOutcome;
 

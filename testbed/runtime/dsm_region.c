@@ -97,12 +97,13 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     r->pinned = calloc(r->npages, 1);
     r->kernel_busy = calloc(r->npages, 1);
     r->deferred = calloc(r->npages, 1);
+    r->announced = calloc(r->npages, 1);
     r->version = calloc(r->npages, sizeof(uint32_t));
     r->dirty = calloc(r->npages, sizeof(uint32_t));
     r->held_batch = calloc(r->npages, sizeof(uint32_t));
     r->written_s = calloc(r->npages, sizeof(uint32_t));
     r->used_ms = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
+    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->announced || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
         goto fail;
     return 0;
 fail:;
@@ -133,6 +134,8 @@ void dsm_region_destroy(struct dsm_region *r)
     r->kernel_busy = NULL;
     free(r->deferred);
     r->deferred = NULL;
+    free(r->announced);
+    r->announced = NULL;
     free(r->version);
     free(r->dirty);
     free(r->held_batch);
@@ -267,6 +270,7 @@ static int flush_page(struct dsm_region *r, uint32_t p)
     protect(r, p, PROT_READ);       /* first, so no local write slips past the diff */
     size_t len = dsm_diff_make(twin_page(r, p), sys_page(r, p), diff);
     r->state[p] = DSM_READ;
+    r->announced[p] = 0;
     madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
     r->stats.pages_flushed++;
     if (len == 0 && !r->lazy)
@@ -298,6 +302,21 @@ static int announce_held(struct dsm_region *r, uint32_t n)
     return 0;
 }
 
+static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty);
+
+/* Called with r->lock held: is p a pinned page of the published range (dsm_region_publish_pinned)? */
+static bool public_pinned(const struct dsm_region *r, uint32_t p)
+{
+    return p >= r->public_p0 && p < r->public_p1 && r->pinned[p];
+}
+
+/* Called with r->lock held: is p such a page, written since its diff last went home (or since it was
+ * announced)? Only these pages are compared, so a release costs nothing for the rest. */
+static bool public_changed(struct dsm_region *r, uint32_t p)
+{
+    return public_pinned(r, p) && !r->announced[p] && memcmp(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE) != 0;
+}
+
 int dsm_region_flush(struct dsm_region *r)
 {
     int rc = 0;
@@ -311,9 +330,16 @@ int dsm_region_flush(struct dsm_region *r)
             continue;
         } else if (r->pinned[p]) {
             /* A buffer a system call fills: announced like any written page (a flush request diffs it in
-             * place), but it stays writable. A stack is its thread's own: it goes home when the thread moves. */
-            if (r->lazy && r->kernel_busy[p])
+             * place), but it stays writable. A stack is its thread's own: it goes home when the thread moves,
+             * except main()'s, which never moves and which others read. */
+            bool publish = public_changed(r, p);
+            if (r->lazy && (r->kernel_busy[p] || publish)) {
                 r->held_batch[held++] = p;
+                if (publish)
+                    r->announced[p] = 1;
+            } else if (publish && flush_pinned_page(r, p, true) != 0) {
+                rc = -1;
+            }
             r->dirty[keep++] = p;
         } else if (r->lazy) {
             protect(r, p, PROT_READ);   /* the next write must be seen, so the next release announces it */
@@ -342,6 +368,7 @@ static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty)
     memcpy(twin_page(r, p), snapshot, DSM_PAGE_SIZE);
     if (len == 0 && skip_empty)
         return 0;
+    r->announced[p] = 0;            /* home has it now: the next change must be announced again */
     r->stats.pages_flushed++;
     r->stats.diffs_pushed++;
     r->stats.diff_bytes_pushed += len;
@@ -585,6 +612,18 @@ void dsm_region_kernel_end(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     pthread_mutex_unlock(&r->lock);
 }
 
+int dsm_region_publish_pinned(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uint32_t p0, p1;
+    if (!app_range(r, lo, hi, &p0, &p1))
+        return -1;
+    pthread_mutex_lock(&r->lock);
+    r->public_p0 = p0;
+    r->public_p1 = p1;
+    pthread_mutex_unlock(&r->lock);
+    return 0;
+}
+
 void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
     uint32_t p0, p1;
@@ -661,7 +700,9 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
             r->deferred[p] = 1;
             continue;
         }
-        if (again && r->state[p] != DSM_INVALID && r->state[p] != DSM_FETCHING && hot(r, p))
+        /* main()'s stack comes back at once whether used lately or not: until it is here, a system call
+         * writing into it would fail (arrived() makes it writable again). */
+        if (again && r->state[p] != DSM_INVALID && r->state[p] != DSM_FETCHING && (hot(r, p) || public_pinned(r, p)))
             again[nagain++] = p;
         if (invalidate_page(r, p) != 0)
             rc = -1;
@@ -831,6 +872,12 @@ static void arrived(struct dsm_region *r, uint32_t p, uint32_t version, bool pre
     r->version[p] = version;
     r->state[p] = DSM_READ;
     protect(r, p, PROT_READ);
+    if (public_pinned(r, p)) {      /* main()'s stack is writable again at once: the kernel may write there */
+        memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
+        r->dirty[r->ndirty++] = p;
+        r->state[p] = DSM_WRITE;
+        protect(r, p, PROT_READ | PROT_WRITE);
+    }
     if (prefetched)
         r->stats.prefetched_pages++;
     pthread_cond_broadcast(&r->arrived);

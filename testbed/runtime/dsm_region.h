@@ -77,6 +77,8 @@ struct dsm_region {
                                      * kernel is writing into): flushes skip it */
     uint8_t *kernel_busy;           /* > 0: a system call is writing into it now (dsm_region_kernel_begin) */
     uint8_t *deferred;              /* a write notice came while kernel_busy: applied when the call ends */
+    uint32_t public_p0, public_p1;  /* pinned pages other devices read (main()'s stack): dsm_region_publish_pinned */
+    uint8_t *announced;             /* such a page, announced as held here since its last diff went home */
     uint32_t *version;
     uint32_t *dirty, ndirty;
     bool prefetch;
@@ -156,6 +158,13 @@ int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
  * Returns 0, or -1 (bad range or link lost). */
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo);
 void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+/* A pinned range that other devices read while this device writes it: main()'s stack (main_stack.c), where a
+ * thread's argument or a result array may live. A thread's own stack goes home when the thread moves; these
+ * pages never move, so a release must publish them. At each release (dsm_region_flush) a page of [lo, hi)
+ * that is written here and differs from its twin is announced as held here (lazy mode; once, until a flush
+ * request or write notice sends its diff home) or pushed (eager mode). It stays writable throughout.
+ * One range per region; page-aligned app addresses. 0, or -1 (bad range). */
+int dsm_region_publish_pinned(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
 /* A system call (read() into a shared buffer) writes into [lo, hi): pinned as above, and a write notice for
  * one of its pages waits until kernel_end, so the page is neither flushed nor invalidated under the kernel's

@@ -5,20 +5,24 @@
  * their buffer (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for readv, preadv, recv,
  * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe, pipe2, socketpair, poll,
  * select, getrandom, uname, getsockname, getpeername, getsockopt, accept, accept4, epoll_wait, epoll_pwait,
- * wait, waitpid, wait4, waitid, getrusage, getcwd and readlink (ioctl is io_intercept.c's), so that an app thread
+ * wait, waitpid, wait4, waitid, getrusage, getcwd, readlink, sigprocmask, pthread_sigmask, sigpending, times,
+ * getrlimit, clock_getres and sysinfo (ioctl is io_intercept.c's), so that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
  * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -289,4 +293,47 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
 {
     REAL(readlink);
     WITH_SPANS(add(&sp, buf, size), real_readlink(path, buf, size));
+}
+
+/* glibc hands the old set straight to rt_sigprocmask; sigprocmask calls its own pthread_sigmask, not this one. */
+int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
+{
+    REAL(pthread_sigmask);
+    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, set, old));
+}
+
+int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
+{
+    REAL(sigprocmask);
+    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, set, old));
+}
+
+int sigpending(sigset_t *set)
+{
+    REAL(sigpending);
+    WITH_SPANS(add(&sp, set, sizeof *set), real_sigpending(set));
+}
+
+clock_t times(struct tms *buf)
+{
+    REAL(times);
+    WITH_SPANS(add(&sp, buf, sizeof *buf), real_times(buf));
+}
+
+int getrlimit(__rlimit_resource_t resource, struct rlimit *rlim)
+{
+    REAL(getrlimit);
+    WITH_SPANS(add(&sp, rlim, sizeof *rlim), real_getrlimit(resource, rlim));
+}
+
+int clock_getres(clockid_t clock, struct timespec *res)
+{
+    REAL(clock_getres);
+    WITH_SPANS(add(&sp, res, sizeof *res), real_clock_getres(clock, res));
+}
+
+int sysinfo(struct sysinfo *info)
+{
+    REAL(sysinfo);
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sysinfo(info));
 }

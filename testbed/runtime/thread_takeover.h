@@ -8,7 +8,8 @@
  *                                   and the spawn table that starts threads on other devices and moves
  *                                   them between devices (pthread_spawn.c)
  *   pages [CTL_PAGES, glob_first)   the heap: one arena per device (heap_dsm.c); app threads' stacks
- *                                   are blocks of it (pinned where the thread runs, dsm_region_pin)
+ *                                   are blocks of it (pinned where the thread runs, dsm_region_pin), and
+ *                                   so is main()'s on the master (main_stack.c)
  *   pages [glob_first, npages)      the executable's .data/.bss, shown to the app at their link address
  *                                   (dsm_region_alias); the master's values are published at start
  *

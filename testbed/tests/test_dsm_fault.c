@@ -159,6 +159,57 @@ static void test_kernel_buffer(void)
     memset(home, 0, sizeof(home));
 }
 
+/* main()'s stack (main_stack.c): pinned, so writable throughout, and published. A release announces each page
+ * written since its diff last went home, once; a flush request sends the diff, and the next change is announced
+ * again; a write notice from another device's write brings the page back at once, writable, with both sides'
+ * words. Pages never written are never announced. */
+static void test_published_stack(void)
+{
+    setup();
+    region.transport.hold = fake_hold;
+    region.lazy = true;
+    region.prefetch = false;
+    nheld = hold_calls = 0;
+    uintptr_t lo = (uintptr_t)region.base + 20 * DSM_PAGE_SIZE, hi = lo + 4 * DSM_PAGE_SIZE;
+    g_assert_cmpint(dsm_region_publish_pinned(&region, lo + 1, hi), ==, -1);     /* not page aligned */
+    g_assert_cmpint(dsm_region_pin(&region, lo, hi, hi - DSM_PAGE_SIZE), ==, 0);
+    g_assert_cmpint(dsm_region_publish_pinned(&region, lo, hi), ==, 0);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpuint(hold_calls, ==, 0);                    /* nothing written: nothing to announce */
+    *word(23, 0) = 5;                                       /* the top page is writable from the start */
+    g_assert_cmpuint(region.stats.write_faults, ==, 0);
+    *word(21, 0) = 6;                                       /* a deeper one faults once, then stays writable */
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpuint(hold_calls, ==, 1);
+    g_assert_cmpuint(nheld, ==, 2);
+    g_assert_cmpint(region.state[23], ==, DSM_WRITE);
+    g_assert_cmpint(region.state[21], ==, DSM_WRITE);
+    *word(23, 1) = 7;                                       /* announced already: no second announcement */
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpuint(hold_calls, ==, 1);
+    g_assert_cmpint(dsm_region_flush_request(&region, 23), ==, 0);    /* another device reads it */
+    g_assert_cmpuint(((uint32_t *)home[23])[0], ==, 5);
+    g_assert_cmpuint(((uint32_t *)home[23])[1], ==, 7);
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);     /* unchanged since: nothing */
+    g_assert_cmpuint(hold_calls, ==, 1);
+    *word(23, 2) = 8;                                       /* changed again: announced again */
+    g_assert_cmpint(dsm_region_flush(&region), ==, 0);
+    g_assert_cmpuint(hold_calls, ==, 2);
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    ((uint32_t *)home[21])[100] = 9;                        /* another device's thread writes a result there */
+    struct wire_notice n = { 21, 9 };
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpuint(((uint32_t *)home[21])[0], ==, 6);     /* our word went home first */
+    g_assert_cmpint(region.state[21], ==, DSM_WRITE);       /* back at once, and writable */
+    g_assert_cmpuint(*word(21, 100), ==, 9);
+    g_assert_cmpuint(*word(21, 0), ==, 6);
+    *word(21, 1) = 1;
+    g_assert_cmpuint(region.stats.write_faults, ==, 1);
+    dsm_region_destroy(&region);
+    memset(home, 0, sizeof(home));
+}
+
 /*
  * A release checkpoint is skipped when the change count has not moved since the last one, so the count must move
  * on every write a resumed thread would otherwise lose, and only then: a write that faults, a buffer a system
@@ -369,6 +420,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dsm-fault/alias-fetch", test_alias_fetch);
     g_test_add_func("/dsm-fault/kernel-buffer", test_kernel_buffer);
     g_test_add_func("/dsm-fault/change-count", test_change_count);
+    g_test_add_func("/dsm-fault/published-stack", test_published_stack);
     g_test_add_func("/dsm-fault/local-stack", test_local_stack);     /* last: it leaves the region to the stack */
     return g_test_run();
 }

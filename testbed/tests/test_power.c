@@ -123,8 +123,9 @@ static void test_devices_ini_sources(void) {
     g_assert_cmpfloat_with_epsilon(c.screen_base_mw, 82.75 * v, 1e-9);       /* screen.on */
     g_assert_cmpfloat_with_epsilon(c.screen_brightness_mw, 201.16 * v, 1e-9); /* screen.full */
     g_assert_cmpfloat_with_epsilon(c.audio_mw, 384.62, 1e-9);                /* PowerTutor Dream audioPower */
-    g_assert_cmpfloat(c.wifi_tx_mw_per_mbit, ==, 0);
-    g_assert_cmpfloat(c.wifi_rx_mw_per_mbit, ==, 0);
+    /* PowerTutor's uplink term at its fastest link (DreamConstants.wifiLinkRatios at 54 Mbit/s), per Mibit/s */
+    g_assert_cmpfloat_with_epsilon(c.wifi_tx_mw_per_mbit, 6.427122 * 1e6 / (1 << 20), 5e-4);
+    g_assert_cmpfloat(c.wifi_rx_mw_per_mbit, ==, 0);                         /* PowerTutor has no downlink term */
   }
 }
 
@@ -220,7 +221,8 @@ static void test_integrate_idle(void) {
 }
 
 /* nexus5's coefficients on a 2 s synthetic playback: 0.4 s of CPU time (0.2 busy cores), the radio busy in
- * [0, 1.5) (10 ms bins, any bytes: the per-Mbit terms are 0), the screen on and audio playing all along. */
+ * [0, 1.5) (10 ms bins of 100 kB each way: 80 Mbit/s, whose sending costs wifi_tx_mw_per_mbit; receiving costs
+ * only the high state), the screen on and audio playing all along. */
 static void test_integrate_nexus5(void) {
   g_autofree char *source = NULL;
   int cores;
@@ -235,13 +237,13 @@ static void test_integrate_nexus5(void) {
   DmxPowerResult r;
   dmx_power_integrate(&c, &in, &r);
   double cpu_mw = 82.4 + 0.2 * 1544.8;                              /* 391.36 */
-  double wifi_mj = 306.96 * 1.5 + 306.96 * 0.2 + 14 * 0.3;           /* high, tail, idle */
+  double wifi_mj = (306.96 + 80 * c.wifi_tx_mw_per_mbit) * 1.5 + 306.96 * 0.2 + 14 * 0.3; /* high, tail, idle */
   double screen_mw = 331 + 0.5 * 804.64, audio_mw = 384.62;          /* 733.32, 384.62 */
   double e_j = (cpu_mw * 2 + wifi_mj + screen_mw * 2 + audio_mw * 2) / 1e3;
   g_assert_cmpfloat_with_epsilon(r.e_wifi_j, wifi_mj / 1e3, 1e-9);
   g_assert_cmpfloat_with_epsilon(r.energy_j, e_j, 1e-9);
   g_assert_cmpfloat_with_epsilon(r.power_mw, e_j / 2 * 1e3, 1e-6);
-  g_assert_cmpfloat_with_epsilon(r.power_mw, 1772.316, 1e-3);        /* mW */
+  g_assert_cmpfloat_with_epsilon(r.power_mw, 1772.316 + 80 * 6.129 * 1.5 / 2, 1e-3);   /* mW */
   dmx_power_result_clear(&r);
 }
 

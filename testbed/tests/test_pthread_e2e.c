@@ -12,6 +12,7 @@
  *   syscalls   system calls that write into heap records main made (the time, stat, pipe, pread, recv, poll...)
  *   bigheap    thread 0 allocates 240 MiB, more than its device's share of the shared heap (85 MiB on 3 devices,
  *              127 on 2): the device claims the rest from the heap's pool; no two blocks overlap
+ *   mainstack  arguments, results, a mutex, a condition variable and a message, all on main()'s stack
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
         { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
         { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
         { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
+        { "pt_mainstack", { "3", "2000", NULL } },    /* what threads share is on main()'s stack (main_stack.c) */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);

@@ -333,13 +333,15 @@ static void test_paper(void) {
 
 /* ---- index and report ---- */
 
+/* A home-theater point's summary.json: FPS, and a network stall per frame that falls as the FPS rises. */
 static void write_summary(const char *dir, const char *policy, double rate, double fps, gboolean valid) {
   g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
   g_autofree char *json = g_strdup_printf(
       "{\"scenario\": \"home-theater\", \"policy\": \"%s\", \"valid\": %s, \"why_invalid\": \"%s\", "
       "\"exit_status\": 0, \"duration_s\": 16, \"link\": {\"spec\": \"x\", \"rate_mbit\": %g}, "
-      "\"fps\": {\"screen\": \"tv\", \"mean\": %g, \"p5\": 1, \"target\": 24}, \"power_total_mw\": 900}\n",
-      policy, valid ? "true" : "false", valid ? "" : "the host fell behind", rate, fps);
+      "\"fps\": {\"screen\": \"tv\", \"mean\": %g, \"p5\": 1, \"target\": 24}, \"power_total_mw\": 900, "
+      "\"stall_ms_per_frame\": {\"mean\": %g}}\n",
+      policy, valid ? "true" : "false", valid ? "" : "the host fell behind", rate, fps, 1000 / fps);
   g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
   g_assert_true(g_file_set_contents(path, json, -1, NULL));
 }
@@ -394,12 +396,14 @@ static void test_index_report(void) {
   g_test_trap_assert_passed();
   g_test_trap_assert_stdout("*sweep     home-theater-sweep of scenario home-theater: 4 points, 3 done "
                             "(1 did not exit 0)*");
-  g_test_trap_assert_stdout("*rate_mbit  policy   ended    valid  FPS mean  FPS p5  paper*");
-  g_test_trap_assert_stdout("*10         rf       ok       yes        1.20    1.00  below 24 (Fig. 10)  agrees*");
-  g_test_trap_assert_stdout("*10         dynamix  ok       NO        24.00    1.00  below 24 (Fig. 10)  "
+  g_test_trap_assert_stdout("*rate_mbit  policy   ended    valid  FPS mean  FPS p5  stall ms/frame  paper*");
+  g_test_trap_assert_stdout("*10         rf       ok       yes        1.20    1.00           833.3  below 24 (Fig. 10)  "
+                            "agrees*");
+  g_test_trap_assert_stdout("*10         dynamix  ok       NO        24.00    1.00            41.7  below 24 (Fig. 10)  "
                             "(invalid run)*");
-  g_test_trap_assert_stdout("*100        rf       exit 70  yes        7.40    1.00  about 8.2 (Fig. 7)  agrees*");
-  g_test_trap_assert_stdout("*100        dynamix  pending  -             -       -*");
+  g_test_trap_assert_stdout("*100        rf       exit 70  yes        7.40    1.00           135.1  about 8.2 (Fig. 7)  "
+                            "agrees*");
+  g_test_trap_assert_stdout("*100        dynamix  pending  -             -       -               -*");
   g_test_trap_assert_stdout("*invalid   rate_mbit-10_dynamix: the host fell behind*");
 }
 
