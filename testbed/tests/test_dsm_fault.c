@@ -63,6 +63,16 @@ static void setup(void)
     g_assert_cmpint(dsm_region_install_handler(&region), ==, 0);
 }
 
+/* Lazy release, as on a run: diffs stay here until asked for. Notices just invalidate (no refetch of hot pages). */
+static void setup_lazy(void)
+{
+    setup();
+    region.transport.hold = fake_hold;
+    region.lazy = true;
+    region.prefetch = false;
+    nheld = hold_calls = 0;
+}
+
 static void test_write_twin_flush(void)
 {
     setup();
@@ -86,11 +96,7 @@ static void test_write_twin_flush(void)
 /* Lazy release: the diff stays here until the master asks for it, and covers every write since the twin. */
 static void test_lazy_hold_flush(void)
 {
-    setup();
-    region.transport.hold = fake_hold;
-    region.lazy = true;
-    region.prefetch = false;                                /* notices just invalidate (no refetch of hot pages) */
-    nheld = hold_calls = 0;
+    setup_lazy();
     *word(4, 1) = 11;
     *word(9, 2) = 22;
     g_assert_cmpint(dsm_region_flush(&region), ==, 0);     /* release: announce, send nothing */
@@ -128,11 +134,7 @@ static void test_lazy_hold_flush(void)
  * stays writable; a write notice waits for the call's end, then pushes the rest and drops the stale copy. */
 static void test_kernel_buffer(void)
 {
-    setup();
-    region.transport.hold = fake_hold;
-    region.lazy = true;
-    region.prefetch = false;
-    nheld = hold_calls = 0;
+    setup_lazy();
     uintptr_t lo = (uintptr_t)region.base + 5 * DSM_PAGE_SIZE, hi = lo + 2 * DSM_PAGE_SIZE;
     g_assert_cmpint(dsm_region_kernel_begin(&region, lo, hi), ==, 0);
     *word(5, 0) = 1;                                        /* "the kernel" writes: no fault */
@@ -165,11 +167,7 @@ static void test_kernel_buffer(void)
  * words. Pages never written are never announced. */
 static void test_published_stack(void)
 {
-    setup();
-    region.transport.hold = fake_hold;
-    region.lazy = true;
-    region.prefetch = false;
-    nheld = hold_calls = 0;
+    setup_lazy();
     uintptr_t lo = (uintptr_t)region.base + 20 * DSM_PAGE_SIZE, hi = lo + 4 * DSM_PAGE_SIZE;
     g_assert_cmpint(dsm_region_publish_pinned(&region, lo + 1, hi), ==, -1);     /* not page aligned */
     g_assert_cmpint(dsm_region_pin(&region, lo, hi, hi - DSM_PAGE_SIZE), ==, 0);
