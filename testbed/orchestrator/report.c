@@ -155,7 +155,12 @@ static int report_one(const char *dir, const DmxReportOptions *opt) {
   g_autofree char *title = g_strdup_printf("%s / %s", scenario, policy);
   DmxPlotInput pin = {.run_dir = dir, .title = title, .fps_target = have_target ? target : -1, .duration_s = dur,
                       .markers = markers, .power = &power,
-                      .paper_label = have_paper && paper.has_power ? paper.power_source : NULL};
+                      .paper_label = have_paper && paper.has_power ? paper.power_source : NULL, .fps_mean = -1};
+  pin.has_latency = dmx_json_number(s, "latency_ms_per_frame.compute", &pin.latency_ms[0]) &&
+                    dmx_json_number(s, "latency_ms_per_frame.network", &pin.latency_ms[1]) &&
+                    dmx_json_number(s, "latency_ms_per_frame.wait", &pin.latency_ms[2]);
+  if (!dmx_json_number(s, "fps.mean", &pin.fps_mean))
+    pin.fps_mean = -1;
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) perr = NULL;
   gboolean ok = dmx_plot_figures(&pin, files, &perr);

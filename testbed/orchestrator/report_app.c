@@ -15,6 +15,20 @@ static void stall_line(const DmxJson *s) {
          frames, dmx_json_string(s, "stall_ms_per_frame.source", "?"));
 }
 
+/* Surveillance: from capture to screen, split as the app measured it (Fig. 8b). */
+static void latency_line(const DmxJson *s) {
+  double total, compute, network, wait, frames = 0;
+  if (!dmx_json_number(s, "latency_ms_per_frame.total", &total) ||
+      !dmx_json_number(s, "latency_ms_per_frame.compute", &compute) ||
+      !dmx_json_number(s, "latency_ms_per_frame.network", &network) ||
+      !dmx_json_number(s, "latency_ms_per_frame.wait", &wait))
+    return;
+  dmx_json_number(s, "latency_ms_per_frame.frames", &frames);
+  printf("  latency   %.1f ms per frame from capture to screen: compute %.1f + network %.1f + wait %.1f, over %.0f "
+         "frames (%s)\n", total, compute, network, wait, frames,
+         dmx_json_string(s, "latency_ms_per_frame.source", "?"));
+}
+
 /* "RF 50.0% / mig. 50.0%" for one bucket, or "-" without remote photos there. */
 static void bucket_cell(const DmxJson *s, const char *label, const char *policy, guint i) {
   g_autofree char *fwd_path = g_strdup_printf("forwarded_pct.%s", label);
@@ -52,5 +66,6 @@ static void photo_lines(const DmxJson *s, const char *policy) {
 
 void dmx_report_app(const DmxJson *s, const char *policy) {
   stall_line(s);
+  latency_line(s);
   photo_lines(s, policy);
 }

@@ -119,11 +119,34 @@ static gboolean power_figure(const DmxPlotInput *in, const char *fig_dir, GPtrAr
   return dmx_gnuplot_draw(fig_dir, "power", &terms, body, files, error);
 }
 
+/* latency.png: one bar, the mean time from capture to screen stacked by what it was spent on. */
+static gboolean latency_figure(const DmxPlotInput *in, const char *fig_dir, GPtrArray *files, GError **error) {
+  if (!in->has_latency)
+    return TRUE;
+  g_autofree char *dat_path = g_build_filename(fig_dir, "latency.dat", NULL);
+  g_autofree char *dat = g_strdup_printf("# compute_ms network_ms wait_ms: mean per frame\n%.3f %.3f %.3f\n",
+                                         in->latency_ms[0], in->latency_ms[1], in->latency_ms[2]);
+  if (!g_file_set_contents(dat_path, dat, -1, error))
+    return FALSE;
+  g_autofree char *fps = in->fps_mean >= 0 ? g_strdup_printf(", %.1f FPS", in->fps_mean) : g_strdup("");
+  g_autofree char *title = g_strdup_printf("%s: latency per frame from capture to screen%s", in->title, fps);
+  g_autofree char *qtitle = dmx_gnuplot_quote(title), *qdat = dmx_gnuplot_quote(dat_path);
+  g_autofree char *qrun = dmx_gnuplot_quote(in->title);
+  g_autofree char *body = g_strdup_printf(
+      "set title %s\nset ylabel 'ms per frame (mean)'\nset style data histograms\n"
+      "set style histogram rowstacked\nset style fill solid 0.8 border -1\nset boxwidth 0.5\nset yrange [0:*]\n"
+      "set grid ytics\nset key outside right top\nset xtics (%s 0)\n"
+      "plot %s using 1 title 'compute (edge detection)', '' using 2 title 'network', '' using 3 title 'wait "
+      "(queues, vsync)'\n", qtitle, qrun, qdat);
+  return dmx_gnuplot_draw(fig_dir, "latency", &terms, body, files, error);
+}
+
 gboolean dmx_plot_figures(const DmxPlotInput *in, GPtrArray *files, GError **error) {
   g_autofree char *fig_dir = g_build_filename(in->run_dir, "figures", NULL);
   if (g_mkdir_with_parents(fig_dir, 0755) != 0) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s: %s", fig_dir, g_strerror(errno));
     return FALSE;
   }
-  return fps_figure(in, fig_dir, files, error) && power_figure(in, fig_dir, files, error);
+  return fps_figure(in, fig_dir, files, error) && power_figure(in, fig_dir, files, error) &&
+         latency_figure(in, fig_dir, files, error);
 }

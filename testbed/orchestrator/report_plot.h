@@ -23,6 +23,9 @@ typedef struct {
   GArray *markers;          /* DmxPlotMarker */
   const DmxPowerRows *power; /* NULL or empty: no power figure */
   const char *paper_label;  /* what the paper's bars are ("paper Table 2, RF"); NULL: none */
+  double latency_ms[3];     /* surveillance's mean compute, network and wait per frame (Fig. 8b) */
+  gboolean has_latency;     /* FALSE: no latency figure */
+  double fps_mean;          /* for the latency figure's title; < 0: unknown */
 } DmxPlotInput;
 
 /* Draws the figures; appends each file written to FILES (char*). FALSE with ERROR when gnuplot is missing or

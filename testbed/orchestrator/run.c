@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "app_frames.h"
+#include "app_edges.h"
 #include "app_photos.h"
 #include "cleanup.h"
 #include "cpu_stats.h"
@@ -755,7 +756,7 @@ static const char **device_names(const Run *r) {
   return names;
 }
 
-/* The apps' own measurements (app_frames.h, app_photos.h): frames.csv, and summary.json members. */
+/* The apps' own measurements (app_frames.h, app_photos.h, app_edges.h): frames.csv, and summary.json members. */
 static char *app_metrics(Run *r, DmxAppFrames *frames) {
   g_autofree const char **names = device_names(r);
   g_autoptr(GError) err = NULL;
@@ -769,9 +770,13 @@ static char *app_metrics(Run *r, DmxAppFrames *frames) {
   g_autofree char *out = g_build_filename(r->dir->path, "devices", names[0], "stdout.log", NULL);
   DmxAppPhotos photos;
   dmx_app_photos_read(out, index, names[0], &photos);
+  DmxAppEdges edges;
+  dmx_app_edges_read(out, &edges);
+  g_autofree char *source = g_strdup_printf("devices/%s/stdout.log", names[0]);
   g_autofree char *fj = dmx_app_frames_json(frames);
   g_autofree char *pj = dmx_app_photos_json(&photos);
-  return g_strconcat(fj, pj, NULL);
+  g_autofree char *ej = dmx_app_edges_json(&edges, source);
+  return g_strconcat(fj, pj, ej, NULL);
 }
 
 /* summary.json's fps block. The target is the scenario's (timeline_fps.h) or else the movie's own frame rate

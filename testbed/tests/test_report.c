@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "app_frames.h"
+#include "app_edges.h"
 #include "app_photos.h"
 #include "power_cpu.h"
 #include "report.h"
@@ -369,6 +370,34 @@ static void test_app_photos(void) {
   remove_tree(dir);
 }
 
+/* surveillance's stdout -> the mean latency per frame and its parts, by hand; other lines are ignored. */
+static void test_app_edges(void) {
+  g_autofree char *dir = make_run_dir();
+  put(dir, "devices/phone/stdout.log",
+      "edge seq=0 checksum=00000000deadbeef frame=0 capture_ns=100 canny_us=20000 latency_us=50000 net_us=10000 "
+      "wait_us=20000\n"
+      "surveillance: /dev/dmx/screen: not an edge line\n"
+      "edge seq=1 checksum=0123456789abcdef frame=1 capture_ns=200 canny_us=30000 latency_us=70000 net_us=30000 "
+      "wait_us=10000\n"
+      "surveillance: frames=2 fps=29.97 mean_canny_us=25000 mean_latency_us=60000 dropped=0 combined=00\n");
+  g_autofree char *log = g_build_filename(dir, "devices/phone/stdout.log", NULL);
+  DmxAppEdges e;
+  dmx_app_edges_read(log, &e);
+  g_assert_cmpuint(e.frames, ==, 2);
+  g_assert_cmpfloat_with_epsilon(e.compute_ms, 25, 1e-9);
+  g_assert_cmpfloat_with_epsilon(e.network_ms, 20, 1e-9);
+  g_assert_cmpfloat_with_epsilon(e.wait_ms, 15, 1e-9);
+  g_assert_cmpfloat_with_epsilon(e.total_ms, 60, 1e-9);
+  g_autofree char *json = dmx_app_edges_json(&e, "devices/phone/stdout.log");
+  g_assert_cmpstr(json, ==, "  \"latency_ms_per_frame\": {\"total\": 60.000, \"compute\": 25.000, \"network\": "
+                            "20.000, \"wait\": 15.000, \"frames\": 2, \"source\": \"devices/phone/stdout.log edge "
+                            "lines\"},\n");
+  dmx_app_edges_read("/nonexistent/stdout.log", &e); /* not a surveillance run: nothing */
+  g_autofree char *empty = dmx_app_edges_json(&e, "x");
+  g_assert_cmpstr(empty, ==, "");
+  remove_tree(dir);
+}
+
 static void test_status_line(void) {
   g_autofree char *full = dmx_status_format("power/rf", 2.5, 10, 8, 7.04, 15.26, 2, 2);
   g_assert_cmpstr(full, ==, "dmx: power/rf  t=2.5/10 s  tdf 8  fps 7.0 (mean 15.3)  ETA 1:00  devices 2/2 up");
@@ -492,6 +521,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/recoveries", test_recoveries);
   g_test_add_func("/report/app-frames", test_app_frames);
   g_test_add_func("/report/app-photos", test_app_photos);
+  g_test_add_func("/report/app-edges", test_app_edges);
   g_test_add_func("/report/status-line", test_status_line);
   g_test_add_func("/report/power", test_report_power);
   g_test_add_func("/report/report-errors", test_report_errors);
