@@ -166,10 +166,10 @@ static void plot_lines(GString *plot, const char *qdat, GPtrArray *series, gbool
 static char *plot_body(const DmxSweepReport *r, const char *dat, const char *paper_dat, GPtrArray *series,
                        gboolean any_invalid) {
   gboolean fps = strcmp(r->metric, "fps.mean") == 0, numeric = numeric_axis(r);
+  gboolean stall = fps && dmx_sweep_report_has_stall(r);
   g_autofree char *xlabel = axis_title(r);
   g_autofree char *title = g_strdup_printf("%s, sweep %s: %s vs %s", r->scenario_name, r->name,
-                                           !fps ? r->metric : dmx_sweep_report_has_stall(r) ? "FPS and stall" : "FPS",
-                                           xlabel);
+                                           !fps ? r->metric : stall ? "FPS and stall" : "FPS", xlabel);
   g_autofree char *qtitle = dmx_gnuplot_quote(title), *qx = dmx_gnuplot_quote(xlabel);
   g_autofree char *qdat = dmx_gnuplot_quote(dat);
   g_autofree char *qy = dmx_gnuplot_quote(fps ? "mean FPS of the main screen" : r->metric);
@@ -181,7 +181,6 @@ static char *plot_body(const DmxSweepReport *r, const char *dat, const char *pap
     g_string_append_printf(body, "set arrow from graph 0, first %g to graph 1, first %g nohead dt 2 lc rgb 'red'\n"
                            "set label 'target %g FPS' at graph 0.01, first %g offset 0,0.7 tc rgb 'red'\n", target,
                            target, target, target);
-  gboolean stall = fps && dmx_sweep_report_has_stall(r);
   if (stall)
     g_string_append(body, "set ytics nomirror\nset y2tics\nset y2range [0:*]\n"
                           "set y2label 'network stall per frame (ms), dashed'\n");

@@ -280,6 +280,18 @@ static int flush_page(struct dsm_region *r, uint32_t p)
     return r->transport.push(r->transport.ctx, p, r->version[p], diff, (uint32_t)len);
 }
 
+/* Called with r->lock held: page p (READ or HELD) becomes writable. A READ page gets its twin and a dirty entry;
+ * a HELD one keeps both, so its next diff covers every change since the twin. */
+static void start_writing(struct dsm_region *r, uint32_t p)
+{
+    if (r->state[p] == DSM_READ) {
+        memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
+        r->dirty[r->ndirty++] = p;
+    }
+    r->state[p] = DSM_WRITE;
+    protect(r, p, PROT_READ | PROT_WRITE);
+}
+
 static void remove_dirty(struct dsm_region *r, uint32_t p)
 {
     for (uint32_t i = 0; i < r->ndirty; i++)
@@ -558,14 +570,8 @@ int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t e
     if (fetched)
         r->stats.fetch_stall_ns += dmx_now_ns() - t0;
     for (uint32_t p = e0; p < p1; p++)
-        if (r->state[p] == DSM_READ || r->state[p] == DSM_HELD) {
-            if (r->state[p] == DSM_READ) {      /* a HELD page keeps its twin and its dirty entry */
-                memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
-                r->dirty[r->ndirty++] = p;
-            }
-            r->state[p] = DSM_WRITE;
-            protect(r, p, PROT_READ | PROT_WRITE);
-        }
+        if (r->state[p] == DSM_READ || r->state[p] == DSM_HELD)
+            start_writing(r, p);
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
@@ -834,10 +840,7 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             r->used_ms[p] = now_ms();
             if (t)
                 t->pending_writes++;
-            memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
-            r->dirty[r->ndirty++] = p;
-            r->state[p] = DSM_WRITE;
-            protect(r, p, PROT_READ | PROT_WRITE);
+            start_writing(r, p);
             break;
         case DSM_HELD:          /* a write to a page whose earlier changes are held here: same twin */
             r->stats.write_faults++;
@@ -846,8 +849,7 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr)
             r->used_ms[p] = now_ms();
             if (t)
                 t->pending_writes++;
-            r->state[p] = DSM_WRITE;
-            protect(r, p, PROT_READ | PROT_WRITE);
+            start_writing(r, p);
             break;
         case DSM_WRITE:
             break;              /* another thread got here first */
@@ -872,12 +874,8 @@ static void arrived(struct dsm_region *r, uint32_t p, uint32_t version, bool pre
     r->version[p] = version;
     r->state[p] = DSM_READ;
     protect(r, p, PROT_READ);
-    if (public_pinned(r, p)) {      /* main()'s stack is writable again at once: the kernel may write there */
-        memcpy(twin_page(r, p), sys_page(r, p), DSM_PAGE_SIZE);
-        r->dirty[r->ndirty++] = p;
-        r->state[p] = DSM_WRITE;
-        protect(r, p, PROT_READ | PROT_WRITE);
-    }
+    if (public_pinned(r, p))        /* main()'s stack is writable again at once: the kernel may write there */
+        start_writing(r, p);
     if (prefetched)
         r->stats.prefetched_pages++;
     pthread_cond_broadcast(&r->arrived);

@@ -42,9 +42,8 @@ static struct {
 
 static bool wanted(void)
 {
-    const char *all = getenv("DMX_SHARED_STACKS"), *own = getenv("DMX_SHARED_MAIN_STACK");
-    return dmx_takeover.active && dmx_takeover.runs_main && !(all && strcmp(all, "0") == 0) &&
-           !(own && strcmp(own, "0") == 0);
+    const char *own = getenv("DMX_SHARED_MAIN_STACK");
+    return dmx_takeover.active && dmx_takeover.runs_main && dmx_shared_stacks() && !(own && strcmp(own, "0") == 0);
 }
 
 static size_t stack_size(void)

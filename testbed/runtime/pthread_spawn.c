@@ -418,6 +418,12 @@ bool dmx_release_checkpoints(void)
     return release_checkpoints;
 }
 
+bool dmx_shared_stacks(void)
+{
+    pthread_once(&env_once, read_env);
+    return shared_stacks;
+}
+
 uint64_t dmx_release_checkpoint(uint64_t stack_lo, uint32_t migrations)
 {
     const volatile struct ckpt_area *a = (const volatile struct ckpt_area *)(uintptr_t)stack_lo;

@@ -146,6 +146,7 @@ bool dmx_checkpoint_before_release(void);
 /* The same before an acquire, whose grant may push this device's writes on pages it is told are stale. */
 void dmx_checkpoint_before_acquire(void);
 bool dmx_release_checkpoints(void);     /* DMX_CHECKPOINT=release */
+bool dmx_shared_stacks(void);           /* app threads run on shared stacks (not DMX_SHARED_STACKS=0) */
 bool dmx_in_app_thread(void);           /* the caller is an app thread (its guest context runs) */
 uint64_t dmx_release_checkpoint(uint64_t stack_lo, uint32_t migrations);
 /* May thread slot go to device dest under its placement hints? And the devices it may not go to (bit d). */
