@@ -4,11 +4,12 @@
  * and address (getsockname), readiness (poll, select, epoll_wait), random bytes (getrandom), the system's name
  * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept), a
  * started program's exit status (waitpid), the old signal mask (pthread_sigmask, sigprocmask), pending signals
- * (sigpending), CPU times (times) and a resource limit (getrlimit).
+ * (sigpending), a signal taken while blocked (sigtimedwait, sigwaitinfo, sigwait), CPU times (times) and a
+ * resource limit (getrlimit).
  * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
  * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
  * Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<27*T> failed=0 ok
+ *   syscalls threads=<T> calls=<30*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
 #include <stddef.h>
@@ -36,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 27           /* the ones that write into the record */
+#define CALLS 30           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -77,6 +78,9 @@ struct record {
     sigset_t pending_set OWN_PAGE;
     struct tms tms OWN_PAGE;
     struct rlimit rlim OWN_PAGE;
+    siginfo_t info OWN_PAGE;
+    siginfo_t info2 OWN_PAGE;
+    int waited OWN_PAGE;
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -210,6 +214,17 @@ static void signal_calls(struct record *r)
     sigaddset(&r->pending_set, SIGUSR2);        /* sigpending must clear it: nothing is pending */
     settle();                                   /* and its page is read-only again */
     check(r, "sigpending", sigpending(&r->pending_set) == 0 && sigismember(&r->pending_set, SIGUSR2) == 0);
+    /* Taken while blocked: the kernel writes what it knows of the signal, or its number. */
+    struct timespec soon = { 1, 0 };
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+    settle();
+    raise(SIGUSR2);
+    check(r, "sigtimedwait", sigtimedwait(&usr2, &r->info, &soon) == SIGUSR2 && r->info.si_signo == SIGUSR2);
+    raise(SIGUSR2);
+    check(r, "sigwaitinfo", sigwaitinfo(&usr2, &r->info2) == SIGUSR2 && r->info2.si_signo == SIGUSR2);
+    raise(SIGUSR2);
+    check(r, "sigwait", sigwait(&usr2, &r->waited) == 0 && r->waited == SIGUSR2);
+    pthread_sigmask(SIG_UNBLOCK, &usr2, NULL);
     check(r, "times", times(&r->tms) != (clock_t)-1);
     check(r, "getrlimit", getrlimit(RLIMIT_NOFILE, &r->rlim) == 0 && r->rlim.rlim_cur > 0);
 }

@@ -57,6 +57,12 @@ void dmx_app_code_scan(void)
     dl_iterate_phdr(note_library, NULL);
 }
 
+bool dmx_app_own_code(const void *pc)
+{
+    const char *a = pc;
+    return __dmx_text_end && etext && a >= __dmx_text_end && a < etext;
+}
+
 bool dmx_app_code(const void *ra)
 {
     const char *a = ra;

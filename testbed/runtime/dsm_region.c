@@ -487,18 +487,31 @@ static bool app_range(const struct dsm_region *r, uintptr_t lo, uintptr_t hi, ui
     return !(r->alias && *p1 > r->alias_first && *p0 < r->alias_first + r->alias_count);
 }
 
-/* Push home the dirty pages in [lo, hi) (pinned ones diffed in place, and kept writable), and with everywhere
- * the unpinned dirty pages outside it too. */
-static int push_dirty(struct dsm_region *r, uintptr_t lo, uintptr_t hi, bool everywhere)
+/* Push home the dirty pages inside the n ranges (pinned ones diffed in place, and kept writable), and with
+ * everywhere the unpinned dirty pages outside them too. */
+static int mark(struct dsm_region *r, uint32_t phase)
 {
-    uint32_t p0, p1, keep = 0;
+    return r->transport.mark ? r->transport.mark(r->transport.ctx, phase) : 0;
+}
+
+static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsigned n, bool everywhere)
+{
+    uint32_t p0[DSM_MAX_RANGES], p1[DSM_MAX_RANGES], keep = 0;
     int rc = 0;
-    if (!app_range(r, lo, hi, &p0, &p1))
+    if (n > DSM_MAX_RANGES)
         return -1;
+    for (unsigned k = 0; k < n; k++)
+        if (!app_range(r, ranges[k].lo, ranges[k].hi, &p0[k], &p1[k]))
+            return -1;
     pthread_mutex_lock(&r->lock);
+    /* Under r->lock from BEGIN to COMMIT: no other push of this device (a flush request's) falls inside. */
+    if (everywhere && mark(r, WIRE_CKPT_BEGIN) != 0)
+        rc = -1;
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        bool inside = p >= p0 && p < p1, dirty = r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        bool inside = false, dirty = r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        for (unsigned k = 0; k < n && !inside; k++)
+            inside = p >= p0[k] && p < p1[k];
         if (r->pinned[p]) {
             if (inside && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
                 rc = -1;
@@ -511,13 +524,15 @@ static int push_dirty(struct dsm_region *r, uintptr_t lo, uintptr_t hi, bool eve
         }
     }
     r->ndirty = keep;
+    if (everywhere && mark(r, WIRE_CKPT_COMMIT) != 0)
+        rc = -1;
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
 
-int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n)
 {
-    return push_dirty(r, lo, hi, true);
+    return push_dirty(r, stacks, n, true);
 }
 
 uint64_t dsm_region_changes(struct dsm_region *r)
@@ -530,7 +545,8 @@ uint64_t dsm_region_changes(struct dsm_region *r)
 
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
-    return push_dirty(r, lo, hi, false);
+    struct dsm_range range = { lo, hi };
+    return push_dirty(r, &range, 1, false);
 }
 
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo)

@@ -42,12 +42,14 @@
 enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING, DSM_HELD };
 
 /* How the region talks to the home (the master). All return 0 or -1 (link lost). hold (lazy mode only):
- * tell the master that these pages now have changes that stay here until asked for. */
+ * tell the master that these pages now have changes that stay here until asked for. mark (may be NULL): the
+ * pushes between WIRE_CKPT_BEGIN and WIRE_CKPT_COMMIT are one checkpoint, applied at home all at once. */
 struct dsm_transport {
     int (*request)(void *ctx, uint32_t page, uint32_t count);
     int (*push)(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len);
     void *ctx;
     int (*hold)(void *ctx, const uint32_t *pages, uint32_t count);
+    int (*mark)(void *ctx, uint32_t phase);
 };
 
 struct dsm_stats {
@@ -59,6 +61,8 @@ struct dsm_stats {
     atomic_ullong pages_held, flush_requests, grant_prefetches;
     atomic_ullong fetch_stall_ns;
     atomic_ullong checkpoints, checkpoints_skipped;   /* release checkpoints pushed, and skipped (no change) */
+    /* Sibling threads stopped by a checkpoint's signal, and those it left out (busy past its patience). */
+    atomic_ullong checkpoint_captures, checkpoint_stragglers;
 };
 
 struct dsm_region {
@@ -136,10 +140,14 @@ uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32
 int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n);
 /* Before leaving the run: push every change still here, held, written or pinned. 0 or -1. */
 int dsm_region_publish_all(struct dsm_region *r);
-/* A thread's checkpoint before a release (thread_recovery.h): push home every change this device holds or is
- * writing, and the pinned pages of [lo, hi) (the thread's own stack) diffed in place; they stay writable.
+/* A checkpoint of the device's app threads (checkpoint_cut.h): push home every change this device holds or is
+ * writing, and the pinned pages of the n (at most DSM_MAX_RANGES) stacks diffed in place; they stay writable.
  * Returns 0, or -1 when a push failed. */
-int dsm_region_checkpoint(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+struct dsm_range {
+    uintptr_t lo, hi;
+};
+#define DSM_MAX_RANGES 130
+int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n);
 /* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
  * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
  * another device. Two equal readings: nothing was written in between that a checkpoint would have to publish. */

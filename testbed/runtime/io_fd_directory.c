@@ -74,6 +74,16 @@ static struct io_fd_directory *pick_up(void)
     return d;
 }
 
+bool io_fdd_block(uintptr_t *lo, uintptr_t *hi)
+{
+    struct io_fd_directory *d = atomic_load_explicit(&directory, memory_order_acquire);
+    if (!d)
+        return false;
+    *lo = (uintptr_t)d;
+    *hi = ((uintptr_t)d + sizeof(*d) + IO_FDD_ALIGN - 1) / IO_FDD_ALIGN * IO_FDD_ALIGN;
+    return true;
+}
+
 bool io_fdd_wanted(void)
 {
     return takeover_active();

@@ -88,6 +88,9 @@ void io_fdd_unlock_device(uint32_t device);
 
 /* The device whose range holds SLOT, and this device's range of slots, [*lo, *hi). */
 uint32_t io_fdd_owner(int slot);
+/* The directory's block in the shared heap, page-aligned (false before it exists here): what its locks guard, for
+ * a release that publishes only that (thread_takeover.c). */
+bool io_fdd_block(uintptr_t *lo, uintptr_t *hi);
 void io_fdd_own_range(int *lo, int *hi);
 /* The number of devices whose ranges the slots are dealt to. */
 uint32_t io_fdd_ranges(void);

@@ -55,18 +55,10 @@ int outbox_start(struct master_outbox *o, struct wire_conn *conn)
 
 static int append(struct wire_buf *to, const struct wire_buf *from)
 {
-    if (to->len + from->len > to->cap) {
-        size_t cap = to->cap ? to->cap : 4096;
-        while (cap < to->len + from->len)
-            cap *= 2;
-        uint8_t *grown = realloc(to->data, cap);
-        if (!grown)
-            return -1;
-        to->data = grown;
-        to->cap = cap;
-    }
-    memcpy(to->data + to->len, from->data, from->len);
-    to->len += from->len;
+    uint8_t *p = wire_buf_grow(to, from->len);
+    if (!p)
+        return -1;
+    memcpy(p, from->data, from->len);
     return 0;
 }
 

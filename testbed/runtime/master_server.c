@@ -202,6 +202,46 @@ static int serve_page_request(struct master_conn *mc, uint32_t first, uint32_t c
     return rc;
 }
 
+/* A diff of an open checkpoint cut, kept until its COMMIT. */
+static int keep_cut_diff(struct master_conn *mc, uint32_t page, const uint8_t *diff, uint32_t len)
+{
+    uint8_t *p = wire_buf_grow(&mc->cut, 8 + (size_t)len);
+    if (!p)
+        return -1;
+    memcpy(p, &page, 4);
+    memcpy(p + 4, &len, 4);
+    memcpy(p + 8, diff, len);
+    mc->cut_diffs++;
+    return 0;
+}
+
+static int apply_diff(struct master_server *srv, uint32_t dev, uint32_t page, const uint8_t *diff, uint32_t len)
+{
+    if (pagedir_apply_diff(&srv->pages, dev, page, diff, len) < 0)
+        return -1;
+    answer_waiters(srv, page);
+    return 0;
+}
+
+/* BEGIN opens a cut, COMMIT applies its diffs in the order they came. */
+static int serve_checkpoint(struct master_conn *mc, uint32_t phase)
+{
+    if ((phase == WIRE_CKPT_BEGIN) == mc->in_cut)
+        return -1;              /* a BEGIN inside a cut, or a COMMIT outside one */
+    mc->in_cut = phase == WIRE_CKPT_BEGIN;
+    for (size_t at = 0; phase == WIRE_CKPT_COMMIT && at < mc->cut.len;) {
+        uint32_t page, len;
+        memcpy(&page, mc->cut.data + at, 4);
+        memcpy(&len, mc->cut.data + at + 4, 4);
+        if (apply_diff(mc->srv, mc->conn.peer, page, mc->cut.data + at + 8, len) != 0)
+            return -1;
+        at += 8 + (size_t)len;
+    }
+    mc->cut.len = 0;
+    mc->cut_diffs = 0;
+    return 0;
+}
+
 /* With srv->lock held. Returns 0, or -1 when the device broke the protocol. */
 static int serve(struct master_conn *mc, const struct wire_msg *m)
 {
@@ -225,10 +265,13 @@ static int serve(struct master_conn *mc, const struct wire_msg *m)
         wake_cond_waiters(srv, m->u.lock.lock);
         return 0;
     case WIRE_DIFF_PUSH:
-        if (pagedir_apply_diff(&srv->pages, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len) < 0)
+        if (m->u.diff.page >= srv->pages.npages)
             return -1;
-        answer_waiters(srv, m->u.diff.page);
-        return 0;
+        if (mc->in_cut)
+            return keep_cut_diff(mc, m->u.diff.page, m->u.diff.diff, m->u.diff.len);
+        return apply_diff(srv, dev, m->u.diff.page, m->u.diff.diff, m->u.diff.len);
+    case WIRE_CHECKPOINT:
+        return serve_checkpoint(mc, m->u.checkpoint.phase);
     case WIRE_DIFF_HELD:
         for (uint32_t i = 0; i < m->u.held.count; i++)
             if (pagedir_hold(&srv->pages, dev, wire_held_page(m, i)) < 0)
@@ -280,6 +323,9 @@ static void *conn_main(void *arg)
         srv->dropped += rc != WIRE_E_IO;
         lockdir_drop_device(&srv->locks, dev, act_cb, srv);
         conddir_drop_device(&srv->conds, dev);
+        if (mc->in_cut)
+            wire_log("master: device %u was lost in the middle of a checkpoint: its %u diff(s) are dropped, and "
+                     "its threads resume from the one before", dev, mc->cut_diffs);
         uint32_t lost = pagedir_drop_device(&srv->pages, dev);
         if (lost)
             wire_log("master: device %u left holding changes to %u pages: they are lost", dev, lost);
@@ -298,6 +344,7 @@ static void *conn_main(void *arg)
     }
     outbox_stop(&mc->outbox);
     wire_conn_destroy(&mc->conn);
+    wire_buf_free(&mc->cut);
     free(mc);
     return NULL;
 }

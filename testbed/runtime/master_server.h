@@ -27,6 +27,9 @@ struct master_conn {
     struct master_server *srv;
     uint64_t last_heard_ns;         /* emulated time of its last message (under srv->lock) */
     bool beats;                     /* it sends heartbeats, so its silence means it is gone */
+    bool in_cut;                    /* between its WIRE_CKPT_BEGIN and _COMMIT: its diffs wait in cut */
+    struct wire_buf cut;            /* u32 page, u32 len, len bytes of diff; ... */
+    uint32_t cut_diffs;
 };
 
 /* Called (from the dropped connection's thread, no lock held) when a joined device is gone: it closed its

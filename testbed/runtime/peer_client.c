@@ -89,6 +89,17 @@ static int request_page(void *ctx, uint32_t page, uint32_t count)
     return send_buf(pc, &b);
 }
 
+static int mark_checkpoint(void *ctx, uint32_t phase)
+{
+    struct peer_client *pc = ctx;
+    struct wire_buf b = { 0 };
+    if (wire_put_checkpoint(&b, wire_conn_next_seq(&pc->conn), pc->conn.self, phase) != 0) {
+        wire_buf_free(&b);
+        return -1;
+    }
+    return send_buf(pc, &b);
+}
+
 static int push_diff(void *ctx, uint32_t page, uint32_t base_version, const uint8_t *diff, uint32_t len)
 {
     struct peer_client *pc = ctx;
@@ -276,7 +287,8 @@ static void *rx_main(void *arg)
 int peer_client_start(struct peer_client *pc)
 {
     pthread_mutex_init(&pc->watch_lock, NULL);
-    struct dsm_transport dt = { .request = request_page, .push = push_diff, .hold = announce_held, .ctx = pc };
+    struct dsm_transport dt = { .request = request_page, .push = push_diff, .hold = announce_held,
+                                .mark = mark_checkpoint, .ctx = pc };
     struct sync_transport st = { send_lock, pc };
     if (dsm_region_init(&pc->region, pc->region_base, pc->region_size, &dt) != 0) {
         wire_log("dsm: cannot map %llu bytes at %#llx: %s", (unsigned long long)pc->region_size,

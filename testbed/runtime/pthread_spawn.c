@@ -25,6 +25,7 @@
 #include "sync_thread.h"
 #include "thread_start.h"
 #include "thread_recovery.h"
+#include "checkpoint_cut.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -130,17 +131,6 @@ static void finish_slot(void *ret);
 
 enum { GUEST_RUNNING = 0, GUEST_MIGRATE, GUEST_DONE };
 
-/* The bottom of every shared stack holds the thread's latest release checkpoint (DMX_CHECKPOINT=release,
- * thread_recovery.h): valid while magic is set and migrations matches its slot's, i.e. taken during its
- * current stay on a device. */
-#define CKPT_MAGIC 0x444d58434b505421ull   /* "DMXCKPT!" */
-struct ckpt_area {
-    uint64_t magic;
-    uint32_t migrations, pad;
-    ucontext_t uc;
-};
-#define CKPT_AREA ((sizeof(struct ckpt_area) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
-
 struct carrier {
     int slot;
     uintptr_t stack_lo, stack_hi;
@@ -157,9 +147,9 @@ struct carrier {
     uint64_t rng;
     uint64_t t_detect, t_decide;    /* a policy's request being carried out */
     uint32_t migrations;        /* the slot's count when the thread arrived here */
-    bool resumed;               /* it resumes from its release checkpoint after its device was lost */
-    bool ckpt_taken;            /* a release checkpoint of this arrival is home, taken at ckpt_changes */
-    uint64_t ckpt_changes;      /* dsm_region_changes() right after it was pushed (or at the arrival) */
+    bool resumed;               /* it resumes from its checkpoint at a call after its device was lost */
+    bool in_cuts;               /* a member of this device's checkpoint cuts (checkpoint_cut.h) */
+    struct cut_member cut;
 };
 
 /* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
@@ -175,6 +165,7 @@ struct local_slot {
 static struct local_slot local_slots[DMX_SPAWN_SLOTS];
 
 static __thread struct carrier *cur_carrier;
+static bool checkpoints_here(const struct carrier *c);
 static uint64_t random_ns;      /* DMX_MIGRATE_RANDOM_MS in ns, 0 = off */
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static size_t stack_size = DEFAULT_STACK;
@@ -264,6 +255,12 @@ uint32_t dmx_migrations_arrived(void)
 static void arrive_here(struct carrier *c, uint32_t migrations)
 {
     struct local_slot *l = &local_slots[c->slot];
+    if (checkpoints_here(c)) {
+        c->cut = (struct cut_member){ .tid = (int)gettid(), .stack_lo = c->stack_lo, .stack_hi = c->stack_hi,
+                                      .migrations = migrations, .held = &c->held };
+        cut_join(&c->cut);
+        c->in_cuts = true;
+    }
     if (migrations)
         atomic_fetch_add(&arrivals, 1);
     atomic_store(&l->migrations, migrations);
@@ -274,6 +271,9 @@ static void arrive_here(struct carrier *c, uint32_t migrations)
 
 static void leave_here(struct carrier *c)
 {
+    if (c->in_cuts)
+        cut_leave(&c->cut);
+    c->in_cuts = false;
     atomic_store(&local_slots[c->slot].rec, NULL);
 }
 
@@ -358,48 +358,158 @@ static void set_refresh_pages(void)
                                : dmx_dsm_region()->npages / REFRESH_SHARE;
 }
 
-/* Called only through dmx_checkpoint_before_release; c is stale once it returns true (another carrier). */
-static __attribute__((noinline)) bool take_checkpoint(struct carrier *c)
+/* ---- checkpoints (DMX_CHECKPOINT=release or refresh; thread_recovery.h) ----
+ *
+ * Every operation of an app thread off the master on an app lock (thread_takeover.c: not libdmx's own locks) is a
+ * checkpoint point, and so is its end: the thread saves its context in its ckpt area, and a cut of all the
+ * device's app threads (checkpoint_cut.h) pushes them home with the device's changes when one is due. Nothing shared written since the last cut (a lock taken and given back to read,
+ * pthread_join's polls): every thread's checkpoint as home has it is still a cut with home's memory (a thread's
+ * stack is its own), so none is taken. Refreshed checkpoints wait until the device has written refresh_pages. */
+
+static uint64_t last_cut_changes;      /* dsm_region_changes() after the last cut; under the cut lock */
+static bool cut_taken;                 /* a cut was taken on this device */
+
+static bool checkpoints_here(const struct carrier *c)
+{
+    return (release_checkpoints || refresh_checkpoints) && c && c->stack_lo && !dmx_takeover.runs_main;
+}
+
+/* Push a cut, and note where the device's count of changes stood: before the stopped threads go on, so that
+ * their next write counts towards the next cut. */
+static int push_cut(void *unused, const struct dsm_range *stacks, unsigned n)
+{
+    (void)unused;
+    int rc = dsm_region_checkpoint(dmx_dsm_region(), stacks, n);
+    last_cut_changes = dsm_region_changes(dmx_dsm_region());
+    return rc;
+}
+
+/* With the cut lock held. */
+static bool cut_due(void)
+{
+    uint64_t written = dsm_region_changes(dmx_dsm_region()) - last_cut_changes;
+    if (refresh_checkpoints) {
+        pthread_once(&refresh_once, set_refresh_pages);
+        return written >= refresh_pages;
+    }
+    return !cut_taken || written > 0;
+}
+
+/* Take a cut (self: the taker, or NULL) with push, with the cut lock held. */
+static int take_cut(const struct cut_member *self, int (*push)(void *, const struct dsm_range *, unsigned))
+{
+    int rc = cut_take(self, push, NULL);
+    cut_taken = true;
+    dmx_dsm_region()->stats.checkpoints++;
+    return rc;
+}
+
+static void cut_if_due(struct carrier *c)
+{
+    cut_lock();
+    if (!cut_due())
+        dmx_dsm_region()->stats.checkpoints_skipped++;
+    else if (take_cut(&c->cut, push_cut) != 0) {
+        wire_log("checkpoint: lost the link to the master");
+        abort();
+    }
+    cut_unlock();
+}
+
+/* The context just saved in c's ckpt area is its checkpoint from now until it leaves the operation. */
+static void stamp_checkpoint(struct carrier *c)
 {
     struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
-    /*
-     * Nothing shared written since the last one (a lock taken and given back to read, pthread_join's polls):
-     * resuming from that one instead repeats only reads, so its stack and context, as they are home, stay.
-     * Refreshed checkpoints wait until the device has written refresh_pages since.
-     */
-    uint64_t written = dsm_region_changes(dmx_dsm_region()) - c->ckpt_changes;
-    if (refresh_checkpoints)
-        pthread_once(&refresh_once, set_refresh_pages);
-    if (refresh_checkpoints ? written < refresh_pages : c->ckpt_taken && written == 0) {
-        dmx_dsm_region()->stats.checkpoints_skipped++;
-        return false;
-    }
-    a->magic = 0;
-    getcontext(&a->uc);
+    a->kind = CKPT_AT_CALL;
+    a->migrations = c->migrations;
+    a->magic = CKPT_MAGIC;
+    cut_quiesce(&c->cut);
+}
+
+/* op(arg) as a checkpoint point of app thread c. The frame stays until op has returned, so a cut taken meanwhile
+ * by a sibling can push the stack as the saved context needs it. When the thread has just resumed here on the
+ * master, it runs op_resumed (NULL: nothing, 0) instead. */
+static __attribute__((noinline)) int checkpointed(struct carrier *c, int (*op)(void *), int (*op_resumed)(void *),
+                                                  void *arg)
+{
+    ((struct ckpt_area *)c->stack_lo)->magic = 0;
+    getcontext(&((struct ckpt_area *)c->stack_lo)->uc);
     __asm__ volatile("" ::: "memory");
     struct carrier *now = current();    /* after a resume: the master's carrier, not the one in c */
     if (now->resumed) {
         now->resumed = false;
+        return op_resumed ? op_resumed(arg) : 0;
+    }
+    stamp_checkpoint(now);
+    cut_if_due(now);
+    int rc = op(arg);
+    cut_unquiesce(&now->cut);
+    return rc;
+}
+
+int dmx_checkpointed_acquire(int (*op)(void *), void *arg)
+{
+    struct carrier *c = current();
+    return checkpoints_here(c) ? checkpointed(c, op, op, arg) : op(arg);
+}
+
+int dmx_checkpointed_release(int (*op)(void *), void *arg)
+{
+    struct carrier *c = current();
+    return checkpoints_here(c) ? checkpointed(c, op, NULL, arg) : op(arg);
+}
+
+ucontext_t *dmx_wait_checkpoint_area(void)
+{
+    struct carrier *c = current();
+    if (!checkpoints_here(c))
+        return NULL;
+    ((struct ckpt_area *)c->stack_lo)->magic = 0;
+    return &((struct ckpt_area *)c->stack_lo)->uc;
+}
+
+bool dmx_wait_checkpoint_armed(void)
+{
+    struct carrier *now = current();
+    if (now->resumed) {
+        now->resumed = false;
         return true;
     }
-    a->migrations = now->migrations;
-    a->magic = CKPT_MAGIC;
-    if (dsm_region_checkpoint(dmx_dsm_region(), now->stack_lo, now->stack_hi) != 0) {
-        wire_log("checkpoint: lost the link to the master");
-        abort();
-    }
-    now->ckpt_taken = true;
-    now->ckpt_changes = dsm_region_changes(dmx_dsm_region());
-    dmx_dsm_region()->stats.checkpoints++;
+    stamp_checkpoint(now);
     return false;
 }
 
-bool dmx_checkpoint_before_release(void)
+void dmx_wait_checkpoint_end(void)
 {
     struct carrier *c = current();
-    if (!(release_checkpoints || refresh_checkpoints) || !c || !c->stack_lo || dmx_takeover.runs_main)
-        return false;
-    return take_checkpoint(c);
+    if (checkpoints_here(c))
+        cut_unquiesce(&c->cut);
+}
+
+/* A thread moving away pushes every change here: with checkpoints, as a cut of the threads that stay. */
+static int push_departure(void *unused, const struct dsm_range *stacks, unsigned n)
+{
+    (void)unused;
+    int rc = push_cut(NULL, stacks, n);
+    return rc != 0 || dsm_region_flush(dmx_dsm_region()) != 0 ? -1 : 0;
+}
+
+static int flush_departure(const struct carrier *c)
+{
+    if (!checkpoints_here(c))
+        return dsm_region_flush(dmx_dsm_region());
+    /* Until its move is posted, the thread is still this device's: should the device be lost in between, it
+     * resumes as if it had moved to the master. */
+    struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
+    a->magic = 0;
+    memcpy(&a->uc, c->saved, sizeof(a->uc));
+    a->kind = CKPT_DEPARTED;
+    a->migrations = c->migrations;
+    a->magic = CKPT_MAGIC;
+    cut_lock();
+    int rc = take_cut(NULL, push_departure);
+    cut_unlock();
+    return rc;
 }
 
 bool dmx_in_app_thread(void)
@@ -407,9 +517,10 @@ bool dmx_in_app_thread(void)
     return current() != NULL;
 }
 
-void dmx_checkpoint_before_acquire(void)
+bool dmx_checkpoints_on(void)
 {
-    (void)dmx_checkpoint_before_release();  /* resumed or not, the thread goes on to acquire */
+    pthread_once(&env_once, read_env);
+    return release_checkpoints || refresh_checkpoints;
 }
 
 bool dmx_release_checkpoints(void)
@@ -478,9 +589,17 @@ uint64_t dmx_migration_mean_downtime_ns(void)
     return n ? atomic_load(&downtime_sum_ns) / n : 0;
 }
 
-/* The guest's end: hand the result to the carrier it runs on now. */
+static int nothing(void *unused)
+{
+    (void)unused;
+    return 0;
+}
+
+/* The guest's end: hand the result to the carrier it runs on now. With checkpoints, its last writes go home with
+ * a checkpoint taken here, so that after a loss it resumes here, ending, rather than at its last lock. */
 static __attribute__((noreturn, noinline)) void guest_finish(void *ret)
 {
+    dmx_checkpointed_release(nothing, NULL);
     struct carrier *c = current();
     c->ret = ret;
     c->reason = GUEST_DONE;
@@ -528,6 +647,18 @@ static void log_migration(uint32_t slot, uint32_t from, uint32_t to, uint64_t t_
     pthread_mutex_unlock(&log_lock);
 }
 
+/* Run the guest from a context a checkpoint cut captured (its stack is pinned): returns when it switches back to
+ * its carrier, as swapcontext would. */
+static __attribute__((noinline)) void resume_captured(struct carrier *c, const ucontext_t *captured)
+{
+    volatile bool back = false;
+    getcontext(&c->home);
+    if (!back) {
+        back = true;
+        cut_resume_captured(captured);
+    }
+}
+
 /* A carrier: starts the guest of its slot (fresh) or resumes it (MIGRATING was posted for this device). */
 static void *carrier_main(void *arg)
 {
@@ -565,9 +696,12 @@ static void *carrier_main(void *arg)
     c->migrations = n;
     if (saved) {
         uintptr_t at = (uintptr_t)saved;
+        bool captured = false;
         if (at >= c->stack_lo && at < c->stack_lo + CKPT_AREA) {
-            at = (uintptr_t)saved->uc_mcontext.sp;     /* a release checkpoint: its stack is at its sp */
-            c->resumed = true;
+            at = (uintptr_t)saved->uc_mcontext.sp;     /* a checkpoint: its stack is at its sp */
+            uint32_t kind = ((struct ckpt_area *)c->stack_lo)->kind;
+            captured = kind == CKPT_CAPTURED;
+            c->resumed = kind == CKPT_AT_CALL;
         }
         uintptr_t eager = (at & ~(uintptr_t)(DSM_PAGE_SIZE - 1)) - MIG_EAGER_BELOW;
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, eager) != 0)
@@ -576,14 +710,19 @@ static void *carrier_main(void *arg)
         uint64_t fetched = r->stats.page_bytes_received + r->stats.diff_bytes_received - pages0;
         if (recovering)
             dmx_recovery_log((uint32_t)c->slot, src, RECOVER_RESUME, t_request, t_done, fetched);
+        if (recovering && captured)
+            wire_log("recovery: thread %u resumes in its own code, where a checkpoint of device %u's threads "
+                     "stopped it", c->slot, src);
         else
             log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n,
                           t_detect, t_decide);
         c->next_random = t_done + random_ns;
-        c->ckpt_changes = dsm_region_changes(r);
         set_current(c);
         arrive_here(c, n);
-        swapcontext(&c->home, saved);
+        if (captured)
+            resume_captured(c, saved);
+        else
+            swapcontext(&c->home, saved);
     } else {
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, c->stack_hi - MIG_START_EAGER) != 0)
             abort();
@@ -597,7 +736,6 @@ static void *carrier_main(void *arg)
         ((struct ckpt_area *)c->stack_lo)->magic = 0;   /* a block reused as a stack keeps no old checkpoint */
         c->start.uc_link = NULL;
         makecontext(&c->start, guest_entry, 0);
-        c->ckpt_changes = dsm_region_changes(r);
         set_current(c);
         arrive_here(c, 0);
         swapcontext(&c->home, &c->start);
@@ -607,7 +745,7 @@ static void *carrier_main(void *arg)
     dsm_region_unpin(r, c->stack_lo, c->stack_hi);
     if (c->reason == GUEST_MIGRATE) {
         uint64_t pushed0 = r->stats.diff_bytes_pushed;
-        if (dsm_region_flush(r) != 0) { /* release: everything the thread wrote, its stack included */
+        if (flush_departure(c) != 0) {  /* release: everything the thread wrote, its stack included */
             wire_log("migrate: lost the link to the master");
             abort();
         }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <ucontext.h>
 
 #define WAKE_BUCKETS   64
 #define POLL_FIRST_NS    1000000ull
@@ -112,6 +113,17 @@ static void wait_local(const void *p, uint64_t *g, uint64_t nap_ns, const struct
 
 /* ---- mutexes ---- */
 
+static int unlock_op(void *m)
+{
+    return sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
+}
+
+static int trylock_op(void *m)
+{
+    int rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
+    return rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
+}
+
 __attribute__((noinline)) int pthread_mutex_lock(pthread_mutex_t *m)
 {
     REAL(pthread_mutex_lock);
@@ -135,10 +147,8 @@ __attribute__((noinline)) int pthread_mutex_unlock(pthread_mutex_t *m)
     int rc;
     if (!dmx_is_shared(m))
         rc = real_pthread_mutex_unlock(m);
-    else if (dmx_checkpoint_before_release())
-        rc = 0;                 /* resumed after a loss: the lock went back with the lost device */
-    else
-        rc = sync_mutex_unlock(dmx_takeover.locks, gid(m)) == 0 ? 0 : EPERM;
+    else                        /* resumed after a loss: 0, the lock went back with the lost device */
+        rc = dmx_checkpointed_release(unlock_op, m);
     if (app && rc == 0) {
         dmx_held_locks(-1);
         dmx_safe_point();
@@ -156,9 +166,7 @@ __attribute__((noinline)) int pthread_mutex_trylock(pthread_mutex_t *m)
     if (!dmx_is_shared(m)) {
         rc = real_pthread_mutex_trylock(m);
     } else {
-        dmx_checkpoint_before_acquire();
-        rc = sync_mutex_trylock(dmx_takeover.locks, gid(m));
-        rc = rc == 1 ? EBUSY : rc == 0 ? 0 : EINVAL;
+        rc = dmx_checkpointed_acquire(trylock_op, m);
     }
     if (app && rc == 0)
         dmx_held_locks(1);
@@ -251,7 +259,16 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
      * a thread blocked on an empty queue can still follow a migration its monitor asked for. */
     if (app)
         dmx_held_locks(-1);
-    rc = sleep_for_wake(c, &g, abstime, app);
+    /* A checkpoint point until the wait ends (checkpoint_cut.h): resumed there after a loss, the thread does
+     * not wait again but takes m back, a spurious wake-up. */
+    ucontext_t *area = dmx_wait_checkpoint_area();
+    bool resumed = false;
+    if (area) {
+        getcontext(area);
+        resumed = dmx_wait_checkpoint_armed();
+    }
+    rc = resumed ? 0 : sleep_for_wake(c, &g, abstime, app);
+    dmx_wait_checkpoint_end();
     pthread_mutex_lock(m);
     if (app)
         dmx_held_locks(1);
@@ -356,7 +373,15 @@ __attribute__((noinline)) int pthread_barrier_wait(pthread_barrier_t *b)
     for (;;) {
         cond_tell_master(WIRE_COND_WAIT, b);    /* under the barrier's lock: the last arrival signals after */
         dmx_gunlock(gid(b));
-        sleep_for_wake(b, &g, NULL, false);
+        ucontext_t *area = dmx_wait_checkpoint_area();     /* as in shared_cond_wait */
+        bool resumed = false;
+        if (area) {
+            getcontext(area);
+            resumed = dmx_wait_checkpoint_armed();
+        }
+        if (!resumed)
+            sleep_for_wake(b, &g, NULL, false);
+        dmx_wait_checkpoint_end();
         dmx_glock(gid(b));
         if (sb->gen != gen0) {
             dmx_gunlock(gid(b));

@@ -5,8 +5,9 @@
  * their buffer (io_intercept.c, thread_syscall_buffers.c); these wrappers do the same for readv, preadv, recv,
  * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe, pipe2, socketpair, poll,
  * select, getrandom, uname, getsockname, getpeername, getsockopt, accept, accept4, epoll_wait, epoll_pwait,
- * wait, waitpid, wait4, waitid, getrusage, getcwd, readlink, sigprocmask, pthread_sigmask, sigpending, times,
- * getrlimit, clock_getres and sysinfo (ioctl is io_intercept.c's), so that an app thread
+ * wait, waitpid, wait4, waitid, getrusage, getcwd, readlink, sigprocmask, pthread_sigmask, sigpending,
+ * sigtimedwait, sigwaitinfo, sigwait, times, getrlimit, clock_getres and sysinfo (ioctl is io_intercept.c's), so
+ * that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
@@ -312,6 +313,24 @@ int sigpending(sigset_t *set)
 {
     REAL(sigpending);
     WITH_SPANS(add(&sp, set, sizeof *set), real_sigpending(set));
+}
+
+int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info, const struct timespec *restrict timeout)
+{
+    REAL(sigtimedwait);
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigtimedwait(set, info, timeout));
+}
+
+int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
+{
+    REAL(sigwaitinfo);
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigwaitinfo(set, info));
+}
+
+int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+    REAL(sigwait);
+    WITH_SPANS(add(&sp, sig, sizeof *sig), real_sigwait(set, sig));
 }
 
 clock_t times(struct tms *buf)

@@ -12,10 +12,13 @@
  *   both: start the spawn server (pthread_spawn.c), which runs the threads posted or migrating to this device
  *     and leaves at shutdown (a worker's also leaves the run). */
 #include "thread_takeover.h"
+
+#include "checkpoint_cut.h"
 #include "dmx.h"
 #include "dsm_api.h"
 #include "dsm_diff.h"
 #include "dsm_region.h"
+#include "io_fd_directory.h"
 #include "sync_mutex.h"
 #include "thread_recovery.h"
 #include "wire_conn.h"
@@ -43,25 +46,49 @@ void dmx_nap(uint64_t ns)
     }
 }
 
-void dmx_glock(uint64_t id)
+/* An app object's lock (a shared mutex, condition variable or barrier: its id is its address), as opposed to one
+ * of libdmx's own (the control block, the fd directory), which an app thread takes in the middle of libdmx's
+ * work: a checkpoint there would resume, after a loss, inside libdmx with another device's private state. */
+static bool app_lock(uint64_t id)
 {
-    dmx_checkpoint_before_acquire();
-    if (sync_mutex_lock(dmx_takeover.locks, id) != 0) {
-        wire_log("takeover: global lock %#llx failed", (unsigned long long)id);
-        abort();
-    }
+    return dmx_is_shared((const void *)(uintptr_t)id);
 }
 
-void dmx_gunlock(uint64_t id)
+static int glock_op(void *id)
 {
-    if (dmx_checkpoint_before_release())
-        return;
-    /* With release checkpoints, handing a lock back publishes nothing (sync_mutex.h): libdmx's own threads
-     * push what they wrote in the control block themselves. Not the rest: an app thread's writes since its
-     * checkpoint must not go home before its next one. */
-    if (dmx_takeover.locks->releases_pushed && !dmx_in_app_thread() && dmx_takeover.ctl &&
-        dsm_region_push_range(dmx_dsm_region(), (uintptr_t)dmx_takeover.ctl,
-                              (uintptr_t)dmx_takeover.ctl + DMX_CTL_PAGES * DSM_PAGE_SIZE) != 0) {
+    if (sync_mutex_lock(dmx_takeover.locks, *(uint64_t *)id) != 0) {
+        wire_log("takeover: global lock %#llx failed", (unsigned long long)*(uint64_t *)id);
+        abort();
+    }
+    return 0;
+}
+
+void dmx_glock(uint64_t id)
+{
+    if (app_lock(id))
+        dmx_checkpointed_acquire(glock_op, &id);
+    else
+        glock_op(&id);
+}
+
+/* With release checkpoints, handing a lock back publishes nothing (sync_mutex.h): an app lock's writes went home
+ * with the checkpoint before it, and libdmx's own locks publish what they guard, the control block or the fd
+ * directory, whoever holds them. Not the rest: an app thread's writes since its checkpoint must not go home
+ * before its next one. */
+static int publish_guarded(uint64_t id)
+{
+    uintptr_t lo = (uintptr_t)dmx_takeover.ctl, hi = lo + DMX_CTL_PAGES * DSM_PAGE_SIZE;
+    if (!dmx_takeover.locks->releases_pushed || app_lock(id) || !dmx_takeover.ctl)
+        return 0;
+    if ((id == DMX_LOCK_IO_FDS || id >= DMX_LOCK_IO_FDS_OF(0)) && !io_fdd_block(&lo, &hi))
+        return 0;
+    return dsm_region_push_range(dmx_dsm_region(), lo, hi);
+}
+
+static int gunlock_op(void *idp)
+{
+    uint64_t id = *(uint64_t *)idp;
+    if (publish_guarded(id) != 0) {
         wire_log("takeover: lost the link to the master");
         abort();
     }
@@ -69,6 +96,15 @@ void dmx_gunlock(uint64_t id)
         wire_log("takeover: global unlock %#llx of a lock this device does not hold", (unsigned long long)id);
         abort();
     }
+    return 0;
+}
+
+void dmx_gunlock(uint64_t id)
+{
+    if (app_lock(id))
+        dmx_checkpointed_release(gunlock_op, &id);
+    else
+        gunlock_op(&id);
 }
 
 static bool wanted(void)
@@ -173,6 +209,8 @@ __attribute__((constructor(150))) static void takeover_start(void)
     dmx_heap_setup((uintptr_t)r->base + DMX_CTL_PAGES * DSM_PAGE_SIZE, (uintptr_t)r->base + (uintptr_t)first * DSM_PAGE_SIZE,
                    t->self, t->ndev);
     dmx_app_code_scan();
+    if (dmx_checkpoints_on() && cut_setup() != 0)
+        wire_log("takeover: no checkpoint signals (%s): threads recovered from a cut will not resume", strerror(errno));
     if (dmx_release_checkpoints() && !t->runs_main) {
         r->lazy = false;        /* a migration's flush is durable before the move is posted */
         t->locks->releases_pushed = true;

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 #include "wire_msg.h"
 
@@ -103,6 +104,8 @@ void dmx_nap(uint64_t ns);
  * is the app's (its allocations are shared). */
 void dmx_app_code_scan(void);
 bool dmx_app_code(const void *ra);
+/* Is pc in the executable's own code (not libdmx's, nor any library's), whose globals are shared? */
+bool dmx_app_own_code(const void *pc);
 
 /* heap_dsm.c: set the arena of this device inside [lo, hi). */
 void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev);
@@ -138,16 +141,25 @@ uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this dev
  * device (logged with t_detect and t_decide; -1 with errno EINVAL or EBUSY), and the mean downtime of the
  * moves that ended on this device so far (0 before the first). */
 bool dmx_current_thread(struct dmx_local_thread *out);
-/* pthread_spawn.c, DMX_CHECKPOINT=release (thread_recovery.h): before an app thread off the master releases
- * a global lock, checkpoint it. True when it has just resumed from that checkpoint on the master after its
- * device was lost: the release is moot (the master took the lost device's locks back). And the context of
- * the release checkpoint on the stack at stack_lo taken during the thread's stay number migrations (0: none). */
-bool dmx_checkpoint_before_release(void);
-/* The same before an acquire, whose grant may push this device's writes on pages it is told are stale. */
-void dmx_checkpoint_before_acquire(void);
+/* pthread_spawn.c, DMX_CHECKPOINT=release or refresh (thread_recovery.h, checkpoint_cut.h): run the calling app
+ * thread's lock operation op(arg) as a checkpoint point (elsewhere: just op(arg)). An acquire runs even when the
+ * thread has just resumed from that point on the master after its device was lost; a release does not (the
+ * master took the lost device's locks back), and returns 0. */
+int dmx_checkpointed_acquire(int (*op)(void *), void *arg);
+int dmx_checkpointed_release(int (*op)(void *), void *arg);
+/* A wait between a release and the next acquire (condition variable, barrier) as a checkpoint point: area is
+ * where to getcontext, in the waiting function's own frame (NULL: no checkpoints here); armed, called right after
+ * that getcontext, is true when the thread has just resumed there after a loss (it should not wait: a spurious
+ * wake-up); end when the wait is over, before the thread runs app code again. */
+ucontext_t *dmx_wait_checkpoint_area(void);
+bool dmx_wait_checkpoint_armed(void);
+void dmx_wait_checkpoint_end(void);
+bool dmx_checkpoints_on(void);          /* DMX_CHECKPOINT=release or refresh */
 bool dmx_release_checkpoints(void);     /* DMX_CHECKPOINT=release */
 bool dmx_shared_stacks(void);           /* app threads run on shared stacks (not DMX_SHARED_STACKS=0) */
 bool dmx_in_app_thread(void);           /* the caller is an app thread (its guest context runs) */
+/* The context of the checkpoint on the stack at stack_lo taken during the thread's stay number migrations, as home
+ * has it (0: none). */
 uint64_t dmx_release_checkpoint(uint64_t stack_lo, uint32_t migrations);
 /* May thread slot go to device dest under its placement hints? And the devices it may not go to (bit d). */
 bool dmx_move_allowed(uint32_t slot, uint32_t dest);

@@ -20,7 +20,7 @@ void wire_buf_free(struct wire_buf *b)
     b->len = b->cap = 0;
 }
 
-static uint8_t *buf_grow(struct wire_buf *b, size_t n)
+uint8_t *wire_buf_grow(struct wire_buf *b, size_t n)
 {
     if (b->cap - b->len < n) {
         size_t cap = b->cap ? b->cap : 256;
@@ -42,7 +42,7 @@ static uint8_t *begin(struct wire_buf *b, uint8_t type, uint16_t flags, uint32_t
 {
     if (payload > WIRE_MAX_PAYLOAD)
         return NULL;
-    uint8_t *p = buf_grow(b, WIRE_HEADER_SIZE + payload);
+    uint8_t *p = wire_buf_grow(b, WIRE_HEADER_SIZE + payload);
     if (!p)
         return NULL;
     set32(p, WIRE_MAGIC);
@@ -210,6 +210,17 @@ int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, ui
     return 0;
 }
 
+int wire_put_checkpoint(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t phase)
+{
+    if (phase != WIRE_CKPT_BEGIN && phase != WIRE_CKPT_COMMIT)
+        return -1;
+    uint8_t *p = begin(b, WIRE_CHECKPOINT, 0, seq, sender, 4);
+    if (!p)
+        return -1;
+    set32(p, phase);
+    return 0;
+}
+
 int wire_put_heartbeat(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint32_t beat,
                        uint64_t sent_ns)
 {
@@ -321,7 +332,7 @@ static bool reserved_type(uint8_t t)
     switch (t) {
     case WIRE_BARRIER:
     case WIRE_MIGRATE: case WIRE_MIGRATE_ACK:
-    case WIRE_CHECKPOINT: case WIRE_STATS:
+    case WIRE_STATS:
         return true;
     default:
         return false;
@@ -333,7 +344,7 @@ static bool known_type(uint8_t t)
     return (t >= WIRE_HELLO && t <= WIRE_REJECT) || (t >= WIRE_LOCK_ACQUIRE && t <= WIRE_LOCK_REVOKE) ||
            (t >= WIRE_PAGE_REQUEST && t <= WIRE_FLUSH_REQUEST) || t == WIRE_COND_WAIT || t == WIRE_COND_SIGNAL ||
            (t >= WIRE_IO_REQUEST && t <= WIRE_IO_CONTROL) ||
-           t == WIRE_HEARTBEAT || t == WIRE_HEARTBEAT_ACK;
+           t == WIRE_HEARTBEAT || t == WIRE_HEARTBEAT_ACK || t == WIRE_CHECKPOINT;
 }
 
 /* Flags each type may carry; any other bit set is an error. */
@@ -536,6 +547,12 @@ static int decode_payload(const uint8_t *p, uint32_t n, struct wire_msg *m)
             return WIRE_E_LENGTH;
         m->u.flush.page = get32(p);
         return WIRE_OK;
+    case WIRE_CHECKPOINT:
+        if (n != 4)
+            return WIRE_E_LENGTH;
+        m->u.checkpoint.phase = get32(p);
+        return m->u.checkpoint.phase == WIRE_CKPT_BEGIN || m->u.checkpoint.phase == WIRE_CKPT_COMMIT ? WIRE_OK
+                                                                                                       : WIRE_E_FIELD;
     case WIRE_HEARTBEAT: case WIRE_HEARTBEAT_ACK:
         if (n != 12)
             return WIRE_E_LENGTH;
@@ -599,7 +616,7 @@ bool wire_type_allowed(enum wire_conn_state state, uint8_t type)
     case WIRE_SERVER_READY:
         return type == WIRE_LOCK_ACQUIRE || type == WIRE_LOCK_RELEASE || type == WIRE_PAGE_REQUEST ||
                type == WIRE_DIFF_PUSH || type == WIRE_DIFF_HELD || type == WIRE_HEARTBEAT ||
-               type == WIRE_COND_WAIT || type == WIRE_COND_SIGNAL;
+               type == WIRE_COND_WAIT || type == WIRE_COND_SIGNAL || type == WIRE_CHECKPOINT;
     case WIRE_CLIENT_AWAIT_CHALLENGE: return type == WIRE_CHALLENGE || type == WIRE_REJECT;
     case WIRE_CLIENT_AWAIT_WELCOME: return type == WIRE_WELCOME || type == WIRE_REJECT;
     case WIRE_CLIENT_READY:
@@ -623,6 +640,7 @@ const char *wire_type_name(uint8_t type)
         [WIRE_FLUSH_REQUEST] = "flush-request", [WIRE_COND_WAIT] = "cond-wait", [WIRE_COND_SIGNAL] = "cond-signal",
         [WIRE_IO_REQUEST] = "io-request", [WIRE_IO_REPLY] = "io-reply",
         [WIRE_IO_CONTROL] = "io-control", [WIRE_HEARTBEAT] = "heartbeat", [WIRE_HEARTBEAT_ACK] = "heartbeat-ack",
+        [WIRE_CHECKPOINT] = "checkpoint",
     };
     return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
 }

@@ -66,9 +66,14 @@ enum wire_type {
     WIRE_HEARTBEAT = 50,        /* device -> master: u32 beat, u64 the device's emulated send time (ns) */
     WIRE_HEARTBEAT_ACK = 51,    /* master -> device: the same beat and stamp, echoed: the device's RTT */
     WIRE_MIGRATE = 60, WIRE_MIGRATE_ACK = 61,
-    WIRE_CHECKPOINT = 70,
+    WIRE_CHECKPOINT = 70,       /* device -> master: u32 phase. The DIFF_PUSHes between BEGIN and COMMIT are one
+                                 * checkpoint cut (checkpoint_cut.h): home applies them at COMMIT, all together,
+                                 * and drops them if the device is lost before */
     WIRE_STATS = 80,
 };
+
+#define WIRE_CKPT_BEGIN  1
+#define WIRE_CKPT_COMMIT 2
 
 #define WIRE_F_SPECULATIVE 0x0001   /* LOCK_GRANT: the device may keep the lock cached after release */
 #define WIRE_F_PREFETCH    0x0002   /* PAGE_REPLY/DIFF_REPLY: sent ahead of a fault */
@@ -150,6 +155,7 @@ struct wire_msg {
         struct { uint32_t count; const uint8_t *raw; } held;                   /* raw: count * 4 bytes */
         struct { uint32_t page; } flush;
         struct { uint32_t beat; uint64_t sent_ns; } heartbeat;                  /* HEARTBEAT, HEARTBEAT_ACK */
+        struct { uint32_t phase; } checkpoint;                                  /* WIRE_CKPT_BEGIN, _COMMIT */
         struct {
             uint32_t req_id; uint8_t op; uint8_t class_len; uint16_t subpath_len;
             uint64_t handle, cmd; int64_t offset; uint32_t flags, mode, whence, out_len, in_total, in_offset;
@@ -170,6 +176,8 @@ struct wire_buf {
     size_t len, cap;
 };
 void wire_buf_free(struct wire_buf *b);
+/* n more bytes at the end of b, for the caller to fill (NULL when out of memory). */
+uint8_t *wire_buf_grow(struct wire_buf *b, size_t n);
 
 /* Decode one message from buf[0..len). Returns WIRE_OK and sets *consumed, WIRE_NEED_MORE, or an error. */
 int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out, size_t *consumed);
@@ -197,6 +205,7 @@ int wire_put_diff(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sende
                   uint32_t version, const uint8_t *diff, uint32_t len);
 int wire_put_held(struct wire_buf *b, uint32_t seq, uint32_t sender, const uint32_t *pages, uint32_t count);
 int wire_put_flush_request(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t page);
+int wire_put_checkpoint(struct wire_buf *b, uint32_t seq, uint32_t sender, uint32_t phase);
 /* type: WIRE_HEARTBEAT or WIRE_HEARTBEAT_ACK. */
 int wire_put_heartbeat(struct wire_buf *b, uint8_t type, uint32_t seq, uint32_t sender, uint32_t beat,
                        uint64_t sent_ns);

@@ -9,12 +9,20 @@ build/tests/test_recovery_plan: testbed/tests/test_recovery_plan.c testbed/runti
 
 UNIT_TESTS += build/tests/test_recovery_plan
 
+# Resuming a thread from captured registers: the signal-frame records copied into the resuming frame (natively).
+build/tests/test_sigframe_records: testbed/tests/test_sigframe_records.c testbed/runtime/sigframe_records.c \
+                                   testbed/runtime/sigframe_records.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(GLIB_CFLAGS) -Itestbed/runtime $(filter %.c,$^) $(GLIB_LIBS) -o $@
+
+UNIT_TESTS += build/tests/test_sigframe_records
+
 # End-to-end: a worker's qemu killed (or frozen) mid-run; the program still finishes right on the others.
 build/tests/test_recovery: testbed/tests/test_recovery.c testbed/tests/test_tree.h testbed/tests/test_dmx.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -DDMX_TOP='"$(TOP)"' $< $(GLIB_LIBS) -o $@
 
-build/tests/test_recovery: | $(PT_GUEST_BINS) build/bin/dmx
+build/tests/test_recovery: | $(PT_GUEST_BINS) build/bin/dmx build/guest/apps/photo-classify build/media/.stamp
 
 E2E_TESTS += build/tests/test_recovery
 

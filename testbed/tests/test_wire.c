@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dsm_diff.h"
 #include "master_server.h"
 #include "peer_client.h"
 #include "wire_auth.h"
@@ -236,7 +237,7 @@ static void test_header_rejections(void)
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
     n = raw(buf, WIRE_MAGIC, 1, 0, 0, 2, 8, pl, 8);
     g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_TYPE);
-    uint8_t reserved[] = { WIRE_BARRIER, WIRE_MIGRATE, WIRE_CHECKPOINT, WIRE_STATS };
+    uint8_t reserved[] = { WIRE_BARRIER, WIRE_MIGRATE, WIRE_STATS };
     for (unsigned i = 0; i < sizeof(reserved); i++) {
         n = raw(buf, WIRE_MAGIC, 1, reserved[i], 0, 2, 8, pl, 8);
         g_assert_cmpint(wire_decode(buf, n, &m, &used), ==, WIRE_E_UNSUPPORTED);
@@ -560,6 +561,97 @@ static void test_hostile_peers(void)
     wire_buf_free(&b);
 }
 
+/* Send b on pc's link, then a heartbeat, and wait for its echo: the master has served b by then. */
+static void send_and_sync(struct peer_client *pc, struct wire_buf *b)
+{
+    struct wire_msg m;
+    g_assert_cmpint(wire_put_heartbeat(b, WIRE_HEARTBEAT, wire_conn_next_seq(&pc->conn), pc->conn.self, 1, 1), ==, 0);
+    g_assert_cmpint(wire_conn_send(&pc->conn, b), ==, 0);
+    g_assert_cmpint(wire_conn_recv(&pc->conn, &m), ==, WIRE_OK);
+    g_assert_cmpuint(m.h.type, ==, WIRE_HEARTBEAT_ACK);
+    b->len = 0;
+}
+
+static uint8_t home_byte(struct master_server *srv, uint32_t page, uint32_t at)
+{
+    pthread_mutex_lock(&srv->lock);
+    uint8_t v = srv->pages.home[(size_t)page * WIRE_PAGE_SIZE + at];
+    pthread_mutex_unlock(&srv->lock);
+    return v;
+}
+
+/* A diff that sets byte `at` of a zero page to v. */
+static uint32_t make_diff(uint8_t *out, uint32_t at, uint8_t v)
+{
+    static uint8_t zero[WIRE_PAGE_SIZE], page[WIRE_PAGE_SIZE];
+    memset(page, 0, sizeof(page));
+    page[at] = v;
+    return (uint32_t)dsm_diff_make(zero, page, out);
+}
+
+/* Checkpoint cuts (checkpoint_cut.h): the diffs between BEGIN and COMMIT reach home only at COMMIT, all together;
+ * a device lost before its COMMIT leaves home as it was; a COMMIT outside a cut breaks the protocol. */
+static void test_checkpoint_cut(void)
+{
+    struct master_server *srv = new_master();
+    struct peer_client *pc = g_new0(struct peer_client, 1), *lost = g_new0(struct peer_client, 1);
+    g_assert_cmpint(peer_client_join(pc, connect_pair(srv), 2, "dev2", secret, sizeof(secret)), ==, 0);
+    g_assert_cmpint(peer_client_join(lost, connect_pair(srv), 3, "dev3", secret, sizeof(secret)), ==, 0);
+    struct wire_buf b = { 0 };
+    uint8_t diff[64];
+    uint32_t len = make_diff(diff, 100, 0xAB);
+    g_assert_cmpint(wire_put_checkpoint(&b, wire_conn_next_seq(&pc->conn), 2, WIRE_CKPT_BEGIN), ==, 0);
+    g_assert_cmpint(wire_put_diff(&b, WIRE_DIFF_PUSH, wire_conn_next_seq(&pc->conn), 2, 0, 5, 0, diff, len), ==, 0);
+    len = make_diff(diff, 200, 0xCD);
+    g_assert_cmpint(wire_put_diff(&b, WIRE_DIFF_PUSH, wire_conn_next_seq(&pc->conn), 2, 0, 6, 0, diff, len), ==, 0);
+    send_and_sync(pc, &b);
+    g_assert_cmpuint(home_byte(srv, 5, 100), ==, 0);        /* the cut is open: home is as it was */
+    g_assert_cmpuint(home_byte(srv, 6, 200), ==, 0);
+    g_assert_cmpint(wire_put_checkpoint(&b, wire_conn_next_seq(&pc->conn), 2, WIRE_CKPT_COMMIT), ==, 0);
+    send_and_sync(pc, &b);
+    g_assert_cmpuint(home_byte(srv, 5, 100), ==, 0xAB);     /* committed: both pages */
+    g_assert_cmpuint(home_byte(srv, 6, 200), ==, 0xCD);
+    len = make_diff(diff, 300, 0xEF);                       /* outside a cut, a push applies at once */
+    g_assert_cmpint(wire_put_diff(&b, WIRE_DIFF_PUSH, wire_conn_next_seq(&pc->conn), 2, 0, 7, 0, diff, len), ==, 0);
+    send_and_sync(pc, &b);
+    g_assert_cmpuint(home_byte(srv, 7, 300), ==, 0xEF);
+
+    /* dev3 is lost with its cut open */
+    len = make_diff(diff, 400, 0x11);
+    g_assert_cmpint(wire_put_checkpoint(&b, wire_conn_next_seq(&lost->conn), 3, WIRE_CKPT_BEGIN), ==, 0);
+    g_assert_cmpint(wire_put_diff(&b, WIRE_DIFF_PUSH, wire_conn_next_seq(&lost->conn), 3, 0, 8, 0, diff, len), ==, 0);
+    send_and_sync(lost, &b);
+    wire_conn_destroy(&lost->conn);
+    for (int i = 0; i < 500 && master_server_devices(srv) != 1; i++)
+        g_usleep(10000);
+    g_assert_cmpint(master_server_devices(srv), ==, 1);
+    g_assert_cmpuint(home_byte(srv, 8, 400), ==, 0);
+
+    /* a COMMIT with no cut open */
+    g_assert_cmpint(wire_put_checkpoint(&b, wire_conn_next_seq(&pc->conn), 2, WIRE_CKPT_COMMIT), ==, 0);
+    g_assert_cmpint(wire_conn_send(&pc->conn, &b), ==, 0);
+    wait_for(srv, &srv->dropped, 1);
+    g_assert_cmpint(master_server_devices(srv), ==, 0);
+
+    /* the message itself: one phase, four bytes */
+    struct wire_msg m;
+    size_t used;
+    b.len = 0;
+    g_assert_cmpint(wire_put_checkpoint(&b, 1, 2, 3), ==, -1);
+    g_assert_cmpint(wire_put_checkpoint(&b, 1, 2, WIRE_CKPT_BEGIN), ==, 0);
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_OK);
+    g_assert_cmpuint(m.u.checkpoint.phase, ==, WIRE_CKPT_BEGIN);
+    b.data[b.len - 1] = 9;
+    g_assert_cmpint(wire_decode(b.data, b.len, &m, &used), ==, WIRE_E_FIELD);
+    g_assert_true(wire_type_allowed(WIRE_SERVER_READY, WIRE_CHECKPOINT));
+    g_assert_false(wire_type_allowed(WIRE_CLIENT_READY, WIRE_CHECKPOINT));
+    g_assert_cmpstr(wire_type_name(WIRE_CHECKPOINT), ==, "checkpoint");
+    wire_buf_free(&b);
+    wire_conn_destroy(&pc->conn);
+    g_free(pc);
+    g_free(lost);
+}
+
 /* I/O forwarding messages: fragments of a large write reassemble to the same bytes, and replies and controls
  * round-trip every field. */
 static void test_io_round_trips(void)
@@ -722,6 +814,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wire/lazy-messages", test_lazy_messages);
     g_test_add_func("/wire/join", test_join);
     g_test_add_func("/wire/hostile-peers", test_hostile_peers);
+    g_test_add_func("/wire/checkpoint-cut", test_checkpoint_cut);
     g_test_add_func("/wire/io-round-trips", test_io_round_trips);
     g_test_add_func("/wire/io-rejections", test_io_rejections);
     return g_test_run();

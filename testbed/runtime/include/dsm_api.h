@@ -70,6 +70,8 @@ struct dmx_dsm_counters {
     uint64_t pages_held, flush_requests;            /* lazy diffs: announced at releases; asked for by home */
     uint64_t bytes_sent, bytes_received;            /* on this device's link to the master */
     uint64_t checkpoints, checkpoints_skipped;      /* checkpoints = release: pushed, skipped (nothing changed) */
+    uint64_t checkpoint_captures;   /* sibling threads a checkpoint stopped by a signal to include them */
+    uint64_t checkpoint_stragglers; /* siblings a checkpoint left out, busy past its patience */
     /* master only (zero elsewhere): what the home sent */
     uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;
 };
