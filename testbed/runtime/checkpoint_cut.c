@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #define CUT_PATIENCE_NS  1000000000ull     /* how long a cut waits for a busy sibling (emulated) */
-#define CUT_RETRY_NS     1000000ull        /* between two asks of a sibling that declined */
-#define CUT_ANSWER_NS    2000000ull        /* one wait for a signalled sibling's answer */
+#define CUT_RETRY_NS     1000000ull        /* a sibling that declined is asked again after this, then twice as */
+#define CUT_RETRY_MAX_NS 64000000ull       /* long each time, up to this: each ask may cut a system call short */
+#define CUT_POLL_NS      200000ull         /* how often the taker looks at the answers */
 #define DMX_SIG_CUT      (SIGRTMIN + 6)
 #define DMX_SIG_RESUME   (SIGRTMIN + 7)
 
@@ -80,43 +81,74 @@ static void on_cut_signal(int sig, siginfo_t *info, void *ucv)
 
 /* ---- the taker's side ---- */
 
-enum stop_outcome { STOP_PARKED, STOP_QUIESCENT, STOP_GONE, STOP_BUSY };
+enum stop_outcome { STOP_PENDING, STOP_PARKED, STOP_QUIESCENT, STOP_GONE, STOP_BUSY };
 
-/* Ask m once: signal it and wait for its answer. */
-static enum stop_outcome ask(struct cut_member *m, uint64_t deadline)
+struct sibling {
+    struct cut_member *m;
+    enum stop_outcome outcome;
+    uint64_t next_ask_ns, backoff_ns;   /* a sibling that declined is asked again, less and less often */
+};
+
+/* Signal m if it runs (RUNNING -> ASKED). */
+static void ask(struct cut_member *m)
 {
     uint32_t s = CUT_RUNNING;
-    if (atomic_compare_exchange_strong(&m->state, &s, CUT_ASKED)) {
-        if (syscall(SYS_tgkill, getpid(), m->tid, DMX_SIG_CUT) != 0)
-            atomic_compare_exchange_strong(&m->state, &(uint32_t){ CUT_ASKED }, CUT_RUNNING);
-        while ((s = atomic_load(&m->state)) == CUT_ASKED && dmx_now_ns() < deadline)
-            futex_wait(&m->state, CUT_ASKED, CUT_ANSWER_NS);
-        if (s == CUT_ASKED && atomic_compare_exchange_strong(&m->state, &s, CUT_RUNNING))
-            return STOP_BUSY;   /* not even its handler ran in time */
-    }
+    if (atomic_compare_exchange_strong(&m->state, &s, CUT_ASKED) &&
+        syscall(SYS_tgkill, getpid(), m->tid, DMX_SIG_CUT) != 0)
+        atomic_compare_exchange_strong(&m->state, &(uint32_t){ CUT_ASKED }, CUT_RUNNING);
+}
+
+/* Where sibling b stands now; a decline is turned back into RUNNING, to be asked again at its next time. */
+static enum stop_outcome look(struct sibling *b, uint64_t now)
+{
+    uint32_t s = atomic_load(&b->m->state);
     switch (s) {
-    case CUT_PARKED:
-        return STOP_PARKED;
-    case CUT_QUIESCENT:
-        return STOP_QUIESCENT;
-    case CUT_LEAVING:
-        return STOP_GONE;
+    case CUT_PARKED: return STOP_PARKED;
+    case CUT_QUIESCENT: return STOP_QUIESCENT;
+    case CUT_LEAVING: return STOP_GONE;
     case CUT_DECLINED:
-        atomic_compare_exchange_strong(&m->state, &s, CUT_RUNNING);
-        return STOP_BUSY;
-    default:
-        return STOP_BUSY;
+        atomic_compare_exchange_strong(&b->m->state, &s, CUT_RUNNING);
+        b->next_ask_ns = now + b->backoff_ns;
+        b->backoff_ns = b->backoff_ns < CUT_RETRY_MAX_NS ? b->backoff_ns * 2 : CUT_RETRY_MAX_NS;
+        return STOP_PENDING;
+    case CUT_RUNNING:
+        if (now >= b->next_ask_ns)
+            ask(b->m);
+        return STOP_PENDING;
+    default:                    /* ASKED: its handler has not run yet */
+        return STOP_PENDING;
     }
 }
 
-static enum stop_outcome stop_member(struct cut_member *m)
+/* Stop or find quiescent every sibling, all at once, within one patience. Those still pending at the end are
+ * left out (ASKED ones are taken back: a late handler then finds nothing asked). */
+static void stop_siblings(struct sibling *sib, unsigned n)
 {
     uint64_t deadline = dmx_now_ns() + CUT_PATIENCE_NS;
-    for (;;) {
-        enum stop_outcome o = ask(m, deadline);
-        if (o != STOP_BUSY || dmx_now_ns() >= deadline)
-            return o;
-        dmx_nap(CUT_RETRY_NS);
+    for (unsigned i = 0; i < n; i++)
+        ask(sib[i].m);
+    for (unsigned pending = n; pending;) {
+        uint64_t now = dmx_now_ns();
+        pending = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (sib[i].outcome == STOP_PENDING && (sib[i].outcome = look(&sib[i], now)) == STOP_PENDING)
+                pending++;
+        if (pending && now >= deadline)
+            break;
+        if (pending)
+            dmx_nap(CUT_POLL_NS);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t s = CUT_ASKED;
+        if (sib[i].outcome != STOP_PENDING || atomic_compare_exchange_strong(&sib[i].m->state, &s, CUT_RUNNING)) {
+            sib[i].outcome = sib[i].outcome == STOP_PENDING ? STOP_BUSY : sib[i].outcome;
+            continue;
+        }
+        /* It answered just now (s: its state; these hold while the taker holds the cut lock). */
+        sib[i].outcome = s == CUT_PARKED ? STOP_PARKED : s == CUT_QUIESCENT ? STOP_QUIESCENT
+                       : s == CUT_LEAVING ? STOP_GONE : STOP_BUSY;
+        if (s == CUT_DECLINED)
+            atomic_compare_exchange_strong(&sib[i].m->state, &s, CUT_RUNNING);
     }
 }
 
@@ -145,31 +177,31 @@ int cut_take(const struct cut_member *self, int (*push)(void *ctx, const struct 
              void *ctx)
 {
     struct dsm_range stacks[DSM_MAX_RANGES];
-    struct cut_member *parked[DSM_MAX_RANGES];
-    unsigned n = 0, nparked = 0;
+    struct sibling sib[DSM_MAX_RANGES];
+    unsigned n = 0, nsib = 0;
     struct dsm_region *r = dmx_dsm_region();
     if (self)
         stacks[n++] = (struct dsm_range){ self->stack_lo, self->stack_hi };
-    for (unsigned i = 0; i < nmembers && cut_siblings(); i++) {
-        struct cut_member *m = members[i];
-        if (m == self)
-            continue;
-        enum stop_outcome o = stop_member(m);
-        if (o == STOP_PARKED) {
-            parked[nparked++] = m;
+    for (unsigned i = 0; i < nmembers && cut_siblings(); i++)
+        if (members[i] != self)
+            sib[nsib++] = (struct sibling){ members[i], STOP_PENDING, 0, CUT_RETRY_NS };
+    stop_siblings(sib, nsib);
+    for (unsigned i = 0; i < nsib; i++) {
+        if (sib[i].outcome == STOP_PARKED)
             r->stats.checkpoint_captures++;
-        } else if (o == STOP_BUSY) {
+        if (sib[i].outcome == STOP_BUSY) {
             r->stats.checkpoint_stragglers++;
-            log_straggler(m);
+            log_straggler(sib[i].m);
         }
-        if ((o == STOP_PARKED || o == STOP_QUIESCENT) && n < DSM_MAX_RANGES)
-            stacks[n++] = (struct dsm_range){ m->stack_lo, m->stack_hi };
+        if ((sib[i].outcome == STOP_PARKED || sib[i].outcome == STOP_QUIESCENT) && n < DSM_MAX_RANGES)
+            stacks[n++] = (struct dsm_range){ sib[i].m->stack_lo, sib[i].m->stack_hi };
     }
     int rc = push(ctx, stacks, n);
-    for (unsigned i = 0; i < nparked; i++) {
-        atomic_store(&parked[i]->state, CUT_RUNNING);
-        futex_wake(&parked[i]->state);
-    }
+    for (unsigned i = 0; i < nsib; i++)
+        if (sib[i].outcome == STOP_PARKED) {
+            atomic_store(&sib[i].m->state, CUT_RUNNING);
+            futex_wake(&sib[i].m->state);
+        }
     return rc;
 }
 
@@ -185,8 +217,34 @@ void cut_unlock(void)
     pthread_mutex_unlock(&cut_mutex);
 }
 
+static void cut_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, DMX_SIG_CUT);
+    sigaddset(set, DMX_SIG_RESUME);
+}
+
+/* The carrier may have inherited a mask that blocks them (its creator's: an app thread's). */
+static void unblock_cut_signals(void)
+{
+    sigset_t ours;
+    cut_signal_set(&ours);
+    pthread_sigmask(SIG_UNBLOCK, &ours, NULL);
+}
+
+const sigset_t *cut_signals_removed(const sigset_t *set, sigset_t *copy)
+{
+    if (!set || (!sigismember(set, DMX_SIG_CUT) && !sigismember(set, DMX_SIG_RESUME)))
+        return set;
+    *copy = *set;
+    sigdelset(copy, DMX_SIG_CUT);
+    sigdelset(copy, DMX_SIG_RESUME);
+    return copy;
+}
+
 void cut_join(struct cut_member *m)
 {
+    unblock_cut_signals();
     atomic_store(&m->state, CUT_RUNNING);
     self_member = m;
     cut_lock();
@@ -243,10 +301,13 @@ static void on_resume_signal(int sig, siginfo_t *info, void *ucv)
     uc->uc_mcontext.sp = from->uc_mcontext.sp;
     uc->uc_mcontext.pc = from->uc_mcontext.pc;
     uc->uc_mcontext.pstate = from->uc_mcontext.pstate;
+    sigset_t mask;
+    uc->uc_sigmask = *cut_signals_removed(&from->uc_sigmask, &mask);    /* the thread's own mask, not ours */
 }
 
 void cut_resume_captured(const ucontext_t *captured)
 {
+    unblock_cut_signals();
     resume_from = captured;
     syscall(SYS_tgkill, getpid(), gettid(), DMX_SIG_RESUME);
     wire_log("checkpoint: cannot resume a captured context (%s)", strerror(errno));

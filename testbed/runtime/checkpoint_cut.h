@@ -26,6 +26,7 @@
 
 #include "dsm_region.h"
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +76,9 @@ void cut_unlock(void);
  * Returns push's result. */
 int cut_take(const struct cut_member *self, int (*push)(void *ctx, const struct dsm_range *stacks, unsigned n),
              void *ctx);
+/* set, or a copy without the two signals a cut uses if it has them: the app's masks and waits must not take
+ * them (the mask and sigwait wrappers pass what the app asks through this). */
+const sigset_t *cut_signals_removed(const sigset_t *set, sigset_t *copy);
 /* Continue the calling thread from a CKPT_CAPTURED context (its stack must be in place). Does not return. */
 __attribute__((noreturn)) void cut_resume_captured(const ucontext_t *captured);
 

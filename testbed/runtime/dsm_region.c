@@ -494,7 +494,8 @@ static int mark(struct dsm_region *r, uint32_t phase)
     return r->transport.mark ? r->transport.mark(r->transport.ctx, phase) : 0;
 }
 
-static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsigned n, bool everywhere)
+static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsigned n, bool everywhere,
+                      uint64_t *changes)
 {
     uint32_t p0[DSM_MAX_RANGES], p1[DSM_MAX_RANGES], keep = 0;
     int rc = 0;
@@ -526,13 +527,15 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
     r->ndirty = keep;
     if (everywhere && mark(r, WIRE_CKPT_COMMIT) != 0)
         rc = -1;
+    if (changes)
+        *changes = r->changes;
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
 
-int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n)
+int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n, uint64_t *changes)
 {
-    return push_dirty(r, stacks, n, true);
+    return push_dirty(r, stacks, n, true, changes);
 }
 
 uint64_t dsm_region_changes(struct dsm_region *r)
@@ -546,7 +549,7 @@ uint64_t dsm_region_changes(struct dsm_region *r)
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
 {
     struct dsm_range range = { lo, hi };
-    return push_dirty(r, &range, 1, false);
+    return push_dirty(r, &range, 1, false, NULL);
 }
 
 int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t eager_lo)

@@ -142,12 +142,13 @@ int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
 int dsm_region_publish_all(struct dsm_region *r);
 /* A checkpoint of the device's app threads (checkpoint_cut.h): push home every change this device holds or is
  * writing, and the pinned pages of the n (at most DSM_MAX_RANGES) stacks diffed in place; they stay writable.
- * Returns 0, or -1 when a push failed. */
+ * *changes (if not NULL): dsm_region_changes() as the push ended, before any later write could count. Returns 0,
+ * or -1 when a push failed. */
 struct dsm_range {
     uintptr_t lo, hi;
 };
 #define DSM_MAX_RANGES 130
-int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n);
+int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n, uint64_t *changes);
 /* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
  * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
  * another device. Two equal readings: nothing was written in between that a checkpoint would have to publish. */

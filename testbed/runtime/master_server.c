@@ -202,9 +202,14 @@ static int serve_page_request(struct master_conn *mc, uint32_t first, uint32_t c
     return rc;
 }
 
-/* A diff of an open checkpoint cut, kept until its COMMIT. */
+#define CUT_KEEP_BYTES (1u << 20)
+
+/* A diff of an open checkpoint cut, kept until its COMMIT. A cut diffs each page once, its stacks' pages in
+ * place and the rest as they go home: more diffs than twice the region's pages is no cut. */
 static int keep_cut_diff(struct master_conn *mc, uint32_t page, const uint8_t *diff, uint32_t len)
 {
+    if (mc->cut_diffs >= 2u * mc->srv->pages.npages)
+        return -1;
     uint8_t *p = wire_buf_grow(&mc->cut, 8 + (size_t)len);
     if (!p)
         return -1;
@@ -239,6 +244,8 @@ static int serve_checkpoint(struct master_conn *mc, uint32_t phase)
     }
     mc->cut.len = 0;
     mc->cut_diffs = 0;
+    if (mc->cut.cap > CUT_KEEP_BYTES)
+        wire_buf_free(&mc->cut);    /* a large cut's room is not kept for the next */
     return 0;
 }
 

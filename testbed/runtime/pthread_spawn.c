@@ -120,7 +120,7 @@ static uint32_t choose_device(void *(*fn)(void *), bool *app, uint32_t latency_b
  * (through the DSM), heap and globals (LRC). The start routine's end and pthread_exit switch back to the
  * carrier of the moment, which stores the result in the slot: pthread_join on the original handle works
  * wherever the thread ended. TLS addresses are never cached across the switch in libdmx (current()). */
-static void finish_slot(void *ret);
+static void finish_slot(void *ret, bool pushed);
 
 #define MIG_EAGER_BELOW  (16u << 10)        /* pre-copied below the saved sp */
 #define MIG_START_EAGER  (64u << 10)        /* made writable at a fresh start */
@@ -374,14 +374,12 @@ static bool checkpoints_here(const struct carrier *c)
     return (release_checkpoints || refresh_checkpoints) && c && c->stack_lo && !dmx_takeover.runs_main;
 }
 
-/* Push a cut, and note where the device's count of changes stood: before the stopped threads go on, so that
- * their next write counts towards the next cut. */
+/* Push a cut, and note where the device's count of changes stood as it ended (under the region's lock, before a
+ * write fault waiting for it, or a stopped thread, could add to it): a later write counts towards the next cut. */
 static int push_cut(void *unused, const struct dsm_range *stacks, unsigned n)
 {
     (void)unused;
-    int rc = dsm_region_checkpoint(dmx_dsm_region(), stacks, n);
-    last_cut_changes = dsm_region_changes(dmx_dsm_region());
-    return rc;
+    return dsm_region_checkpoint(dmx_dsm_region(), stacks, n, &last_cut_changes);
 }
 
 /* With the cut lock held. */
@@ -486,20 +484,17 @@ void dmx_wait_checkpoint_end(void)
         cut_unquiesce(&c->cut);
 }
 
-/* A thread moving away pushes every change here: with checkpoints, as a cut of the threads that stay. */
+/* A thread moving away pushes every change here. With checkpoints that is a cut, taken while the thread is still
+ * one of the device's (its pinned stack goes home in it), and its checkpoint is the context it leaves with: should
+ * the device be lost before the move is posted, it resumes as if it had moved to the master. */
 static int push_departure(void *unused, const struct dsm_range *stacks, unsigned n)
 {
-    (void)unused;
-    int rc = push_cut(NULL, stacks, n);
+    int rc = push_cut(unused, stacks, n);
     return rc != 0 || dsm_region_flush(dmx_dsm_region()) != 0 ? -1 : 0;
 }
 
-static int flush_departure(const struct carrier *c)
+static int depart_with_cut(struct carrier *c)
 {
-    if (!checkpoints_here(c))
-        return dsm_region_flush(dmx_dsm_region());
-    /* Until its move is posted, the thread is still this device's: should the device be lost in between, it
-     * resumes as if it had moved to the master. */
     struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
     a->magic = 0;
     memcpy(&a->uc, c->saved, sizeof(a->uc));
@@ -507,7 +502,7 @@ static int flush_departure(const struct carrier *c)
     a->migrations = c->migrations;
     a->magic = CKPT_MAGIC;
     cut_lock();
-    int rc = take_cut(NULL, push_departure);
+    int rc = take_cut(&c->cut, push_departure);
     cut_unlock();
     return rc;
 }
@@ -689,7 +684,7 @@ static void *carrier_main(void *arg)
         running_slot = c->slot;
         void *ret = c->fn(c->arg);
         if (running_slot >= 0)
-            finish_slot(ret);
+            finish_slot(ret, false);
         goto out;
     }
     c->rng = dmx_now_ns() ^ ((uint64_t)c->slot << 32) ^ dmx_takeover.self ^ 0x9E3779B97F4A7C15ull;
@@ -740,12 +735,15 @@ static void *carrier_main(void *arg)
         arrive_here(c, 0);
         swapcontext(&c->home, &c->start);
     }
+    uint64_t pushed0 = r->stats.diff_bytes_pushed;
+    bool cut_out = c->reason == GUEST_MIGRATE && checkpoints_here(c);
+    int departed = cut_out ? depart_with_cut(c) : 0;
     leave_here(c);
     set_current(NULL);                  /* back on the carrier's own stack */
     dsm_region_unpin(r, c->stack_lo, c->stack_hi);
     if (c->reason == GUEST_MIGRATE) {
-        uint64_t pushed0 = r->stats.diff_bytes_pushed;
-        if (flush_departure(c) != 0) {  /* release: everything the thread wrote, its stack included */
+        /* release: everything the thread wrote, its stack included */
+        if ((cut_out ? departed : dsm_region_flush(r)) != 0) {
             wire_log("migrate: lost the link to the master");
             abort();
         }
@@ -763,7 +761,7 @@ static void *carrier_main(void *arg)
         dmx_gunlock(DMX_LOCK_CONTROL);
     } else {
         running_slot = c->slot;
-        finish_slot(c->ret);
+        finish_slot(c->ret, checkpoints_here(c));
     }
 out:
     alt.ss_flags = SS_DISABLE;
@@ -818,7 +816,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     int detached = 0;
     if (attr)
         pthread_attr_getdetachstate(attr, &detached);
-    dmx_glock(DMX_LOCK_CONTROL);
+    dmx_glock_checkpointed(DMX_LOCK_CONTROL);
     uint32_t i = 0;
     while (i < DMX_SPAWN_SLOTS && c->slot[i].state != SPAWN_FREE)
         i++;
@@ -843,7 +841,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].on_failure = on_failure;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
-    dmx_gunlock(DMX_LOCK_CONTROL);
+    dmx_gunlock_checkpointed(DMX_LOCK_CONTROL);
     if (i == DMX_SPAWN_SLOTS) {
         dmx_heap_free_shared(stack);
         return EAGAIN;
@@ -864,7 +862,7 @@ int pthread_join(pthread_t th, void **ret)
         return ESRCH;
     volatile struct dmx_control *c = dmx_takeover.ctl;
     for (uint64_t nap = NAP_FIRST_NS / 2;; nap = nap < NAP_MAX_NS ? nap * 2 : NAP_MAX_NS) {
-        dmx_glock(DMX_LOCK_CONTROL);
+        dmx_glock_checkpointed(DMX_LOCK_CONTROL);
         uint32_t state = c->slot[i].state;
         void *stack = NULL;
         if (state == SPAWN_DONE) {
@@ -873,14 +871,14 @@ int pthread_join(pthread_t th, void **ret)
             stack = (void *)(uintptr_t)c->slot[i].stack_lo;
             c->slot[i].state = SPAWN_FREE;
         }
-        dmx_gunlock(DMX_LOCK_CONTROL);
+        dmx_gunlock_checkpointed(DMX_LOCK_CONTROL);
         if (state == SPAWN_DONE) {
             dmx_heap_free_shared(stack);    /* ours if this device made it, else leaked (heap_dsm.c) */
             return 0;
         }
         if (state == SPAWN_FREE)
             return ESRCH;
-        dmx_nap(nap);
+        DMX_CHECKPOINTED_WAIT(dmx_nap(nap));
     }
 }
 
@@ -893,24 +891,26 @@ int pthread_detach(pthread_t th)
     if (i >= DMX_SPAWN_SLOTS)
         return ESRCH;
     volatile struct dmx_control *c = dmx_takeover.ctl;
-    dmx_glock(DMX_LOCK_CONTROL);
+    dmx_glock_checkpointed(DMX_LOCK_CONTROL);
     if (c->slot[i].state == SPAWN_DONE)
         c->slot[i].state = SPAWN_FREE;
     else
         c->slot[i].detached = 1;
-    dmx_gunlock(DMX_LOCK_CONTROL);
+    dmx_gunlock_checkpointed(DMX_LOCK_CONTROL);
     return 0;
 }
 
-/* The end of a thread the server started: hand its result back through the table. */
-static void finish_slot(void *ret)
+/* The end of a thread the server started: hand its result back through the table. pushed: a checkpoint cut at its
+ * end (guest_finish) already sent what it wrote home. */
+static void finish_slot(void *ret, bool pushed)
 {
     volatile struct dmx_control *c = dmx_takeover.ctl;
     int i = running_slot;
     running_slot = -1;
     /* Off the master, what the thread wrote goes home before its end can be seen: were this device lost
-     * later, a joiner must not find the thread done and its results gone with the device. */
-    if (!dmx_takeover.runs_main && dsm_region_flush(dmx_dsm_region()) != 0)
+     * later, a joiner must not find the thread done and its results gone with the device. With checkpoints
+     * the cut at its end did that (guest_finish), and a flush would publish its siblings' writes outside one. */
+    if (!dmx_takeover.runs_main && !pushed && dsm_region_flush(dmx_dsm_region()) != 0)
         wire_log("spawn: could not push thread %d's results home", i);
     dmx_glock(DMX_LOCK_CONTROL);
     c->slot[i].ret = (uint64_t)(uintptr_t)ret;
@@ -924,7 +924,7 @@ void pthread_exit(void *ret)
     if (current())
         guest_finish(ret);      /* no cleanup handlers or TSD destructors for a guest */
     if (running_slot >= 0)
-        finish_slot(ret);
+        finish_slot(ret, false);
     real_pthread_exit(ret);
     __builtin_unreachable();
 }

@@ -261,14 +261,8 @@ static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct 
         dmx_held_locks(-1);
     /* A checkpoint point until the wait ends (checkpoint_cut.h): resumed there after a loss, the thread does
      * not wait again but takes m back, a spurious wake-up. */
-    ucontext_t *area = dmx_wait_checkpoint_area();
-    bool resumed = false;
-    if (area) {
-        getcontext(area);
-        resumed = dmx_wait_checkpoint_armed();
-    }
-    rc = resumed ? 0 : sleep_for_wake(c, &g, abstime, app);
-    dmx_wait_checkpoint_end();
+    rc = 0;
+    DMX_CHECKPOINTED_WAIT(rc = sleep_for_wake(c, &g, abstime, app));
     pthread_mutex_lock(m);
     if (app)
         dmx_held_locks(1);
@@ -373,15 +367,7 @@ __attribute__((noinline)) int pthread_barrier_wait(pthread_barrier_t *b)
     for (;;) {
         cond_tell_master(WIRE_COND_WAIT, b);    /* under the barrier's lock: the last arrival signals after */
         dmx_gunlock(gid(b));
-        ucontext_t *area = dmx_wait_checkpoint_area();     /* as in shared_cond_wait */
-        bool resumed = false;
-        if (area) {
-            getcontext(area);
-            resumed = dmx_wait_checkpoint_armed();
-        }
-        if (!resumed)
-            sleep_for_wake(b, &g, NULL, false);
-        dmx_wait_checkpoint_end();
+        DMX_CHECKPOINTED_WAIT(sleep_for_wake(b, &g, NULL, false));     /* as in shared_cond_wait */
         dmx_glock(gid(b));
         if (sb->gen != gen0) {
             dmx_gunlock(gid(b));

@@ -52,6 +52,8 @@ int sigframe_records_copy(void *dst, const void *src, size_t len)
         if (h.magic == SIGFRAME_EXTRA_MAGIC)
             return -1;          /* dst's later records lie beyond it, where they would stay dst's own */
         long at = find_record(s, len, h.magic, h.size);
+        if (at < 0 && h.size <= SIGFRAME_BARE_RECORD)
+            continue;           /* no registers in it (an SVE record without live vectors): it may stay */
         if (at < 0)
             return -1;
         memcpy(d + off + sizeof(h), s + at + sizeof(h), h.size - sizeof(h));

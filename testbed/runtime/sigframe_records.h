@@ -13,11 +13,12 @@
 #include <stdint.h>
 
 #define SIGFRAME_EXTRA_MAGIC 0x45585401u
+#define SIGFRAME_BARE_RECORD 16     /* a record this small carries no registers (SVE or ZA state not live) */
 
 /* Copy into each record of dst (len bytes) the body of the record of src (len bytes) with the same magic and
  * size, leaving dst's layout as it is. Returns how many records were copied, or -1 if a record of either area
- * is malformed, dst has an EXTRA record, or dst has one that src lacks: the frame would then restore registers
- * that were not captured. */
+ * is malformed, dst has an EXTRA record, or dst has one that src lacks and that is larger than
+ * SIGFRAME_BARE_RECORD: the frame would then restore registers that were not captured. */
 int sigframe_records_copy(void *dst, const void *src, size_t len);
 
 #endif

@@ -6,8 +6,8 @@
  * recvfrom, recvmsg, clock_gettime, gettimeofday, stat, lstat, fstatat, pipe, pipe2, socketpair, poll,
  * select, getrandom, uname, getsockname, getpeername, getsockopt, accept, accept4, epoll_wait, epoll_pwait,
  * wait, waitpid, wait4, waitid, getrusage, getcwd, readlink, sigprocmask, pthread_sigmask, sigpending,
- * sigtimedwait, sigwaitinfo, sigwait, times, getrlimit, clock_getres and sysinfo (ioctl is io_intercept.c's), so
- * that an app thread
+ * sigtimedwait, sigwaitinfo, sigwait, nanosleep, clock_nanosleep, times, getrlimit, clock_getres and sysinfo (ioctl
+ * is io_intercept.c's), so that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint_cut.h"
 #include "libc_next.h"
 #include "thread_takeover.h"
 
@@ -296,17 +297,26 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
     WITH_SPANS(add(&sp, buf, size), real_readlink(path, buf, size));
 }
 
+/* The app's own signal sets, without the two a checkpoint cut uses when checkpoints are on (checkpoint_cut.h): a
+ * mask that blocked them would stall every cut, a wait that took them would take a cut's request for the app's. */
+static const sigset_t *app_set(const sigset_t *set, sigset_t *copy)
+{
+    return dmx_checkpoints_on() ? cut_signals_removed(set, copy) : set;
+}
+
 /* glibc hands the old set straight to rt_sigprocmask; sigprocmask calls its own pthread_sigmask, not this one. */
 int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
     REAL(pthread_sigmask);
-    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, set, old));
+    sigset_t copy;
+    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, how == SIG_UNBLOCK ? set : app_set(set, &copy), old));
 }
 
 int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
     REAL(sigprocmask);
-    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, set, old));
+    sigset_t copy;
+    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, how == SIG_UNBLOCK ? set : app_set(set, &copy), old));
 }
 
 int sigpending(sigset_t *set)
@@ -318,19 +328,82 @@ int sigpending(sigset_t *set)
 int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info, const struct timespec *restrict timeout)
 {
     REAL(sigtimedwait);
-    WITH_SPANS(add(&sp, info, sizeof *info), real_sigtimedwait(set, info, timeout));
+    sigset_t copy;
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigtimedwait(app_set(set, &copy), info, timeout));
 }
 
 int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
     REAL(sigwaitinfo);
-    WITH_SPANS(add(&sp, info, sizeof *info), real_sigwaitinfo(set, info));
+    sigset_t copy;
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigwaitinfo(app_set(set, &copy), info));
 }
 
 int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
     REAL(sigwait);
-    WITH_SPANS(add(&sp, sig, sizeof *sig), real_sigwait(set, sig));
+    sigset_t copy;
+    WITH_SPANS(add(&sp, sig, sizeof *sig), real_sigwait(app_set(set, &copy), sig));
+}
+
+/* Sleeps are waits: with checkpoints, a thread asleep is found where it began to sleep by a sibling's cut, rather
+ * than woken early by the cut's signal (and resumed there after a loss, it sleeps again). Only the executable's
+ * own sleeps: resumed in a library's, a thread would go on in code whose globals were the lost device's. */
+#define SLEEP_AS_WAIT(ra, rc, call) \
+    do { \
+        if (dmx_app_own_code(ra)) \
+            DMX_CHECKPOINTED_WAIT(rc = call); \
+        else \
+            rc = call; \
+    } while (0)
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    REAL(nanosleep);
+    if (!sharing(__builtin_return_address(0)))
+        return real_nanosleep(req, rem);
+    struct spans sp = { 0 };
+    int rc = 0;
+    add(&sp, rem, rem ? sizeof *rem : 0);
+    begin(&sp);
+    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_nanosleep(req, rem));
+    end(&sp);
+    return rc;
+}
+
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
+{
+    REAL(clock_nanosleep);
+    if (!sharing(__builtin_return_address(0)))
+        return real_clock_nanosleep(clock, flags, req, rem);
+    struct spans sp = { 0 };
+    int rc = 0;
+    add(&sp, rem, rem ? sizeof *rem : 0);
+    begin(&sp);
+    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_clock_nanosleep(clock, flags, req, rem));
+    end(&sp);
+    return rc;
+}
+
+/* glibc's usleep and sleep call its nanosleep directly, past the one above. */
+int usleep(useconds_t us)
+{
+    REAL(usleep);
+    if (!sharing(__builtin_return_address(0)))
+        return real_usleep(us);
+    int rc = 0;
+    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_usleep(us));
+    return rc;
+}
+
+unsigned sleep(unsigned s)
+{
+    REAL(sleep);
+    if (!sharing(__builtin_return_address(0)))
+        return real_sleep(s);
+    unsigned rc = 0;
+    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_sleep(s));
+    return rc;
 }
 
 clock_t times(struct tms *buf)

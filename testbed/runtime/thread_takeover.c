@@ -107,6 +107,16 @@ void dmx_gunlock(uint64_t id)
         gunlock_op(&id);
 }
 
+void dmx_glock_checkpointed(uint64_t id)
+{
+    dmx_checkpointed_acquire(glock_op, &id);
+}
+
+void dmx_gunlock_checkpointed(uint64_t id)
+{
+    dmx_checkpointed_release(gunlock_op, &id);
+}
+
 static bool wanted(void)
 {
     const char *t = getenv("DMX_TAKEOVER"), *role = getenv("DMX_ROLE");

@@ -154,6 +154,25 @@ int dmx_checkpointed_release(int (*op)(void *), void *arg);
 ucontext_t *dmx_wait_checkpoint_area(void);
 bool dmx_wait_checkpoint_armed(void);
 void dmx_wait_checkpoint_end(void);
+/* Runs the statement `wait` so (skipped when the thread has just resumed there). A macro: the getcontext must be
+ * in the waiting function's own frame, which lives until the wait is over. */
+#define DMX_CHECKPOINTED_WAIT(wait) \
+    do { \
+        ucontext_t *area_ = dmx_wait_checkpoint_area(); \
+        bool resumed_ = false; \
+        if (area_) { \
+            getcontext(area_); \
+            resumed_ = dmx_wait_checkpoint_armed(); \
+        } \
+        if (!resumed_) { \
+            wait; \
+        } \
+        dmx_wait_checkpoint_end(); \
+    } while (0)
+/* pthread_spawn.c's own uses of DMX_LOCK_CONTROL for a call the app made (pthread_create, join, detach): resumable
+ * where they are, so checkpoint points like an app lock (dmx_glock of libdmx's own locks is not one). */
+void dmx_glock_checkpointed(uint64_t id);
+void dmx_gunlock_checkpointed(uint64_t id);
 bool dmx_checkpoints_on(void);          /* DMX_CHECKPOINT=release or refresh */
 bool dmx_release_checkpoints(void);     /* DMX_CHECKPOINT=release */
 bool dmx_shared_stacks(void);           /* app threads run on shared stacks (not DMX_SHARED_STACKS=0) */

@@ -224,7 +224,7 @@ static void test_change_count(void)
     g_assert_cmpuint(dsm_region_changes(&region), ==, mark);
     *word(4, 0) = 1;                                        /* a shared write */
     g_assert_cmpuint(dsm_region_changes(&region), >, mark);
-    g_assert_cmpint(dsm_region_checkpoint(&region, &(struct dsm_range){ stack_lo, stack_hi }, 1), ==, 0);
+    g_assert_cmpint(dsm_region_checkpoint(&region, &(struct dsm_range){ stack_lo, stack_hi }, 1, NULL), ==, 0);
     mark = dsm_region_changes(&region);
     g_assert_cmpuint(((uint32_t *)home[4])[0], ==, 1);      /* the checkpoint pushed it and the stack */
     g_assert_cmpuint(((uint32_t *)home[10])[3], ==, 7);

@@ -59,6 +59,16 @@ static void test_refuses(void)
     put_record(src, &s, FPSIMD_MAGIC, 528, 0xAA);
     put_end(src, s);
     g_assert_cmpint(sigframe_records_copy(dst, src, AREA), ==, -1);      /* no SVE captured */
+    d = 0;
+    put_record(dst, &d, FPSIMD_MAGIC, 528, 0x11);
+    put_record(dst, &d, SVE_MAGIC, 16, 0x22);                            /* vectors not live here: no registers */
+    put_end(dst, d);
+    g_assert_cmpint(sigframe_records_copy(dst, src, AREA), ==, 1);
+    g_assert_cmpuint(dst[8], ==, 0xAA);
+    d = 0;
+    put_record(dst, &d, FPSIMD_MAGIC, 528, 0x11);
+    put_record(dst, &d, SVE_MAGIC, 2208, 0x22);
+    put_end(dst, d);
     s = 0;
     put_record(src, &s, FPSIMD_MAGIC, 528, 0xAA);
     put_record(src, &s, SVE_MAGIC, 1104, 0xBB);                          /* another vector length */
