@@ -25,7 +25,7 @@
 #define DMX_SIG_RESUME   (SIGRTMIN + 7)
 
 static pthread_mutex_t cut_mutex = PTHREAD_MUTEX_INITIALIZER;
-static struct cut_member *members[DSM_MAX_RANGES];     /* guarded by cut_mutex */
+static struct cut_member *members[DSM_MAX_RANGES / 2];     /* guarded by cut_mutex */
 static unsigned nmembers;
 static __thread struct cut_member *self_member;        /* the carrier's own, for the signal handler */
 static __thread const ucontext_t *resume_from;
@@ -173,17 +173,31 @@ static bool cut_siblings(void)
     return on;
 }
 
+/* What of m's stack its checkpoint needs (2 ranges into out): the checkpoint area at its bottom, and the frames from
+ * the checkpoint's sp up. Below that sp lies what ran since (the cut itself, for its taker): dead to the resumed
+ * thread, and not worth the link. */
+static unsigned stack_ranges(const struct cut_member *m, struct dsm_range *out)
+{
+    const struct ckpt_area *a = (const struct ckpt_area *)m->stack_lo;
+    uintptr_t live = (uintptr_t)a->uc.uc_mcontext.sp & ~(uintptr_t)(DSM_PAGE_SIZE - 1);
+    if (a->magic != CKPT_MAGIC || live < m->stack_lo + CKPT_AREA || live >= m->stack_hi)
+        live = m->stack_lo + CKPT_AREA;
+    out[0] = (struct dsm_range){ m->stack_lo, m->stack_lo + CKPT_AREA };
+    out[1] = (struct dsm_range){ live, m->stack_hi };
+    return 2;
+}
+
 int cut_take(const struct cut_member *self, int (*push)(void *ctx, const struct dsm_range *stacks, unsigned n),
              void *ctx)
 {
-    struct dsm_range stacks[DSM_MAX_RANGES];
-    struct sibling sib[DSM_MAX_RANGES];
+    static struct dsm_range stacks[DSM_MAX_RANGES];     /* under the cut lock, off the app thread's stack */
+    static struct sibling sib[DSM_MAX_RANGES / 2];
     unsigned n = 0, nsib = 0;
     struct dsm_region *r = dmx_dsm_region();
     if (self)
-        stacks[n++] = (struct dsm_range){ self->stack_lo, self->stack_hi };
+        n += stack_ranges(self, stacks + n);
     for (unsigned i = 0; i < nmembers && cut_siblings(); i++)
-        if (members[i] != self)
+        if (members[i] != self && nsib < DSM_MAX_RANGES / 2 - 1)
             sib[nsib++] = (struct sibling){ members[i], STOP_PENDING, 0, CUT_RETRY_NS };
     stop_siblings(sib, nsib);
     for (unsigned i = 0; i < nsib; i++) {
@@ -193,8 +207,8 @@ int cut_take(const struct cut_member *self, int (*push)(void *ctx, const struct 
             r->stats.checkpoint_stragglers++;
             log_straggler(sib[i].m);
         }
-        if ((sib[i].outcome == STOP_PARKED || sib[i].outcome == STOP_QUIESCENT) && n < DSM_MAX_RANGES)
-            stacks[n++] = (struct dsm_range){ sib[i].m->stack_lo, sib[i].m->stack_hi };
+        if (sib[i].outcome == STOP_PARKED || sib[i].outcome == STOP_QUIESCENT)
+            n += stack_ranges(sib[i].m, stacks + n);
     }
     int rc = push(ctx, stacks, n);
     for (unsigned i = 0; i < nsib; i++)
@@ -248,7 +262,7 @@ void cut_join(struct cut_member *m)
     atomic_store(&m->state, CUT_RUNNING);
     self_member = m;
     cut_lock();
-    if (nmembers < DSM_MAX_RANGES)
+    if (nmembers < DSM_MAX_RANGES / 2)
         members[nmembers++] = m;
     cut_unlock();
 }

@@ -24,6 +24,7 @@
 #ifndef CHECKPOINT_CUT_H
 #define CHECKPOINT_CUT_H
 
+#include "dsm_diff.h"
 #include "dsm_region.h"
 
 #include <signal.h>

@@ -147,7 +147,7 @@ int dsm_region_publish_all(struct dsm_region *r);
 struct dsm_range {
     uintptr_t lo, hi;
 };
-#define DSM_MAX_RANGES 130
+#define DSM_MAX_RANGES 260     /* two per app thread of a device (checkpoint_cut.c), and room */
 int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n, uint64_t *changes);
 /* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
  * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
