@@ -54,9 +54,7 @@ static void save_captured(const struct cut_member *m, const ucontext_t *uc)
     struct ckpt_area *a = (struct ckpt_area *)m->stack_lo;
     a->magic = 0;
     memcpy(&a->uc, uc, sizeof(*uc));
-    a->kind = CKPT_CAPTURED;
-    a->migrations = m->migrations;
-    a->magic = CKPT_MAGIC;
+    ckpt_area_seal(a, CKPT_CAPTURED, m->migrations);
 }
 
 static void on_cut_signal(int sig, siginfo_t *info, void *ucv)
@@ -98,14 +96,18 @@ static void ask(struct cut_member *m)
         atomic_compare_exchange_strong(&m->state, &(uint32_t){ CUT_ASKED }, CUT_RUNNING);
 }
 
+/* What a sibling in state s is to the cut, once it answered (STOP_PENDING: not yet). */
+static enum stop_outcome settled(uint32_t s)
+{
+    return s == CUT_PARKED ? STOP_PARKED : s == CUT_QUIESCENT ? STOP_QUIESCENT : s == CUT_LEAVING ? STOP_GONE
+                                                                                            : STOP_PENDING;
+}
+
 /* Where sibling b stands now; a decline is turned back into RUNNING, to be asked again at its next time. */
 static enum stop_outcome look(struct sibling *b, uint64_t now)
 {
     uint32_t s = atomic_load(&b->m->state);
     switch (s) {
-    case CUT_PARKED: return STOP_PARKED;
-    case CUT_QUIESCENT: return STOP_QUIESCENT;
-    case CUT_LEAVING: return STOP_GONE;
     case CUT_DECLINED:
         atomic_compare_exchange_strong(&b->m->state, &s, CUT_RUNNING);
         b->next_ask_ns = now + b->backoff_ns;
@@ -115,8 +117,8 @@ static enum stop_outcome look(struct sibling *b, uint64_t now)
         if (now >= b->next_ask_ns)
             ask(b->m);
         return STOP_PENDING;
-    default:                    /* ASKED: its handler has not run yet */
-        return STOP_PENDING;
+    default:                    /* ASKED (its handler has not run yet), or an answer */
+        return settled(s);
     }
 }
 
@@ -145,8 +147,7 @@ static void stop_siblings(struct sibling *sib, unsigned n)
             continue;
         }
         /* It answered just now (s: its state; these hold while the taker holds the cut lock). */
-        sib[i].outcome = s == CUT_PARKED ? STOP_PARKED : s == CUT_QUIESCENT ? STOP_QUIESCENT
-                       : s == CUT_LEAVING ? STOP_GONE : STOP_BUSY;
+        sib[i].outcome = settled(s) == STOP_PENDING ? STOP_BUSY : settled(s);
         if (s == CUT_DECLINED)
             atomic_compare_exchange_strong(&sib[i].m->state, &s, CUT_RUNNING);
     }

@@ -49,6 +49,15 @@ struct ckpt_area {
 };
 #define CKPT_AREA ((sizeof(struct ckpt_area) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
 
+/* The context in a's uc (written there with magic cleared) becomes the thread's checkpoint: magic goes last, so a
+ * cut never pushes a stamp over a half-written context. Async-signal-safe. */
+static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint32_t migrations)
+{
+    a->kind = kind;
+    a->migrations = migrations;
+    __atomic_store_n(&a->magic, CKPT_MAGIC, __ATOMIC_RELEASE);
+}
+
 enum cut_state { CUT_RUNNING = 0, CUT_QUIESCENT, CUT_ASKED, CUT_DECLINED, CUT_PARKED, CUT_LEAVING };
 
 /* An app thread on this device, as a cut sees it (one per carrier, pthread_spawn.c). */

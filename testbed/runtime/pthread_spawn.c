@@ -148,8 +148,7 @@ struct carrier {
     uint64_t t_detect, t_decide;    /* a policy's request being carried out */
     uint32_t migrations;        /* the slot's count when the thread arrived here */
     bool resumed;               /* it resumes from its checkpoint at a call after its device was lost */
-    bool in_cuts;               /* a member of this device's checkpoint cuts (checkpoint_cut.h) */
-    struct cut_member cut;
+    struct cut_member cut;      /* its part in this device's checkpoint cuts, when checkpoints_here */
 };
 
 /* The app threads this device runs now (for the device monitor), and the migrations asked of them. Private to
@@ -259,7 +258,6 @@ static void arrive_here(struct carrier *c, uint32_t migrations)
         c->cut = (struct cut_member){ .tid = (int)gettid(), .stack_lo = c->stack_lo, .stack_hi = c->stack_hi,
                                       .migrations = migrations, .held = &c->held };
         cut_join(&c->cut);
-        c->in_cuts = true;
     }
     if (migrations)
         atomic_fetch_add(&arrivals, 1);
@@ -271,9 +269,8 @@ static void arrive_here(struct carrier *c, uint32_t migrations)
 
 static void leave_here(struct carrier *c)
 {
-    if (c->in_cuts)
+    if (checkpoints_here(c))
         cut_leave(&c->cut);
-    c->in_cuts = false;
     atomic_store(&local_slots[c->slot].rec, NULL);
 }
 
@@ -362,9 +359,10 @@ static void set_refresh_pages(void)
  *
  * Every operation of an app thread off the master on an app lock (thread_takeover.c: not libdmx's own locks) is a
  * checkpoint point, and so is its end: the thread saves its context in its ckpt area, and a cut of all the
- * device's app threads (checkpoint_cut.h) pushes them home with the device's changes when one is due. Nothing shared written since the last cut (a lock taken and given back to read,
- * pthread_join's polls): every thread's checkpoint as home has it is still a cut with home's memory (a thread's
- * stack is its own), so none is taken. Refreshed checkpoints wait until the device has written refresh_pages. */
+ * device's app threads (checkpoint_cut.h) pushes them home with the device's changes when one is due. Nothing
+ * shared written since the last cut (a lock taken and given back to read, pthread_join's polls): every thread's
+ * checkpoint as home has it is still a cut with home's memory (a thread's stack is its own), so none is taken.
+ * Refreshed checkpoints wait until the device has written refresh_pages. */
 
 static uint64_t last_cut_changes;      /* dsm_region_changes() after the last cut; under the cut lock */
 static bool cut_taken;                 /* a cut was taken on this device */
@@ -417,10 +415,7 @@ static void cut_if_due(struct carrier *c)
 /* The context just saved in c's ckpt area is its checkpoint from now until it leaves the operation. */
 static void stamp_checkpoint(struct carrier *c)
 {
-    struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
-    a->kind = CKPT_AT_CALL;
-    a->migrations = c->migrations;
-    a->magic = CKPT_MAGIC;
+    ckpt_area_seal((struct ckpt_area *)c->stack_lo, CKPT_AT_CALL, c->migrations);
     cut_quiesce(&c->cut);
 }
 
@@ -498,9 +493,7 @@ static int depart_with_cut(struct carrier *c)
     struct ckpt_area *a = (struct ckpt_area *)c->stack_lo;
     a->magic = 0;
     memcpy(&a->uc, c->saved, sizeof(a->uc));
-    a->kind = CKPT_DEPARTED;
-    a->migrations = c->migrations;
-    a->magic = CKPT_MAGIC;
+    ckpt_area_seal(a, CKPT_DEPARTED, c->migrations);
     cut_lock();
     int rc = take_cut(&c->cut, push_departure);
     cut_unlock();
