@@ -15,7 +15,8 @@
 
 #define DURATION_S 13
 #define LAST_S 3.0          /* the window the frame rates are compared over: the run's last seconds */
-#define TDF "12"            /* the scenario's 8 leaves too little headroom for DynaMix's busier devices on a CI host */
+#define TDF "12"            /* the scenarios' 8 leaves too little headroom on a CI host: a CI run's RF photo run had
+                             * the phone's four classifiers fall behind their model (invalid) */
 
 static const char *const guests[] = { "build/guest/apps/home-theater", NULL };
 static const char *const media[] = { "build/media/movie-720p.mp4", NULL };
@@ -73,6 +74,8 @@ static struct scenario_run run_scenario(const char *const *args)
     g_assert_cmpint(s.r.status, ==, 0);
     s.summary = read_run_file(s.out, "summary.json");
     s.valid = strstr(s.summary, "\"valid\": true") != NULL;
+    if (!s.valid)
+        g_test_message("invalid run, summary.json:\n%s", s.summary);
     s.migrations_by_policy = policy_migrations(s.summary);
     return s;
 }
@@ -124,7 +127,7 @@ struct photo_outcome {
 
 static struct photo_outcome run_photos(const char *policy)
 {
-    const char *args[] = { "scenarios/photo-classify.ini", "--policy", policy, NULL };
+    const char *args[] = { "scenarios/photo-classify.ini", "--policy", policy, "--tdf", TDF, NULL };
     struct scenario_run s = run_scenario(args);
     struct photo_outcome o = { s.valid, summary_number(s.summary, "completion_s"), s.migrations_by_policy, NULL };
     const char *labels = strstr(s.r.out, " labels=");
