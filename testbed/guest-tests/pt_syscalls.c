@@ -4,15 +4,17 @@
  * and address (getsockname), readiness (poll, select, epoll_wait), random bytes (getrandom), the system's name
  * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept), a
  * started program's exit status (waitpid), the old signal mask (pthread_sigmask, sigprocmask), pending signals
- * (sigpending), a signal taken while blocked (sigtimedwait, sigwaitinfo, sigwait), CPU times (times) and a
- * resource limit (getrlimit).
+ * (sigpending), a signal taken while blocked (sigtimedwait, sigwaitinfo, sigwait), CPU times (times), a
+ * resource limit (getrlimit), and four of these again through syscall(2) (getrandom, clock_gettime, pipe2 and
+ * rt_sigprocmask's old set).
  * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
  * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
  * Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<30*T> failed=0 ok
+ *   syscalls threads=<T> calls=<34*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <sys/uio.h>
@@ -37,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 30           /* the ones that write into the record */
+#define CALLS 34           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -81,6 +84,10 @@ struct record {
     siginfo_t info OWN_PAGE;
     siginfo_t info2 OWN_PAGE;
     int waited OWN_PAGE;
+    unsigned char raw_random[32] OWN_PAGE;
+    struct timespec raw_ts OWN_PAGE;
+    int raw_fds[2] OWN_PAGE;
+    uint64_t raw_old_mask OWN_PAGE;     /* the kernel's sigset: 8 bytes */
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -229,6 +236,25 @@ static void signal_calls(struct record *r)
     check(r, "getrlimit", getrlimit(RLIMIT_NOFILE, &r->rlim) == 0 && r->rlim.rlim_cur > 0);
 }
 
+/* The kernel writes the same way when asked without glibc's wrappers. */
+static void raw_calls(struct record *r)
+{
+    static const unsigned char zero[32];
+    check(r, "syscall(getrandom)", syscall(SYS_getrandom, r->raw_random, sizeof r->raw_random, 0) ==
+                                           (long)sizeof r->raw_random &&
+                                       memcmp(r->raw_random, zero, sizeof zero) != 0);
+    check(r, "syscall(clock_gettime)", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &r->raw_ts) == 0 &&
+                                           (r->raw_ts.tv_sec || r->raw_ts.tv_nsec));
+    if (check(r, "syscall(pipe2)", syscall(SYS_pipe2, r->raw_fds, 0) == 0 && r->raw_fds[0] != r->raw_fds[1])) {
+        close(r->raw_fds[0]);
+        close(r->raw_fds[1]);
+    }
+    uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &usr2, NULL, sizeof usr2);
+    check(r, "syscall(rt_sigprocmask)", syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &usr2, &r->raw_old_mask,
+                                                sizeof usr2) == 0 && (r->raw_old_mask & usr2));
+}
+
 static void socket_calls(struct record *r)
 {
     int *sv = r->sv;
@@ -277,6 +303,7 @@ static void *run_calls(void *arg)
     accept_calls(r);
     child_calls(r);
     signal_calls(r);
+    raw_calls(r);
     return NULL;
 }
 

@@ -7,7 +7,7 @@
  * select, getrandom, uname, getsockname, getpeername, getsockopt, accept, accept4, epoll_wait, epoll_pwait,
  * wait, waitpid, wait4, waitid, getrusage, getcwd, readlink, sigprocmask, pthread_sigmask, sigpending,
  * sigtimedwait, sigwaitinfo, sigwait, nanosleep, clock_nanosleep, times, getrlimit, clock_getres and sysinfo (ioctl
- * is io_intercept.c's), so that an app thread
+ * is io_intercept.c's), and syscall(2) with the numbers of these, so that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
@@ -15,12 +15,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -428,4 +431,161 @@ int sysinfo(struct sysinfo *info)
 {
     REAL(sysinfo);
     WITH_SPANS(add(&sp, info, sizeof *info), real_sysinfo(info));
+}
+
+/* ---- the same calls made through syscall(2) ----
+ * Some code asks the kernel directly (syscall(SYS_getrandom, ...), libraries that predate a glibc wrapper). The
+ * numbers below write where the wrappers above do, and get the same treatment; any other number goes straight
+ * through (its pointers, if any, must not be to shared pages another device may hold). A raw read or write of a
+ * /dev/dmx fd is not forwarded: only the libc calls are (io_intercept.c). */
+/* Bytes of an fd set the kernel writes back for n fds (it works in longs). */
+static size_t fd_set_bytes(long n)
+{
+    return n > 0 && n <= FD_SETSIZE ? (size_t)(n + 63) / 64 * 8 : 0;
+}
+
+/* The buffers raw call nr with arguments a writes (none for a number not listed). */
+static void raw_call_spans(struct spans *sp, long nr, long *a)
+{
+#define P(i) ((void *)a[i])
+#define N(i) ((size_t)a[i])
+    switch (nr) {
+    case SYS_read: case SYS_pread64:
+        add(sp, P(1), N(2));
+        break;
+    case SYS_getrandom: case SYS_getcwd:
+        add(sp, P(0), N(1));
+        break;
+    case SYS_readv: case SYS_preadv:
+        add_iov(sp, P(1), (int)a[2]);
+        break;
+    case SYS_recvfrom:
+        add(sp, P(1), N(2));
+        add_with_len(sp, P(4), P(5));
+        break;
+    case SYS_recvmsg:
+        if (P(1)) {
+            struct msghdr *m = P(1);
+            add(sp, m, sizeof *m);
+            add(sp, m->msg_name, m->msg_namelen);
+            add(sp, m->msg_control, m->msg_controllen);
+            add_iov(sp, m->msg_iov, (int)m->msg_iovlen);
+        }
+        break;
+    case SYS_clock_gettime: case SYS_clock_getres: case SYS_nanosleep: case SYS_getrlimit: case SYS_getrusage:
+        add(sp, P(1), nr == SYS_getrusage ? sizeof(struct rusage)
+                      : nr == SYS_getrlimit ? sizeof(struct rlimit) : sizeof(struct timespec));
+        break;
+    case SYS_clock_nanosleep:
+        add(sp, P(3), sizeof(struct timespec));
+        break;
+    case SYS_gettimeofday:
+        add(sp, P(0), sizeof(struct timeval));
+        add(sp, P(1), sizeof(struct timezone));
+        break;
+    case SYS_newfstatat:
+        add(sp, P(2), sizeof(struct stat));
+        break;
+    case SYS_fstat:
+        add(sp, P(1), sizeof(struct stat));
+        break;
+    case SYS_statx:
+        add(sp, P(4), 256);     /* struct statx */
+        break;
+    case SYS_pipe2:
+        add(sp, P(0), 2 * sizeof(int));
+        break;
+    case SYS_socketpair:
+        add(sp, P(3), 2 * sizeof(int));
+        break;
+    case SYS_ppoll:
+        add(sp, P(0), N(1) * sizeof(struct pollfd));
+        add(sp, P(2), sizeof(struct timespec));
+        break;
+    case SYS_pselect6:
+        for (int i = 1; i <= 3; i++)
+            add(sp, P(i), fd_set_bytes(a[0]));
+        add(sp, P(4), sizeof(struct timespec));
+        break;
+    case SYS_epoll_pwait:
+        add(sp, P(1), a[2] > 0 ? N(2) * sizeof(struct epoll_event) : 0);
+        break;
+    case SYS_uname:
+        add(sp, P(0), sizeof(struct utsname));
+        break;
+    case SYS_getsockname: case SYS_getpeername: case SYS_accept: case SYS_accept4:
+        add_with_len(sp, P(1), P(2));
+        break;
+    case SYS_getsockopt:
+        add_with_len(sp, P(3), P(4));
+        break;
+    case SYS_wait4:
+        add(sp, P(1), sizeof(int));
+        add(sp, P(3), sizeof(struct rusage));
+        break;
+    case SYS_waitid:
+        add(sp, P(2), sizeof(siginfo_t));
+        add(sp, P(4), sizeof(struct rusage));
+        break;
+    case SYS_readlinkat:
+        add(sp, P(2), N(3));
+        break;
+    case SYS_rt_sigprocmask:
+        add(sp, P(2), N(3));
+        break;
+    case SYS_rt_sigpending:
+        add(sp, P(0), N(1));
+        break;
+    case SYS_rt_sigtimedwait:
+        add(sp, P(1), sizeof(siginfo_t));
+        break;
+    case SYS_times:
+        add(sp, P(0), sizeof(struct tms));
+        break;
+    case SYS_prlimit64:
+        add(sp, P(3), sizeof(struct rlimit));
+        break;
+    case SYS_sysinfo:
+        add(sp, P(0), sizeof(struct sysinfo));
+        break;
+    }
+#undef P
+#undef N
+}
+
+/* A kernel signal set of size bytes (8 on Linux, less than a sigset_t) as app_set sees it. */
+static const void *raw_app_set(const void *set, size_t size, sigset_t *copy)
+{
+    if (!set || !dmx_checkpoints_on() || size > sizeof *copy)
+        return set;
+    sigset_t whole;
+    sigemptyset(&whole);
+    memcpy(&whole, set, size);
+    const sigset_t *app = app_set(&whole, copy);
+    return app == &whole ? set : (const void *)copy;
+}
+
+/* glibc's syscall takes six register arguments whatever the number; so does this one. */
+long syscall(long nr, ...)
+{
+    REAL(syscall);
+    long a[6];
+    va_list ap;
+    va_start(ap, nr);
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if (!sharing(__builtin_return_address(0)))
+        return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    sigset_t copy;      /* the app's masks and waits leave a checkpoint cut's signals alone, as above */
+    if (nr == SYS_rt_sigprocmask && a[0] != SIG_UNBLOCK)
+        a[1] = (long)raw_app_set((const void *)a[1], (size_t)a[3], &copy);
+    else if (nr == SYS_rt_sigtimedwait)
+        a[0] = (long)raw_app_set((const void *)a[0], (size_t)a[3], &copy);
+    struct spans sp = { 0 };
+    raw_call_spans(&sp, nr, a);
+    begin(&sp);
+    long rc = real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    end(&sp);
+    return rc;
 }
