@@ -7,7 +7,8 @@
  * The same on any number of devices, and after a device running several of the threads is lost: a thread resumed
  * from its checkpoint must find its slot as it was then, neither behind (work lost) nor ahead (added twice) of
  * where it resumes (test_recovery /recovery/killed/siblings).
- * Usage: pt_tally [NTHREADS [ROUNDS [EVERY]]] */
+ * HOLD rounds' worth of work inside the mutex make each critical section long (0: none).
+ * Usage: pt_tally [NTHREADS [ROUNDS [EVERY [HOLD]]]] */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile uint64_t tally[MAX_THREADS];   /* written in place each round, as an array an app fills would be */
 static uint64_t total;
-static long rounds = 200000, every = 10;
+static long rounds = 200000, every = 10, hold = 0;
 
 /* The weight of round k, with enough arithmetic that a round is not free. */
 static uint64_t weight(long k)
@@ -42,6 +43,9 @@ static void *work(void *arg)
         if ((k + 1) % rhythm == 0 || k + 1 == rounds) {
             pthread_mutex_lock(&lock);
             total += since;
+            volatile uint64_t busy = 0;     /* a long critical section, when asked for */
+            for (long h = 0; h < hold; h++)
+                busy += weight(h);
             pthread_mutex_unlock(&lock);
             since = 0;
         }
@@ -58,7 +62,9 @@ int main(int argc, char **argv)
         rounds = atol(argv[2]);
     if (argc > 3)
         every = atol(argv[3]);
-    if (n < 1 || n > MAX_THREADS || rounds < 1 || every < 1)
+    if (argc > 4)
+        hold = atol(argv[4]);
+    if (n < 1 || n > MAX_THREADS || rounds < 1 || every < 1 || hold < 0)
         return 2;
     pthread_t th[MAX_THREADS];
     for (long i = 0; i < n; i++)

@@ -360,32 +360,30 @@ int sigwait(const sigset_t *restrict set, int *restrict sig)
             rc = call; \
     } while (0)
 
+/* A sleep that writes the time left into rem: both a wait and a kernel write. */
+#define SLEEP_WRITING_REM(rem, call) \
+    do { \
+        if (!sharing(__builtin_return_address(0))) \
+            return call; \
+        struct spans sp = { 0 }; \
+        int rc = 0; \
+        add(&sp, rem, rem ? sizeof *rem : 0); \
+        begin(&sp); \
+        SLEEP_AS_WAIT(__builtin_return_address(0), rc, call); \
+        end(&sp); \
+        return rc; \
+    } while (0)
+
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     REAL(nanosleep);
-    if (!sharing(__builtin_return_address(0)))
-        return real_nanosleep(req, rem);
-    struct spans sp = { 0 };
-    int rc = 0;
-    add(&sp, rem, rem ? sizeof *rem : 0);
-    begin(&sp);
-    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_nanosleep(req, rem));
-    end(&sp);
-    return rc;
+    SLEEP_WRITING_REM(rem, real_nanosleep(req, rem));
 }
 
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
 {
     REAL(clock_nanosleep);
-    if (!sharing(__builtin_return_address(0)))
-        return real_clock_nanosleep(clock, flags, req, rem);
-    struct spans sp = { 0 };
-    int rc = 0;
-    add(&sp, rem, rem ? sizeof *rem : 0);
-    begin(&sp);
-    SLEEP_AS_WAIT(__builtin_return_address(0), rc, real_clock_nanosleep(clock, flags, req, rem));
-    end(&sp);
-    return rc;
+    SLEEP_WRITING_REM(rem, real_clock_nanosleep(clock, flags, req, rem));
 }
 
 /* glibc's usleep and sleep call its nanosleep directly, past the one above. */

@@ -18,6 +18,10 @@
  *   /recovery/killed/siblings       pt_tally with DMX_CHECKPOINT=release, both threads on dev3, each with a tally of
  *                                   its own outside any lock: both resume from the last cut of dev3's threads, and
  *                                   every tally is exact (checkpoint_cut.h).
+ *   /recovery/killed/shared-page    pt_tally again, thread 0 on the master and threads 1 and 2 on dev3, all their
+ *                                   tallies and the total on one page, and critical sections two thirds of the
+ *                                   time: the master's writes reach dev3 with every grant while dev3's own
+ *                                   changes wait for its next cut, and every tally is still exact.
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
  *                                   drops it after DMX_HEARTBEAT_TIMEOUT_MS of silence and recovers as above.
  *   /recovery/scenario/churn        scenarios/churn.ini under rf: the TV killed while it classifies photos; its
@@ -246,6 +250,27 @@ static void check_killed_siblings(void)
     outcome_clear(&o);
 }
 
+/* Cuts and false sharing across devices. The page holding every tally and the total is written by the master's
+ * thread all the time and by dev3's two threads between cuts; dev3's thread 1 holds the mutex for 2,000 rounds'
+ * work each time it takes it, so the kill most likely finds it inside, after a grant brought the master's
+ * changes to the page. Nothing dev3 wrote since its last cut may reach home before its next one: 6 of 6 runs
+ * exact when written; without checkpoints the same kill left threads 1 and 2 at 17,306,004 and 19,805,011 of
+ * 16,999,996 (WRONG). */
+static void check_killed_shared_page(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_tally", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "3", "2000000", "100", "2000", NULL };
+    struct outcome o = run_losing_dev3_env("pt_tally", args, "release", "1,3,3", NULL, SIGKILL, 3000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "tally threads=3 rounds=2000000 total=50999988 ok"));
+    g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 2);
+    g_assert_nonnull(strstr(o.rr.err, "thread 1 ended on device 1"));
+    g_assert_nonnull(strstr(o.rr.err, "thread 2 ended on device 1"));
+    outcome_clear(&o);
+}
+
 /* scenarios/churn.ini under rf (`checkpoints = release`): photo-classify with a classifier on each of three
  * devices, the TV killed at 3 s. Its classifier takes no app lock, so it has no checkpoint and starts again on the
  * phone; every photo is still classified, with the labels of a run that loses nothing. The I/O engine's own locks,
@@ -321,6 +346,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recovery/killed/prodcons", check_killed_prodcons);
     g_test_add_func("/recovery/killed/refresh", check_killed_refresh);
     g_test_add_func("/recovery/killed/siblings", check_killed_siblings);
+    g_test_add_func("/recovery/killed/shared-page", check_killed_shared_page);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
     g_test_add_func("/recovery/scenario/churn", check_churn_scenario);
     g_test_add_func("/recovery/lossy-link", check_lossy_link);
