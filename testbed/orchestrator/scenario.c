@@ -73,9 +73,10 @@ static gboolean check_speaker(const char *value, GString *why) {
 }
 
 static gboolean check_checkpoints(const char *value, GString *why) {
-  if (strcmp(value, "migration") == 0 || strcmp(value, "release") == 0 || strcmp(value, "refresh") == 0)
+  if (strcmp(value, "migration") == 0 || strcmp(value, "release") == 0 || strcmp(value, "refresh") == 0 ||
+      strcmp(value, "publish") == 0)
     return TRUE;
-  g_string_append(why, "expected migration, release or refresh");
+  g_string_append(why, "expected migration, release, refresh or publish");
   return FALSE;
 }
 
@@ -98,13 +99,16 @@ static const IniKey scenario_keys[] = {
                                          "(DMX_PLACE; names of [device]s; later threads stay on the master)"},
     {"checkpoints", check_checkpoints, FALSE, "when a thread off the master is checkpointed for recovery: "
                                               "migration (default, DynaMix) or release (before each lock release: "
-                                              "exactly-once after a device is lost, at a cost) or refresh "
+                                              "exactly-once after a device is lost, at a cost), refresh "
                                               "(the migration's, refreshed at a lock operation once the device "
-                                              "has written checkpoint_refresh_kb since)"},
+                                              "has written checkpoint_refresh_kb since) or publish (exactly-once "
+                                              "as release, but a cut only before the device's changes leave it "
+                                              "or once it has written checkpoint_refresh_kb)"},
     {"prefetch", ini_check_bool, FALSE, "false: no DSM prefetching (sequential read-ahead and the refetch of "
                                         "recently used pages at an acquire; DMX_PREFETCH=0): the paper's "
                                         "\"no prefetching\" (Fig. 7, DM*). Default true"},
-    {"checkpoint_refresh_kb", ini_check_positive_int, FALSE, "with checkpoints = refresh: KiB of shared pages a "
+    {"checkpoint_refresh_kb", ini_check_positive_int, FALSE, "with checkpoints = refresh or publish: KiB of shared "
+                                                             "pages a "
                                                              "device writes before its threads' checkpoints are "
                                                              "refreshed (default: a fifth of the shared region, "
                                                              "DynaMix's 20% of memory)"},

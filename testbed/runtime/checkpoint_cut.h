@@ -1,4 +1,4 @@
-/* checkpoint_cut.h: a checkpoint of every app thread of a device at once (DMX_CHECKPOINT=release or refresh,
+/* checkpoint_cut.h: a checkpoint of every app thread of a device at once (DMX_CHECKPOINT=release, publish or refresh,
  * thread_recovery.h).
  *
  * A checkpoint pushes home every change the device holds, whichever of its threads made it. Were it to record

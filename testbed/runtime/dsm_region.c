@@ -741,6 +741,18 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
     return rc;
 }
 
+bool dsm_region_notices_hit_changes(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)
+{
+    bool hit = false;
+    pthread_mutex_lock(&r->lock);
+    for (uint32_t i = 0; i < count && !hit; i++) {
+        uint32_t p = notices[i].page;
+        hit = p < r->npages && (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return hit;
+}
+
 /* Called with r->lock held (dropped while sending): asks for the INVALID pages from `first` on, up to `max`
  * of them, stopping at the first page that is not INVALID. They are marked FETCHING, so a fault on one still
  * on its way waits for it rather than asking again (a second copy costs link time): the master answers every

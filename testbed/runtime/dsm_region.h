@@ -63,6 +63,7 @@ struct dsm_stats {
     atomic_ullong checkpoints, checkpoints_skipped;   /* release checkpoints pushed, and skipped (no change) */
     /* Sibling threads stopped by a checkpoint's signal, and those it left out (busy past its patience). */
     atomic_ullong checkpoint_captures, checkpoint_stragglers;
+    atomic_ullong checkpoint_held_grants, checkpoint_held_give_backs;   /* checkpoint_publish.h */
 };
 
 struct dsm_region {
@@ -123,6 +124,8 @@ void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version
  * (the acquirer will most likely touch them again: a queue it pops, the buffer its producer refilled), so
  * the critical section does not fault on them one round trip at a time; DMX_PREFETCH=0 turns this off. */
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
+/* Would invalidating these pages flush changes made here (a page being written, or held)? */
+bool dsm_region_notices_hit_changes(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
 /* At a release: every dirty page's changes become visible. Eager mode: diff against the twin and push the
  * diff home. Lazy mode (r->lazy, DMX_LAZY_DIFFS, the default on a run): the page goes HELD and the master is
  * told it is held here (one message for the whole release). 0 or -1. Pinned pages are skipped: they stay

@@ -26,6 +26,7 @@
 #include "thread_start.h"
 #include "thread_recovery.h"
 #include "checkpoint_cut.h"
+#include "sync_mutex.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -170,6 +171,10 @@ static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static size_t stack_size = DEFAULT_STACK;
 static bool shared_stacks = true;   /* DMX_SHARED_STACKS=0: threads as before migration (never move) */
 static bool release_checkpoints;    /* DMX_CHECKPOINT=release */
+/* DMX_CHECKPOINT=publish: a cut only before the device's changes would leave it (a lock handed back, a grant's
+ * notices that would flush them, a lock operation that asks the master, a thread started, ending or moving), or
+ * once it has written refresh_pages since the last (checkpoint_publish.h). */
+static bool publish_checkpoints;
 /* DMX_CHECKPOINT=refresh: at a lock operation, a thread's checkpoint is refreshed once its device has written
  * this many pages since the last one (or since the thread arrived); 0 = off. refresh_kb: DMX_CHECKPOINT_REFRESH_KB
  * (0 = the default, a share of the region, known once the region is). */
@@ -188,6 +193,7 @@ static void read_env(void)
         shared_stacks = false;
     v = getenv("DMX_CHECKPOINT");
     release_checkpoints = v && strcmp(v, "release") == 0;
+    publish_checkpoints = v && strcmp(v, "publish") == 0;
     refresh_checkpoints = v && strcmp(v, "refresh") == 0;
     v = getenv("DMX_CHECKPOINT_REFRESH_KB");
     refresh_kb = v && *v && atol(v) > 0 ? atol(v) : 0;
@@ -355,21 +361,23 @@ static void set_refresh_pages(void)
                                : dmx_dsm_region()->npages / REFRESH_SHARE;
 }
 
-/* ---- checkpoints (DMX_CHECKPOINT=release or refresh; thread_recovery.h) ----
+/* ---- checkpoints (DMX_CHECKPOINT=release, publish or refresh; thread_recovery.h) ----
  *
  * Every operation of an app thread off the master on an app lock (thread_takeover.c: not libdmx's own locks) is a
  * checkpoint point, and so is its end: the thread saves its context in its ckpt area, and a cut of all the
  * device's app threads (checkpoint_cut.h) pushes them home with the device's changes when one is due. Nothing
  * shared written since the last cut (a lock taken and given back to read, pthread_join's polls): every thread's
  * checkpoint as home has it is still a cut with home's memory (a thread's stack is its own), so none is taken.
- * Refreshed checkpoints wait until the device has written refresh_pages. */
+ * Refreshed checkpoints wait until the device has written refresh_pages; published ones (cut_due) until the
+ * device's changes would leave it, or refresh_pages. */
 
 static uint64_t last_cut_changes;      /* dsm_region_changes() after the last cut; under the cut lock */
 static bool cut_taken;                 /* a cut was taken on this device */
 
 static bool checkpoints_here(const struct carrier *c)
 {
-    return (release_checkpoints || refresh_checkpoints) && c && c->stack_lo && !dmx_takeover.runs_main;
+    return (release_checkpoints || refresh_checkpoints || publish_checkpoints) && c && c->stack_lo &&
+           !dmx_takeover.runs_main;
 }
 
 /* Push a cut, and note where the device's count of changes stood as it ended (under the region's lock, before a
@@ -380,32 +388,39 @@ static int push_cut(void *unused, const struct dsm_range *stacks, unsigned n)
     return dsm_region_checkpoint(dmx_dsm_region(), stacks, n, &last_cut_changes);
 }
 
-/* With the cut lock held. */
-static bool cut_due(void)
+/* With the cut lock held: is a cut due at an acquire or a release of lock (0: an operation that makes the
+ * device's changes visible elsewhere whatever it is: a thread's end, pthread_create, join, detach)? */
+static bool cut_due(uint64_t lock, bool acquire)
 {
     uint64_t written = dsm_region_changes(dmx_dsm_region()) - last_cut_changes;
-    if (refresh_checkpoints) {
+    if (refresh_checkpoints || publish_checkpoints)
         pthread_once(&refresh_once, set_refresh_pages);
+    if (refresh_checkpoints)
         return written >= refresh_pages;
-    }
+    /* An acquire shows nothing to anyone (a grant that would flush waits for a cut: checkpoint_publish.h), nor
+     * does a release that keeps the lock cached here. */
+    if (publish_checkpoints)
+        return written > 0 &&
+               (!lock || written >= refresh_pages || (!acquire && !sync_mutex_cached(dmx_takeover.locks, lock)));
     return !cut_taken || written > 0;
 }
 
-/* Take a cut (self: the taker, or NULL) with push, with the cut lock held. */
-static int take_cut(const struct cut_member *self, int (*push)(void *, const struct dsm_range *, unsigned))
+/* Take a cut (self: the taker, or NULL) with push(ctx, ...), with the cut lock held. */
+static int take_cut(const struct cut_member *self, int (*push)(void *, const struct dsm_range *, unsigned),
+                    void *ctx)
 {
-    int rc = cut_take(self, push, NULL);
+    int rc = cut_take(self, push, ctx);
     cut_taken = true;
     dmx_dsm_region()->stats.checkpoints++;
     return rc;
 }
 
-static void cut_if_due(struct carrier *c)
+static void cut_if_due(struct carrier *c, uint64_t lock, bool acquire)
 {
     cut_lock();
-    if (!cut_due())
+    if (!cut_due(lock, acquire))
         dmx_dsm_region()->stats.checkpoints_skipped++;
-    else if (take_cut(&c->cut, push_cut) != 0) {
+    else if (take_cut(&c->cut, push_cut, NULL) != 0) {
         wire_log("checkpoint: lost the link to the master");
         abort();
     }
@@ -419,11 +434,11 @@ static void stamp_checkpoint(struct carrier *c)
     cut_quiesce(&c->cut);
 }
 
-/* op(arg) as a checkpoint point of app thread c. The frame stays until op has returned, so a cut taken meanwhile
- * by a sibling can push the stack as the saved context needs it. When the thread has just resumed here on the
- * master, it runs op_resumed (NULL: nothing, 0) instead. */
+/* op(arg) on lock as a checkpoint point of app thread c. The frame stays until op has returned, so a cut taken
+ * meanwhile by a sibling can push the stack as the saved context needs it. When the thread has just resumed here
+ * on the master, it runs op_resumed (NULL: nothing, 0) instead. */
 static __attribute__((noinline)) int checkpointed(struct carrier *c, int (*op)(void *), int (*op_resumed)(void *),
-                                                  void *arg)
+                                                  void *arg, uint64_t lock)
 {
     ((struct ckpt_area *)c->stack_lo)->magic = 0;
     getcontext(&((struct ckpt_area *)c->stack_lo)->uc);
@@ -434,22 +449,49 @@ static __attribute__((noinline)) int checkpointed(struct carrier *c, int (*op)(v
         return op_resumed ? op_resumed(arg) : 0;
     }
     stamp_checkpoint(now);
-    cut_if_due(now);
+    cut_if_due(now, lock, op_resumed != NULL);
     int rc = op(arg);
     cut_unquiesce(&now->cut);
     return rc;
 }
 
-int dmx_checkpointed_acquire(int (*op)(void *), void *arg)
+int dmx_checkpointed_acquire(int (*op)(void *), void *arg, uint64_t lock)
 {
     struct carrier *c = current();
-    return checkpoints_here(c) ? checkpointed(c, op, op, arg) : op(arg);
+    return checkpoints_here(c) ? checkpointed(c, op, op, arg, lock) : op(arg);
 }
 
-int dmx_checkpointed_release(int (*op)(void *), void *arg)
+int dmx_checkpointed_release(int (*op)(void *), void *arg, uint64_t lock)
 {
     struct carrier *c = current();
-    return checkpoints_here(c) ? checkpointed(c, op, NULL, arg) : op(arg);
+    return checkpoints_here(c) ? checkpointed(c, op, NULL, arg, lock) : op(arg);
+}
+
+/* The cut checkpoint_publish.c's thread takes for the device, between two app operations: inside(arg) runs after
+ * the push, while the stopped threads are still stopped. */
+struct cut_inside { void (*fn)(void *); void *arg; };
+
+static int push_cut_then(void *ctx, const struct dsm_range *stacks, unsigned n)
+{
+    const struct cut_inside *in = ctx;
+    int rc = push_cut(NULL, stacks, n);
+    if (rc == 0 && in->fn)
+        in->fn(in->arg);
+    return rc;
+}
+
+int dmx_checkpoint_cut_all(void (*inside)(void *), void *arg)
+{
+    struct cut_inside in = { inside, arg };
+    cut_lock();
+    int rc = take_cut(NULL, push_cut_then, &in);
+    cut_unlock();
+    return rc;
+}
+
+uint64_t dmx_checkpoint_changes_since(void)
+{
+    return dsm_region_changes(dmx_dsm_region()) - __atomic_load_n(&last_cut_changes, __ATOMIC_RELAXED);
 }
 
 ucontext_t *dmx_wait_checkpoint_area(void)
@@ -495,7 +537,7 @@ static int depart_with_cut(struct carrier *c)
     memcpy(&a->uc, c->saved, sizeof(a->uc));
     ckpt_area_seal(a, CKPT_DEPARTED, c->migrations);
     cut_lock();
-    int rc = take_cut(&c->cut, push_departure);
+    int rc = take_cut(&c->cut, push_departure, NULL);
     cut_unlock();
     return rc;
 }
@@ -508,13 +550,19 @@ bool dmx_in_app_thread(void)
 bool dmx_checkpoints_on(void)
 {
     pthread_once(&env_once, read_env);
-    return release_checkpoints || refresh_checkpoints;
+    return release_checkpoints || refresh_checkpoints || publish_checkpoints;
 }
 
-bool dmx_release_checkpoints(void)
+bool dmx_exact_checkpoints(void)
 {
     pthread_once(&env_once, read_env);
-    return release_checkpoints;
+    return release_checkpoints || publish_checkpoints;
+}
+
+bool dmx_publish_checkpoints(void)
+{
+    pthread_once(&env_once, read_env);
+    return publish_checkpoints;
 }
 
 bool dmx_shared_stacks(void)
@@ -587,7 +635,7 @@ static int nothing(void *unused)
  * a checkpoint taken here, so that after a loss it resumes here, ending, rather than at its last lock. */
 static __attribute__((noreturn, noinline)) void guest_finish(void *ret)
 {
-    dmx_checkpointed_release(nothing, NULL);
+    dmx_checkpointed_release(nothing, NULL, 0);
     struct carrier *c = current();
     c->ret = ret;
     c->reason = GUEST_DONE;

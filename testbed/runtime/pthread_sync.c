@@ -148,7 +148,7 @@ __attribute__((noinline)) int pthread_mutex_unlock(pthread_mutex_t *m)
     if (!dmx_is_shared(m))
         rc = real_pthread_mutex_unlock(m);
     else                        /* resumed after a loss: 0, the lock went back with the lost device */
-        rc = dmx_checkpointed_release(unlock_op, m);
+        rc = dmx_checkpointed_release(unlock_op, m, gid(m));
     if (app && rc == 0) {
         dmx_held_locks(-1);
         dmx_safe_point();
@@ -166,7 +166,7 @@ __attribute__((noinline)) int pthread_mutex_trylock(pthread_mutex_t *m)
     if (!dmx_is_shared(m)) {
         rc = real_pthread_mutex_trylock(m);
     } else {
-        rc = dmx_checkpointed_acquire(trylock_op, m);
+        rc = dmx_checkpointed_acquire(trylock_op, m, gid(m));
     }
     if (app && rc == 0)
         dmx_held_locks(1);

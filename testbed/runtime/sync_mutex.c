@@ -52,15 +52,26 @@ static void fatal_link(uint64_t lock)
 }
 
 /* With t->lock held: make our changes visible at home, then hand the lock back. */
-static void give_back(struct sync_table *t, struct sync_lock *l)
+static void give_back_now(struct sync_table *t, struct sync_lock *l)
 {
     if ((!t->releases_pushed && dsm_region_flush(t->region) != 0) ||
         t->transport.send_lock(t->transport.ctx, WIRE_LOCK_RELEASE, l->id) != 0)
         fatal_link(l->id);
     t->stats.releases_sent++;
     l->global = SYNC_NONE;
-    l->speculative = l->revoke = false;
+    l->speculative = l->revoke = l->give_back_pending = false;
     pthread_cond_broadcast(&l->changed);
+}
+
+/* With t->lock held: hand l back, or, if a cut must come first, keep it here until then (revoke set: no local
+ * thread takes it meanwhile). */
+static void give_back(struct sync_table *t, struct sync_lock *l)
+{
+    if (l->give_back_pending || (t->defer_give_back && t->defer_give_back(l->id))) {
+        l->give_back_pending = l->revoke = true;
+        return;
+    }
+    give_back_now(t, l);
 }
 
 int sync_mutex_lock(struct sync_table *t, uint64_t id)
@@ -91,6 +102,11 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
     }
     l->waiters--;
     l->held = true;
+    if (l->revoke_deferred) {           /* it came while the grant was held back: give it up at our release */
+        l->revoke_deferred = false;
+        l->revoke = true;
+        t->stats.revokes++;
+    }
     t->stats.acquires++;
     if (remote) {
         uint64_t stall = dmx_now_ns() - t0;
@@ -141,22 +157,40 @@ void sync_on_grant(struct sync_table *t, const struct wire_msg *grant)
         fatal_link(grant->u.grant.lock);
     for (uint32_t i = 0; i < n; i++)
         notices[i] = wire_grant_notice(grant, i);
-    /* The acquire completes only after stale pages are invalid (LRC). */
-    if (dsm_region_invalidate(t->region, notices, n) != 0)
-        fatal_link(grant->u.grant.lock);
-    if (notices != stack)
-        free(notices);
     pthread_mutex_lock(&t->lock);
     struct sync_lock *l = find(t, grant->u.grant.lock, false);
+    bool deferred = l && l->global == SYNC_PENDING && t->defer_grant && t->defer_grant(grant, notices, n);
+    if (deferred)
+        l->grant_deferred = true;
+    pthread_mutex_unlock(&t->lock);
+    if (!deferred)
+        sync_apply_grant(t, grant->u.grant.lock, grant->h.flags & WIRE_F_SPECULATIVE, notices, n);
+    if (notices != stack)
+        free(notices);
+}
+
+void sync_apply_grant(struct sync_table *t, uint64_t id, bool speculative, const struct wire_notice *notices,
+                      uint32_t n)
+{
+    /* The acquire completes only after stale pages are invalid (LRC). */
+    if (dsm_region_invalidate(t->region, notices, n) != 0)
+        fatal_link(id);
+    pthread_mutex_lock(&t->lock);
+    struct sync_lock *l = find(t, id, false);
     if (l && l->global == SYNC_PENDING) {
         l->global = SYNC_OWNED;
-        l->speculative = grant->h.flags & WIRE_F_SPECULATIVE;
-        l->revoke = false;
+        l->speculative = speculative;
+        l->revoke = l->grant_deferred = false;
         t->stats.notices += n;
         t->stats.speculative_grants += l->speculative;
         pthread_cond_broadcast(&l->changed);
+        if (l->revoke_deferred && !l->waiters) {
+            l->revoke_deferred = false;
+            t->stats.revokes++;
+            give_back(t, l);
+        }                               /* else the acquirer it was granted for has it first (sync_mutex_lock) */
     } else {
-        wire_log("sync: unexpected grant of lock %#llx ignored", (unsigned long long)grant->u.grant.lock);
+        wire_log("sync: unexpected grant of lock %#llx ignored", (unsigned long long)id);
     }
     pthread_mutex_unlock(&t->lock);
 }
@@ -165,6 +199,8 @@ void sync_on_revoke(struct sync_table *t, uint64_t id)
 {
     pthread_mutex_lock(&t->lock);
     struct sync_lock *l = find(t, id, false);
+    if (l && l->global == SYNC_PENDING && l->grant_deferred)
+        l->revoke_deferred = true;
     if (l && l->global == SYNC_OWNED) {
         t->stats.revokes++;
         if (l->held)
@@ -175,13 +211,32 @@ void sync_on_revoke(struct sync_table *t, uint64_t id)
     pthread_mutex_unlock(&t->lock);
 }
 
+bool sync_mutex_cached(struct sync_table *t, uint64_t id)
+{
+    pthread_mutex_lock(&t->lock);
+    struct sync_lock *l = find(t, id, false);
+    bool cached = l && l->global == SYNC_OWNED && l->speculative && !l->revoke;
+    pthread_mutex_unlock(&t->lock);
+    return cached;
+}
+
+void sync_give_back_pending(struct sync_table *t)
+{
+    pthread_mutex_lock(&t->lock);
+    for (int b = 0; b < SYNC_BUCKETS; b++)
+        for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
+            if (l->give_back_pending && l->global == SYNC_OWNED && !l->held)
+                give_back_now(t, l);
+    pthread_mutex_unlock(&t->lock);
+}
+
 int sync_release_cached(struct sync_table *t)
 {
     pthread_mutex_lock(&t->lock);
     for (int b = 0; b < SYNC_BUCKETS; b++)
         for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
             if (l->global == SYNC_OWNED && !l->held)
-                give_back(t, l);
+                give_back_now(t, l);
     int rc = dsm_region_flush(t->region);
     pthread_mutex_unlock(&t->lock);
     return rc;

@@ -14,6 +14,7 @@
 #include "thread_takeover.h"
 
 #include "checkpoint_cut.h"
+#include "checkpoint_publish.h"
 #include "dmx.h"
 #include "dsm_api.h"
 #include "dsm_diff.h"
@@ -66,7 +67,7 @@ static int glock_op(void *id)
 void dmx_glock(uint64_t id)
 {
     if (app_lock(id))
-        dmx_checkpointed_acquire(glock_op, &id);
+        dmx_checkpointed_acquire(glock_op, &id, id);
     else
         glock_op(&id);
 }
@@ -102,19 +103,19 @@ static int gunlock_op(void *idp)
 void dmx_gunlock(uint64_t id)
 {
     if (app_lock(id))
-        dmx_checkpointed_release(gunlock_op, &id);
+        dmx_checkpointed_release(gunlock_op, &id, id);
     else
         gunlock_op(&id);
 }
 
 void dmx_glock_checkpointed(uint64_t id)
 {
-    dmx_checkpointed_acquire(glock_op, &id);
+    dmx_checkpointed_acquire(glock_op, &id, 0);
 }
 
 void dmx_gunlock_checkpointed(uint64_t id)
 {
-    dmx_checkpointed_release(gunlock_op, &id);
+    dmx_checkpointed_release(gunlock_op, &id, 0);
 }
 
 static bool wanted(void)
@@ -221,9 +222,11 @@ __attribute__((constructor(150))) static void takeover_start(void)
     dmx_app_code_scan();
     if (dmx_checkpoints_on() && cut_setup() != 0)
         wire_log("takeover: no checkpoint signals (%s): threads recovered from a cut will not resume", strerror(errno));
-    if (dmx_release_checkpoints() && !t->runs_main) {
+    if (dmx_exact_checkpoints() && !t->runs_main) {
         r->lazy = false;        /* a migration's flush is durable before the move is posted */
         t->locks->releases_pushed = true;
+        if (checkpoint_publish_start(t->locks, dmx_publish_checkpoints()) != 0)
+            abort();
     }
     t->active = true;
     if (t->runs_main) {

@@ -141,12 +141,19 @@ uint32_t dmx_migrations_arrived(void);      /* threads that migrated to this dev
  * device (logged with t_detect and t_decide; -1 with errno EINVAL or EBUSY), and the mean downtime of the
  * moves that ended on this device so far (0 before the first). */
 bool dmx_current_thread(struct dmx_local_thread *out);
-/* pthread_spawn.c, DMX_CHECKPOINT=release or refresh (thread_recovery.h, checkpoint_cut.h): run the calling app
+/* pthread_spawn.c, DMX_CHECKPOINT=release, publish or refresh (thread_recovery.h, checkpoint_cut.h): run the calling app
  * thread's lock operation op(arg) as a checkpoint point (elsewhere: just op(arg)). An acquire runs even when the
  * thread has just resumed from that point on the master after its device was lost; a release does not (the
  * master took the lost device's locks back), and returns 0. */
-int dmx_checkpointed_acquire(int (*op)(void *), void *arg);
-int dmx_checkpointed_release(int (*op)(void *), void *arg);
+int dmx_checkpointed_acquire(int (*op)(void *), void *arg, uint64_t lock);
+int dmx_checkpointed_release(int (*op)(void *), void *arg, uint64_t lock);
+/* lock: the global lock operated on, so DMX_CHECKPOINT=publish can tell an operation that stays on the device
+ * (a cached lock) from one that does not; 0 for one whose effects others may see whatever the lock.
+ * For checkpoint_publish.c: a cut of the device's app threads from a thread of libdmx's own, inside(arg) run
+ * after the push while they are still stopped (0, or -1: the link is gone); and how many writes the device made
+ * since its last cut. */
+int dmx_checkpoint_cut_all(void (*inside)(void *), void *arg);
+uint64_t dmx_checkpoint_changes_since(void);
 /* A wait between a release and the next acquire (condition variable, barrier) as a checkpoint point: area is
  * where to getcontext, in the waiting function's own frame (NULL: no checkpoints here); armed, called right after
  * that getcontext, is true when the thread has just resumed there after a loss (it should not wait: a spurious
@@ -173,8 +180,9 @@ void dmx_wait_checkpoint_end(void);
  * where they are, so checkpoint points like an app lock (dmx_glock of libdmx's own locks is not one). */
 void dmx_glock_checkpointed(uint64_t id);
 void dmx_gunlock_checkpointed(uint64_t id);
-bool dmx_checkpoints_on(void);          /* DMX_CHECKPOINT=release or refresh */
-bool dmx_release_checkpoints(void);     /* DMX_CHECKPOINT=release */
+bool dmx_checkpoints_on(void);          /* DMX_CHECKPOINT=release, refresh or publish */
+bool dmx_exact_checkpoints(void);       /* DMX_CHECKPOINT=release or publish: nothing published outside a cut */
+bool dmx_publish_checkpoints(void);     /* DMX_CHECKPOINT=publish */
 bool dmx_shared_stacks(void);           /* app threads run on shared stacks (not DMX_SHARED_STACKS=0) */
 bool dmx_in_app_thread(void);           /* the caller is an app thread (its guest context runs) */
 /* The context of the checkpoint on the stack at stack_lo taken during the thread's stay number migrations, as home

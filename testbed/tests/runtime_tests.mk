@@ -3,7 +3,8 @@
 # DMX_CORE_SRCS/HDRS/OBJS/LIB and their rules are in testbed/runtime/runtime.mk, which make reads before every
 # fragment under testbed/tests/ (so rules here can name them as prerequisites).
 DMX_CORE_UNIT := build/tests/test_wire build/tests/test_dsm_diff build/tests/test_dsm_pagedir \
-                 build/tests/test_sync_lockdir build/tests/test_dsm_fault build/tests/test_dsm_twoproc
+                 build/tests/test_sync_lockdir build/tests/test_dsm_fault build/tests/test_dsm_twoproc \
+                 build/tests/test_sync_held
 
 $(DMX_CORE_UNIT) build/tests/test_dsm_qemu: build/tests/%: testbed/tests/%.c $(DMX_CORE_LIB) $(DMX_CORE_HDRS)
 	@mkdir -p $(@D)

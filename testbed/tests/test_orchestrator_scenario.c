@@ -157,7 +157,7 @@ static void test_bad_values(Fixture *f, gconstpointer data) {
   expect_error(f, "[scenario]\napp = x\nfps_from_s = -1\n[device a]\nmodel = nexus5\n", NULL,
                "3: key 'fps_from_s' in [scenario]: bad value '-1'");
   expect_error(f, "[scenario]\napp = x\ncheckpoints = often\n[device a]\nmodel = nexus5\n", NULL,
-               "3: key 'checkpoints' in [scenario]: bad value 'often': expected migration, release or refresh");
+               "3: key 'checkpoints' in [scenario]: bad value 'often': expected migration, release, refresh or publish");
   expect_error(f, "[scenario]\napp = x\ncheckpoints = refresh\ncheckpoint_refresh_kb = 0\n[device a]\nmodel = nexus5\n",
                NULL, "4: key 'checkpoint_refresh_kb' in [scenario]: bad value '0'");
 }

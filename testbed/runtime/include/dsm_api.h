@@ -72,6 +72,9 @@ struct dmx_dsm_counters {
     uint64_t checkpoints, checkpoints_skipped;      /* checkpoints = release: pushed, skipped (nothing changed) */
     uint64_t checkpoint_captures;   /* sibling threads a checkpoint stopped by a signal to include them */
     uint64_t checkpoint_stragglers; /* siblings a checkpoint left out, busy past its patience */
+    /* Cuts the cutter took for a grant that would have flushed changes, or a lock handed back
+     * (checkpoint_publish.h). */
+    uint64_t checkpoint_held_grants, checkpoint_held_give_backs;
     /* master only (zero elsewhere): what the home sent */
     uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;
 };
