@@ -100,7 +100,7 @@ static void *cutter_main(void *unused)
     return NULL;
 }
 
-int checkpoint_publish_start(struct sync_table *t, bool defer_give_backs)
+int checkpoint_publish_start(struct sync_table *t)
 {
     table = t;
     sigset_t all, old;
@@ -116,7 +116,7 @@ int checkpoint_publish_start(struct sync_table *t, bool defer_give_backs)
     pthread_detach(cutter);
     pthread_mutex_lock(&t->lock);
     t->defer_grant = hold_grant;
-    t->defer_give_back = defer_give_backs ? hold_give_back : NULL;
+    t->defer_give_back = hold_give_back;
     pthread_mutex_unlock(&t->lock);
     return 0;
 }

@@ -225,7 +225,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
     if (dmx_exact_checkpoints() && !t->runs_main) {
         r->lazy = false;        /* a migration's flush is durable before the move is posted */
         t->locks->releases_pushed = true;
-        if (checkpoint_publish_start(t->locks, dmx_publish_checkpoints()) != 0)
+        if (dmx_publish_checkpoints() && checkpoint_publish_start(t->locks) != 0)
             abort();
     }
     t->active = true;
