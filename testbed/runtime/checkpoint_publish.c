@@ -24,9 +24,14 @@ static bool cut_wanted;
 static struct held_grant *held, **held_tail = &held;     /* in arrival order */
 static struct sync_table *table;
 
-static void want_cut(void)
+/* Ask the cutter for a cut; grant (may be NULL) is applied inside it. */
+static void want_cut(struct held_grant *grant)
 {
     pthread_mutex_lock(&work_lock);
+    if (grant) {
+        *held_tail = grant;
+        held_tail = &grant->next;
+    }
     cut_wanted = true;
     pthread_cond_signal(&work_wanted);
     pthread_mutex_unlock(&work_lock);
@@ -34,11 +39,12 @@ static void want_cut(void)
 
 /* Receiver thread, table lock held. Only an app lock's: its acquirer waits at a checkpoint point, where a cut
  * includes it; one of libdmx's own locks is waited for inside an open or a read, where no cut can (it would wait
- * a second for the thread and go on without it), so that grant flushes as before. So does one whose copy cannot
- * be made: either costs exactness after a loss, not correctness. */
+ * a second for the thread and go on without it), so that grant applies at once, flushing a pinned page's changes
+ * if it names one (others are kept). So does a grant whose copy cannot be made: either costs exactness after a
+ * loss, not correctness. */
 static bool hold_grant(const struct wire_msg *grant, const struct wire_notice *notices, uint32_t count)
 {
-    if (!dmx_is_shared((const void *)(uintptr_t)grant->u.grant.lock) ||
+    if (!dmx_app_lock(grant->u.grant.lock) ||
         !dsm_region_notices_hit_changes(table->region, notices, count))
         return false;
     struct held_grant *g = malloc(sizeof(*g) + (size_t)count * sizeof(*notices));
@@ -49,12 +55,7 @@ static bool hold_grant(const struct wire_msg *grant, const struct wire_notice *n
     g->count = count;
     g->next = NULL;
     memcpy(g->notices, notices, (size_t)count * sizeof(*notices));
-    pthread_mutex_lock(&work_lock);
-    *held_tail = g;
-    held_tail = &g->next;
-    cut_wanted = true;
-    pthread_cond_signal(&work_wanted);
-    pthread_mutex_unlock(&work_lock);
+    want_cut(g);
     table->region->stats.checkpoint_held_grants++;
     return true;
 }
@@ -62,9 +63,9 @@ static bool hold_grant(const struct wire_msg *grant, const struct wire_notice *n
 /* Table lock held. libdmx's own locks publish only what they guard (thread_takeover.c), never an app's writes. */
 static bool hold_give_back(uint64_t lock)
 {
-    if (!dmx_is_shared((const void *)(uintptr_t)lock) || dmx_checkpoint_changes_since() == 0)
+    if (!dmx_app_lock(lock) || dmx_checkpoint_changes_since() == 0)
         return false;
-    want_cut();
+    want_cut(NULL);
     table->region->stats.checkpoint_held_give_backs++;
     return true;
 }

@@ -42,6 +42,28 @@ static bool page_of(const struct dsm_region *r, uintptr_t a, uint32_t *p)
 static uint8_t *sys_page(const struct dsm_region *r, uint32_t p) { return r->sys + (size_t)p * DSM_PAGE_SIZE; }
 static uint8_t *twin_page(const struct dsm_region *r, uint32_t p) { return r->twins + (size_t)p * DSM_PAGE_SIZE; }
 
+/* Stack an app thread may use below a public function here while it holds r->lock. */
+#define LOCKED_STACK_MAX (12u << 10)
+
+/* Write to every page of the LOCKED_STACK_MAX bytes below the caller's frame. */
+static __attribute__((noinline)) void fault_in_stack(void)
+{
+    volatile uint8_t below[LOCKED_STACK_MAX];
+    for (size_t i = 0; i < sizeof below; i += DSM_PAGE_SIZE)
+        below[i] = 0;
+    below[sizeof below - 1] = 0;
+}
+
+/* An app thread runs on a stack in the region (pthread_spawn.c), whose pages below the deepest point it reached
+ * since it arrived may not be writable here yet. A fault taken while r->lock is held waits for r->lock forever
+ * (a cut's push went below where a thread had arrived, and its device hung), so those pages fault in
+ * first, without the lock; buffers used under the lock are r->scratch, not the stack's. */
+static void lock_region(struct dsm_region *r)
+{
+    fault_in_stack();
+    pthread_mutex_lock(&r->lock);
+}
+
 static void protect(struct dsm_region *r, uint32_t p, int prot)
 {
     if (mprotect(app_page(r, p), DSM_PAGE_SIZE, prot) != 0) {
@@ -98,12 +120,14 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     r->kernel_busy = calloc(r->npages, 1);
     r->deferred = calloc(r->npages, 1);
     r->announced = calloc(r->npages, 1);
+    r->kept = calloc(r->npages, 1);
     r->version = calloc(r->npages, sizeof(uint32_t));
     r->dirty = calloc(r->npages, sizeof(uint32_t));
     r->held_batch = calloc(r->npages, sizeof(uint32_t));
+    r->scratch = malloc(DSM_DIFF_MAX + DSM_PAGE_SIZE);
     r->written_s = calloc(r->npages, sizeof(uint32_t));
     r->used_ms = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->announced || !r->version || !r->dirty || !r->held_batch || !r->written_s || !r->used_ms)
+    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->announced || !r->kept || !r->version || !r->dirty || !r->held_batch || !r->scratch || !r->written_s || !r->used_ms)
         goto fail;
     return 0;
 fail:;
@@ -136,10 +160,14 @@ void dsm_region_destroy(struct dsm_region *r)
     r->deferred = NULL;
     free(r->announced);
     r->announced = NULL;
+    free(r->kept);
+    r->kept = NULL;
     free(r->version);
     free(r->dirty);
     free(r->held_batch);
     r->held_batch = NULL;
+    free(r->scratch);
+    r->scratch = NULL;
     free(r->written_s);
     r->written_s = NULL;
     free(r->used_ms);
@@ -224,7 +252,7 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
         return -1;
     }
     size_t len = (size_t)count * DSM_PAGE_SIZE;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     if (adopt)
         for (uint32_t i = 0; i < count; i++) {
             if (r->state[first + i] != DSM_READ || r->version[first + i] != 0) {
@@ -262,16 +290,24 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
     return 0;
 }
 
-/* Called with r->lock held: diff page p (WRITE or HELD) against its twin, push the diff, make the page READ.
- * In lazy mode an empty diff is pushed too: it tells the master the page is no longer held here. */
+/* Called with r->lock held: diff page p (WRITE, HELD or kept) against its twin, push the diff, make the page
+ * READ (a kept one stays INVALID). In lazy mode an empty diff is pushed too: it tells the master the page is no
+ * longer held here. */
 static int flush_page(struct dsm_region *r, uint32_t p)
 {
-    uint8_t diff[DSM_DIFF_MAX];
-    protect(r, p, PROT_READ);       /* first, so no local write slips past the diff */
+    uint8_t *diff = r->scratch;
+    if (!r->kept[p])
+        protect(r, p, PROT_READ);   /* first, so no local write slips past the diff */
     size_t len = dsm_diff_make(twin_page(r, p), sys_page(r, p), diff);
-    r->state[p] = DSM_READ;
+    if (r->kept[p]) {
+        /* A reply asked for before this push lacks these changes: they are laid over it again (merge_reply). */
+        r->kept[p] = r->state[p] == DSM_FETCHING ? DSM_KEPT_PUSHED : 0;
+    } else {
+        r->state[p] = DSM_READ;
+    }
     r->announced[p] = 0;
-    madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
+    if (!r->kept[p])
+        madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
     r->stats.pages_flushed++;
     if (len == 0 && !r->lazy)
         return 0;
@@ -333,10 +369,13 @@ int dsm_region_flush(struct dsm_region *r)
 {
     int rc = 0;
     uint32_t keep = 0, held = 0;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        if (r->state[p] == DSM_HELD) {
+        if (r->kept[p] == DSM_KEPT) {
+            if (flush_page(r, p) != 0)
+                rc = -1;
+        } else if (r->state[p] == DSM_HELD) {
             r->dirty[keep++] = p;
         } else if (r->state[p] != DSM_WRITE) {
             continue;
@@ -374,7 +413,7 @@ int dsm_region_flush(struct dsm_region *r)
  * thread on its own stack) differ from it and go with the next diff. */
 static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty)
 {
-    uint8_t snapshot[DSM_PAGE_SIZE], diff[DSM_DIFF_MAX];
+    uint8_t *diff = r->scratch, *snapshot = r->scratch + DSM_DIFF_MAX;
     memcpy(snapshot, sys_page(r, p), DSM_PAGE_SIZE);
     size_t len = dsm_diff_make(twin_page(r, p), snapshot, diff);
     memcpy(twin_page(r, p), snapshot, DSM_PAGE_SIZE);
@@ -392,10 +431,10 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
     if (p >= r->npages)
         return -1;
     int rc;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     r->stats.flush_requests++;
     r->changes++;       /* a pinned stack's page may go home here, out of step with its thread's checkpoint */
-    if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p]) {
+    if (r->kept[p] == DSM_KEPT || ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p])) {
         rc = flush_page(r, p);
         remove_dirty(r, p);
     } else if (r->state[p] == DSM_WRITE && r->pinned[p]) {
@@ -410,7 +449,7 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p)
 uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32_t *out, uint32_t max)
 {
     uint32_t n = 0;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < r->ndirty && n < max; i++) {
         uint32_t p = r->dirty[i];
         if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p] && r->written_s[p] >= since_s)
@@ -433,7 +472,7 @@ int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
         return -1;
     memcpy(sorted, pages, (size_t)n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, compare_pages);
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < n;) {              /* runs of consecutive stale pages, one request each */
         uint32_t p = sorted[i++];
         if (p >= r->npages || r->state[p] != DSM_INVALID)
@@ -465,10 +504,10 @@ int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
 int dsm_region_publish_all(struct dsm_region *r)
 {
     int rc = 0;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && flush_page(r, p) != 0)
+        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE || r->kept[p] == DSM_KEPT) && flush_page(r, p) != 0)
             rc = -1;
         r->pinned[p] = 0;
     }
@@ -504,16 +543,17 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
     for (unsigned k = 0; k < n; k++)
         if (!app_range(r, ranges[k].lo, ranges[k].hi, &p0[k], &p1[k]))
             return -1;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     /* Under r->lock from BEGIN to COMMIT: no other push of this device (a flush request's) falls inside. */
     if (everywhere && mark(r, WIRE_CKPT_BEGIN) != 0)
         rc = -1;
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        bool inside = false, dirty = r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        bool kept = r->kept[p] == DSM_KEPT, dirty = kept || r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        bool inside = false;
         for (unsigned k = 0; k < n && !inside; k++)
             inside = p >= p0[k] && p < p1[k];
-        if (r->pinned[p]) {
+        if (r->pinned[p] && !kept) {
             if (inside && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
                 rc = -1;
             r->dirty[keep++] = p;
@@ -540,7 +580,7 @@ int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, 
 
 uint64_t dsm_region_changes(struct dsm_region *r)
 {
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     uint64_t n = r->changes;
     pthread_mutex_unlock(&r->lock);
     return n;
@@ -559,7 +599,7 @@ int dsm_region_pin(struct dsm_region *r, uintptr_t lo, uintptr_t hi, uintptr_t e
         eager_lo = lo;
     if (!app_range(r, lo, hi, &p0, &p1) || !app_range(r, eager_lo, hi, &e0, &e1))
         return -1;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t p = p0; p < p1; p++)
         if (r->pinned[p] < UINT8_MAX)
             r->pinned[p]++;
@@ -602,7 +642,7 @@ int dsm_region_kernel_begin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     uint32_t p0, p1;
     if (!app_range(r, lo, hi, &p0, &p1))
         return -1;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t p = p0; p < p1; p++)
         if (r->kernel_busy[p] < UINT8_MAX)
             r->kernel_busy[p]++;
@@ -626,7 +666,7 @@ void dsm_region_kernel_end(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     if (!app_range(r, lo, hi, &p0, &p1))
         return;
     dsm_region_unpin(r, lo, hi);
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t p = p0; p < p1; p++) {
         if (r->kernel_busy[p] && --r->kernel_busy[p] == 0 && r->deferred[p]) {
             r->deferred[p] = 0;
@@ -642,7 +682,7 @@ int dsm_region_publish_pinned(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     uint32_t p0, p1;
     if (!app_range(r, lo, hi, &p0, &p1))
         return -1;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     r->public_p0 = p0;
     r->public_p1 = p1;
     pthread_mutex_unlock(&r->lock);
@@ -654,7 +694,7 @@ void dsm_region_unpin(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
     uint32_t p0, p1;
     if (!app_range(r, lo, hi, &p0, &p1))
         return;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t p = p0; p < p1; p++)
         if (r->pinned[p])
             r->pinned[p]--;
@@ -696,10 +736,19 @@ static int refetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
 }
 
 /* Called with r->lock held: a write notice for p. Local changes go home first (the page may be written by
- * several devices at once), then the stale copy is dropped. */
+ * several devices at once), or are kept (keep_changes), then the stale copy is dropped. A pinned page's are
+ * not kept: its thread may be running on it, and a notice for a stack here is rare (notices_hit_changes). */
 static int invalidate_page(struct dsm_region *r, uint32_t p)
 {
     int rc = 0;
+    if (r->keep_changes && r->state[p] == DSM_WRITE && !r->pinned[p]) {
+        protect(r, p, PROT_NONE);   /* first, so no local write slips past: it faults and waits for the merge */
+        r->state[p] = DSM_INVALID;
+        r->kept[p] = DSM_KEPT;
+        r->stats.invalidations++;
+        r->stats.notices_kept++;
+        return 0;
+    }
     if (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD) {
         rc = flush_page(r, p);
         remove_dirty(r, p);
@@ -716,7 +765,7 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
 {
     int rc = 0;
     uint32_t *again = malloc((size_t)count * sizeof *again + 1), nagain = 0;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < count; i++) {
         uint32_t p = notices[i].page;
         if (p >= r->npages)
@@ -744,10 +793,11 @@ int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notice
 bool dsm_region_notices_hit_changes(struct dsm_region *r, const struct wire_notice *notices, uint32_t count)
 {
     bool hit = false;
-    pthread_mutex_lock(&r->lock);
+    lock_region(r);
     for (uint32_t i = 0; i < count && !hit; i++) {
         uint32_t p = notices[i].page;
-        hit = p < r->npages && (r->state[p] == DSM_WRITE || r->state[p] == DSM_HELD);
+        hit = p < r->npages && (r->state[p] == DSM_HELD ||
+                                (r->state[p] == DSM_WRITE && (!r->keep_changes || r->pinned[p])));
     }
     pthread_mutex_unlock(&r->lock);
     return hit;
@@ -900,15 +950,40 @@ static bool wanted(struct dsm_region *r, uint32_t p)
     return false;
 }
 
+/* Called with r->lock held: home's version of kept page p arrived, as a whole page or as the diffs since the
+ * twin's version. It becomes the twin, and the page is home's version with this device's changes over it. */
+static void merge_reply(struct dsm_region *r, uint32_t p, const uint8_t *page, const uint8_t *diff, uint32_t len)
+{
+    uint8_t *changes = r->scratch;
+    size_t n = dsm_diff_make(twin_page(r, p), sys_page(r, p), changes);
+    if (page)
+        memcpy(twin_page(r, p), page, DSM_PAGE_SIZE);
+    else
+        dsm_diff_apply(twin_page(r, p), diff, len);
+    memcpy(sys_page(r, p), twin_page(r, p), DSM_PAGE_SIZE);
+    dsm_diff_apply(sys_page(r, p), changes, n);
+}
+
 static void arrived(struct dsm_region *r, uint32_t p, uint32_t version, bool prefetched)
 {
     r->version[p] = version;
+    if (prefetched)
+        r->stats.prefetched_pages++;
+    if (r->kept[p] == DSM_KEPT) {           /* still this device's changes alone: written, and dirty */
+        r->kept[p] = 0;
+        r->state[p] = DSM_WRITE;
+        protect(r, p, PROT_READ | PROT_WRITE);
+        pthread_cond_broadcast(&r->arrived);
+        return;
+    }
+    if (r->kept[p] == DSM_KEPT_PUSHED) {    /* its changes went home after this reply was made */
+        r->kept[p] = 0;
+        madvise(twin_page(r, p), DSM_PAGE_SIZE, MADV_DONTNEED);
+    }
     r->state[p] = DSM_READ;
     protect(r, p, PROT_READ);
     if (public_pinned(r, p))        /* main()'s stack is writable again at once: the kernel may write there */
         start_writing(r, p);
-    if (prefetched)
-        r->stats.prefetched_pages++;
     pthread_cond_broadcast(&r->arrived);
 }
 
@@ -916,7 +991,10 @@ void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version
 {
     pthread_mutex_lock(&r->lock);
     if (wanted(r, page)) {
-        memcpy(sys_page(r, page), data, DSM_PAGE_SIZE);
+        if (r->kept[page])
+            merge_reply(r, page, data, NULL, 0);
+        else
+            memcpy(sys_page(r, page), data, DSM_PAGE_SIZE);
         r->stats.pages_received++;
         r->stats.page_bytes_received += DSM_PAGE_SIZE;
         arrived(r, page, version, prefetched);
@@ -928,7 +1006,10 @@ void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version
 {
     pthread_mutex_lock(&r->lock);
     if (wanted(r, page) && dsm_diff_valid(diff, len)) {
-        dsm_diff_apply(sys_page(r, page), diff, len);
+        if (r->kept[page])
+            merge_reply(r, page, NULL, diff, len);
+        else
+            dsm_diff_apply(sys_page(r, page), diff, len);
         r->stats.diffs_received++;
         r->stats.diff_bytes_received += len;
         arrived(r, page, version, prefetched);

@@ -17,6 +17,13 @@
  *            sends a flush request, answered by dsm_region_flush_request) or a write notice arrives. A
  *            write -> WRITE again, with the same twin, so the next diff covers every change since it.
  *
+ * With keep_changes (exactly-once checkpoints on a worker: thread_takeover.c), a write notice for a WRITE
+ * page that is not pinned does not push its changes home: they may only leave in a checkpoint. The page goes
+ * INVALID and *kept* (twin and changes stay here, on the dirty list); the reply that brings home's version is
+ * merged under them (the twin becomes home's version, the changes are laid over it again) and the page is
+ * WRITE. A push of a kept page (a checkpoint) sends the changes and leaves it INVALID; if its reply is still
+ * in flight (it was asked for before the push, so it lacks them), the changes are laid over that reply too.
+ *
  * Every page starts READ at version 0 (all zero, like the home copy). The fault handler runs in the
  * faulting thread (SIGSEGV, SA_SIGINFO), which blocks until the page arrives. A fault that continues one of
  * DSM_STREAMS ascending runs (at the page after the last one asked for) asks for DSM_PREFETCH_DEPTH pages at
@@ -40,6 +47,7 @@
                                      * writes activations, and several threads fault side by side */
 
 enum dsm_page_state { DSM_READ = 0, DSM_WRITE, DSM_INVALID, DSM_FETCHING, DSM_HELD };
+enum dsm_kept { DSM_KEPT = 1, DSM_KEPT_PUSHED };
 
 /* How the region talks to the home (the master). All return 0 or -1 (link lost). hold (lazy mode only):
  * tell the master that these pages now have changes that stay here until asked for. mark (may be NULL): the
@@ -64,6 +72,7 @@ struct dsm_stats {
     /* Sibling threads stopped by a checkpoint's signal, and those it left out (busy past its patience). */
     atomic_ullong checkpoint_captures, checkpoint_stragglers;
     atomic_ullong checkpoint_held_grants, checkpoint_held_give_backs;   /* checkpoint_publish.h */
+    atomic_ullong notices_kept;     /* write notices for pages written here whose changes stayed (keep_changes) */
 };
 
 struct dsm_region {
@@ -88,7 +97,10 @@ struct dsm_region {
     uint32_t *dirty, ndirty;
     bool prefetch;
     bool lazy;                      /* release holds diffs here (DSM_HELD) instead of pushing them home */
+    bool keep_changes;              /* a write notice keeps the page's changes here (see the top) */
+    uint8_t *kept;                  /* DSM_KEPT or DSM_KEPT_PUSHED for an INVALID or FETCHING page, else 0 */
     uint32_t *held_batch;           /* scratch for one release's announcement (npages entries) */
+    uint8_t *scratch;               /* a diff and a page, used under lock: not on a stack (see lock_region) */
     struct dsm_stream {             /* a run of faults at ascending pages (a layer's weights, a buffer) */
         uint32_t from, next;        /* pages [from, next) asked for; a fault at next continues the run */
         uint64_t used;              /* fault count when it last grew: the oldest is replaced */
@@ -119,12 +131,13 @@ bool dsm_region_fault(struct dsm_region *r, const void *addr);
 /* Receiver side: a page or diff arrived from home. Applied only to INVALID/FETCHING pages. */
 void dsm_region_apply_page(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *data, bool prefetched);
 void dsm_region_apply_diff(struct dsm_region *r, uint32_t page, uint32_t version, const uint8_t *diff, uint32_t len, bool prefetched);
-/* Write notices from a grant: flush our own changes to those pages, then invalidate them. Pages this device
+/* Write notices from a grant: flush our own changes to those pages (or keep them: keep_changes), then
+ * invalidate them. Pages this device
  * used in the last DSM_HOT_MS (written, or fetched) are fetched again at once, in runs and without waiting
  * (the acquirer will most likely touch them again: a queue it pops, the buffer its producer refilled), so
  * the critical section does not fault on them one round trip at a time; DMX_PREFETCH=0 turns this off. */
 int dsm_region_invalidate(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
-/* Would invalidating these pages flush changes made here (a page being written, or held)? */
+/* Would invalidating these pages flush changes made here (a page being written, or held, and not kept)? */
 bool dsm_region_notices_hit_changes(struct dsm_region *r, const struct wire_notice *notices, uint32_t count);
 /* At a release: every dirty page's changes become visible. Eager mode: diff against the twin and push the
  * diff home. Lazy mode (r->lazy, DMX_LAZY_DIFFS, the default on a run): the page goes HELD and the master is

@@ -695,6 +695,18 @@ static __attribute__((noinline)) void resume_captured(struct carrier *c, const u
     }
 }
 
+/* With the control lock held, as a thread is posted to dest: dest, or the master (device 1, where recovery puts a
+ * lost device's threads) when dest was lost since it was chosen. The recovery that took the control lock before
+ * this post saw nothing of the thread there, and none will come after it: posted to dest, it would wait forever
+ * (it did, once in six runs, under random migrations with a device killed). */
+static uint32_t destination_still_there(uint32_t slot, uint32_t dest)
+{
+    if (dmx_device_usable(dest))
+        return dest;
+    wire_log("spawn: device %u was lost before thread %u got there: it goes to device 1", dest, slot);
+    return 1;
+}
+
 /* A carrier: starts the guest of its slot (fresh) or resumes it (MIGRATING was posted for this device). */
 static void *carrier_main(void *arg)
 {
@@ -790,6 +802,7 @@ static void *carrier_main(void *arg)
         }
         uint64_t pushed = r->stats.diff_bytes_pushed - pushed0;
         dmx_glock(DMX_LOCK_CONTROL);
+        c->dest = destination_still_there((uint32_t)c->slot, c->dest);
         s->ctx = (uint64_t)(uintptr_t)c->saved;
         s->t_request = c->t_request;
         s->diff_bytes = pushed;
@@ -862,7 +875,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     while (i < DMX_SPAWN_SLOTS && c->slot[i].state != SPAWN_FREE)
         i++;
     if (i < DMX_SPAWN_SLOTS) {
-        c->slot[i].device = dev;
+        c->slot[i].device = destination_still_there(i, dev);
         c->slot[i].fn = (uint64_t)(uintptr_t)fn;
         c->slot[i].arg = (uint64_t)(uintptr_t)arg;
         c->slot[i].ret = 0;

@@ -11,11 +11,14 @@ enum recovery_action recovery_repost(struct spawn_slot *s, uint32_t lost, uint32
     if (!its || lost == to)
         return RECOVER_NONE;
     enum recovery_action action;
+    /* RUNNING with its posted context still there: the lost device's spawn server took it, but its carrier had
+     * not (that is when ckpt_ctx becomes this context; until then it is the last device's, or 0). */
+    uint64_t arrival_ctx = s->ctx ? s->ctx : s->ckpt_ctx;
     if (s->state == SPAWN_MIGRATING) {
         action = RECOVER_RESUME;    /* it had not arrived, or its arrival was lost with the device */
-    } else if (s->state == SPAWN_RUNNING && (release_ctx || s->ckpt_ctx) &&
+    } else if (s->state == SPAWN_RUNNING && (release_ctx || arrival_ctx) &&
                s->on_failure != DMX_ON_FAILURE_RESTART) {
-        s->ctx = release_ctx ? release_ctx : s->ckpt_ctx;
+        s->ctx = release_ctx ? release_ctx : arrival_ctx;
         s->state = SPAWN_MIGRATING;
         action = RECOVER_RESUME;
     } else {

@@ -220,23 +220,26 @@ bool sync_mutex_cached(struct sync_table *t, uint64_t id)
     return cached;
 }
 
+/* Table lock held: hand back every lock cached here and free, or only those whose hand-back was held. */
+static void give_back_cached(struct sync_table *t, bool only_pending)
+{
+    for (int b = 0; b < SYNC_BUCKETS; b++)
+        for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
+            if ((l->give_back_pending || !only_pending) && l->global == SYNC_OWNED && !l->held)
+                give_back_now(t, l);
+}
+
 void sync_give_back_pending(struct sync_table *t)
 {
     pthread_mutex_lock(&t->lock);
-    for (int b = 0; b < SYNC_BUCKETS; b++)
-        for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
-            if (l->give_back_pending && l->global == SYNC_OWNED && !l->held)
-                give_back_now(t, l);
+    give_back_cached(t, true);
     pthread_mutex_unlock(&t->lock);
 }
 
 int sync_release_cached(struct sync_table *t)
 {
     pthread_mutex_lock(&t->lock);
-    for (int b = 0; b < SYNC_BUCKETS; b++)
-        for (struct sync_lock *l = t->buckets[b]; l; l = l->next)
-            if (l->global == SYNC_OWNED && !l->held)
-                give_back_now(t, l);
+    give_back_cached(t, false);
     int rc = dsm_region_flush(t->region);
     pthread_mutex_unlock(&t->lock);
     return rc;

@@ -74,6 +74,17 @@ static void add_iov(struct spans *sp, const struct iovec *iov, int count)
         add(sp, iov[i].iov_base, iov[i].iov_len);
 }
 
+/* recvmsg's header (the kernel sets its lengths and flags) and every buffer it names. */
+static void add_msghdr(struct spans *sp, struct msghdr *m)
+{
+    if (!m)
+        return;
+    add(sp, m, sizeof *m);
+    add(sp, m->msg_name, m->msg_namelen);
+    add(sp, m->msg_control, m->msg_controllen);
+    add_iov(sp, m->msg_iov, (int)m->msg_iovlen);
+}
+
 static void begin(const struct spans *sp)
 {
     for (int i = 0; i < sp->n; i++)
@@ -128,11 +139,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     REAL(recvmsg);
-    if (!msg)
-        return real_recvmsg(fd, msg, flags);
-    WITH_SPANS((add(&sp, msg, sizeof *msg), add(&sp, msg->msg_name, msg->msg_namelen),
-                add(&sp, msg->msg_control, msg->msg_controllen), add_iov(&sp, msg->msg_iov, (int)msg->msg_iovlen)),
-               real_recvmsg(fd, msg, flags));
+    WITH_SPANS(add_msghdr(&sp, msg), real_recvmsg(fd, msg, flags));
 }
 
 int clock_gettime(clockid_t clock, struct timespec *ts)
@@ -462,13 +469,7 @@ static void raw_call_spans(struct spans *sp, long nr, long *a)
         add_with_len(sp, P(4), P(5));
         break;
     case SYS_recvmsg:
-        if (P(1)) {
-            struct msghdr *m = P(1);
-            add(sp, m, sizeof *m);
-            add(sp, m->msg_name, m->msg_namelen);
-            add(sp, m->msg_control, m->msg_controllen);
-            add_iov(sp, m->msg_iov, (int)m->msg_iovlen);
-        }
+        add_msghdr(sp, P(1));
         break;
     case SYS_clock_gettime: case SYS_clock_getres: case SYS_nanosleep: case SYS_getrlimit: case SYS_getrusage:
         add(sp, P(1), nr == SYS_getrusage ? sizeof(struct rusage)

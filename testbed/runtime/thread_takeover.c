@@ -47,14 +47,6 @@ void dmx_nap(uint64_t ns)
     }
 }
 
-/* An app object's lock (a shared mutex, condition variable or barrier: its id is its address), as opposed to one
- * of libdmx's own (the control block, the fd directory), which an app thread takes in the middle of libdmx's
- * work: a checkpoint there would resume, after a loss, inside libdmx with another device's private state. */
-static bool app_lock(uint64_t id)
-{
-    return dmx_is_shared((const void *)(uintptr_t)id);
-}
-
 static int glock_op(void *id)
 {
     if (sync_mutex_lock(dmx_takeover.locks, *(uint64_t *)id) != 0) {
@@ -66,7 +58,7 @@ static int glock_op(void *id)
 
 void dmx_glock(uint64_t id)
 {
-    if (app_lock(id))
+    if (dmx_app_lock(id))
         dmx_checkpointed_acquire(glock_op, &id, id);
     else
         glock_op(&id);
@@ -79,7 +71,7 @@ void dmx_glock(uint64_t id)
 static int publish_guarded(uint64_t id)
 {
     uintptr_t lo = (uintptr_t)dmx_takeover.ctl, hi = lo + DMX_CTL_PAGES * DSM_PAGE_SIZE;
-    if (!dmx_takeover.locks->releases_pushed || app_lock(id) || !dmx_takeover.ctl)
+    if (!dmx_takeover.locks->releases_pushed || dmx_app_lock(id) || !dmx_takeover.ctl)
         return 0;
     if ((id == DMX_LOCK_IO_FDS || id >= DMX_LOCK_IO_FDS_OF(0)) && !io_fdd_block(&lo, &hi))
         return 0;
@@ -102,7 +94,7 @@ static int gunlock_op(void *idp)
 
 void dmx_gunlock(uint64_t id)
 {
-    if (app_lock(id))
+    if (dmx_app_lock(id))
         dmx_checkpointed_release(gunlock_op, &id, id);
     else
         gunlock_op(&id);
@@ -224,6 +216,7 @@ __attribute__((constructor(150))) static void takeover_start(void)
         wire_log("takeover: no checkpoint signals (%s): threads recovered from a cut will not resume", strerror(errno));
     if (dmx_exact_checkpoints() && !t->runs_main) {
         r->lazy = false;        /* a migration's flush is durable before the move is posted */
+        r->keep_changes = true; /* a grant's notices must not send changes home between two cuts */
         t->locks->releases_pushed = true;
         if (dmx_publish_checkpoints() && checkpoint_publish_start(t->locks) != 0)
             abort();

@@ -94,6 +94,15 @@ static inline bool dmx_is_shared(const void *p)
                                    (a >= dmx_takeover.glob_lo && a < dmx_takeover.glob_hi));
 }
 
+/* Is lock id an app object's lock (a shared mutex, condition variable or barrier: its id is its address), as
+ * opposed to one of libdmx's own (the control block, the fd directory), which an app thread takes in the middle
+ * of libdmx's work? A checkpoint at one of those would resume, after a loss, inside libdmx with another device's
+ * private state. */
+static inline bool dmx_app_lock(uint64_t id)
+{
+    return dmx_is_shared((const void *)(uintptr_t)id);
+}
+
 /* Global lock / unlock of an id (an object's address, or DMX_LOCK_CONTROL); abort if the master is gone. */
 void dmx_glock(uint64_t id);
 void dmx_gunlock(uint64_t id);

@@ -1,7 +1,9 @@
 /* The fault handler on a native mapping, with an in-memory home standing in for the master; and the
  * whole stack (master daemon + node) in one process. */
 #include <glib.h>
+#include <signal.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "dsm_api.h"
 #include "dsm_diff.h"
@@ -14,12 +16,16 @@ static uint8_t home[NPAGES][DSM_PAGE_SIZE];
 static int requests, pushes;
 static uint32_t last_count, pushed_len;
 
+static bool replies_later;     /* the fake home does not answer: the test delivers the reply itself */
+
 /* The fake home answers at once, from the requesting thread (as the receiver thread would). */
 static int fake_request(void *ctx, uint32_t page, uint32_t count)
 {
     (void)ctx;
     requests++;
     last_count = count;
+    if (replies_later)
+        return 0;
     for (uint32_t i = 0; i < count; i++)
         dsm_region_apply_page(&region, page + i, 9, home[page + i], i > 0);
     return 0;
@@ -57,6 +63,7 @@ static void setup(void)
     struct dsm_transport t = { .request = fake_request, .push = fake_push };
     memset(home, 0, sizeof(home));
     requests = pushes = 0;
+    replies_later = false;
     g_unsetenv("DMX_PREFETCH");
     g_assert_cmpint(dsm_region_init(&region, DSM_DEFAULT_BASE, NPAGES * DSM_PAGE_SIZE, &t), ==, 0);
     g_assert_true(region.base == (uint8_t *)(uintptr_t)DSM_DEFAULT_BASE);
@@ -284,6 +291,101 @@ static void test_invalidate_fetch(void)
     dsm_region_destroy(&region);
 }
 
+/* With exactly-once checkpoints a write notice must not send this device's changes home: they stay, the new
+ * copy is merged under them, and only a checkpoint pushes them. */
+static void test_keep_changes(void)
+{
+    setup();
+    region.keep_changes = true;
+    region.prefetch = false;
+    *word(6, 0) = 5;                                        /* ours, since the last checkpoint */
+    ((uint32_t *)home[6])[1] = 9;                           /* another device's, published */
+    struct wire_notice n = { 6, 9 };
+    g_assert_false(dsm_region_notices_hit_changes(&region, &n, 1));
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(pushes, ==, 0);
+    g_assert_cmpint(region.state[6], ==, DSM_INVALID);
+    g_assert_cmpuint(region.stats.notices_kept, ==, 1);
+    g_assert_cmpuint(*word(6, 1), ==, 9);                   /* fetched, and merged */
+    g_assert_cmpuint(*word(6, 0), ==, 5);
+    g_assert_cmpint(region.state[6], ==, DSM_WRITE);
+    g_assert_cmpuint(((uint32_t *)home[6])[0], ==, 0);      /* still nothing home */
+    uint64_t faults = region.stats.write_faults;
+    *word(6, 2) = 3;                                        /* still writable */
+    g_assert_cmpuint(region.stats.write_faults, ==, faults);
+    g_assert_cmpint(dsm_region_checkpoint(&region, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(pushes, ==, 1);
+    g_assert_cmpuint(((uint32_t *)home[6])[0], ==, 5);
+    g_assert_cmpuint(((uint32_t *)home[6])[1], ==, 9);
+    g_assert_cmpuint(((uint32_t *)home[6])[2], ==, 3);
+
+    /* A checkpoint while the new copy is on its way: the reply was made before the push, so it lacks the
+     * changes, and they are laid over it again; the page is clean afterwards. */
+    region.prefetch = true;                                 /* the notice asks for the page at once */
+    replies_later = true;
+    *word(7, 0) = 1;
+    uint8_t before_push[DSM_PAGE_SIZE];
+    ((uint32_t *)home[7])[3] = 4;
+    memcpy(before_push, home[7], DSM_PAGE_SIZE);
+    n.page = 7;
+    g_assert_cmpint(dsm_region_invalidate(&region, &n, 1), ==, 0);
+    g_assert_cmpint(region.state[7], ==, DSM_FETCHING);
+    g_assert_cmpint(dsm_region_checkpoint(&region, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(pushes, ==, 2);
+    g_assert_cmpuint(((uint32_t *)home[7])[0], ==, 1);
+    dsm_region_apply_page(&region, 7, 10, before_push, false);
+    g_assert_cmpint(region.state[7], ==, DSM_READ);
+    g_assert_cmpuint(*word(7, 0), ==, 1);
+    g_assert_cmpuint(*word(7, 3), ==, 4);
+    g_assert_cmpint(dsm_region_checkpoint(&region, NULL, 0, NULL), ==, 0);
+    g_assert_cmpint(pushes, ==, 2);                         /* nothing left to push */
+    dsm_region_destroy(&region);
+}
+
+/* A thread's stack in the region, as pthread_spawn.c gives every app thread: pinned, and below the deepest point
+ * it reached on this device its pages are not writable yet. A release that needs stack below there must fault
+ * it in before it holds the region's lock: the fault handler takes that lock too, and a device hung that way
+ * (a checkpoint's push, below where the thread had arrived). */
+#define STACK_FIRST 40
+#define STACK_PAGES 8
+static ucontext_t stack_caller, on_region_stack;
+static int release_rc = -1;
+
+static void release_on_region_stack(void)
+{
+    *word(3, 0) = 42;
+    release_rc = dsm_region_flush(&region);
+}
+
+static void region_stack_release(void)
+{
+    setup();
+    uintptr_t lo = (uintptr_t)region.base + STACK_FIRST * DSM_PAGE_SIZE, hi = lo + STACK_PAGES * DSM_PAGE_SIZE;
+    g_assert_cmpint(dsm_region_pin(&region, lo, hi, hi), ==, 0);
+    stack_t alt = { .ss_sp = g_malloc(SIGSTKSZ * 4), .ss_size = SIGSTKSZ * 4 };
+    g_assert_cmpint(sigaltstack(&alt, NULL), ==, 0);    /* the fault handler cannot run on a stack that faults */
+    getcontext(&on_region_stack);
+    on_region_stack.uc_stack.ss_sp = (void *)lo;
+    on_region_stack.uc_stack.ss_size = hi - lo;
+    on_region_stack.uc_link = &stack_caller;
+    makecontext(&on_region_stack, release_on_region_stack, 0);
+    g_assert_cmpint(swapcontext(&stack_caller, &on_region_stack), ==, 0);
+    g_assert_cmpint(release_rc, ==, 0);
+    g_assert_cmpuint(((uint32_t *)home[3])[0], ==, 42);
+    g_assert_cmpint(region.state[STACK_FIRST + STACK_PAGES - 2], ==, DSM_WRITE);   /* faulted in, and pinned */
+    dsm_region_destroy(&region);
+}
+
+static void test_region_stack_release(void)
+{
+    if (g_test_subprocess()) {
+        region_stack_release();
+        return;
+    }
+    g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
 /* Page requests a region sends for reading pages[0..n) in that order after a notice made them stale, with
  * prefetch on or off. */
 static int requests_for(bool prefetch, const uint32_t *pages, uint32_t n)
@@ -410,6 +512,8 @@ int main(int argc, char **argv)
     g_setenv("DMX_DEVICE_NAME", "test", TRUE);
     g_test_add_func("/dsm-fault/write-twin-flush", test_write_twin_flush);
     g_test_add_func("/dsm-fault/invalidate-fetch", test_invalidate_fetch);
+    g_test_add_func("/dsm-fault/keep-changes", test_keep_changes);
+    g_test_add_func("/dsm-fault/region-stack-release", test_region_stack_release);
     g_test_add_func("/dsm-fault/lazy-hold-flush", test_lazy_hold_flush);
     g_test_add_func("/dsm-fault/prefetch", test_prefetch);
     g_test_add_func("/dsm-fault/prefetch-streams", test_prefetch_streams);

@@ -23,6 +23,8 @@
  *                                   time: the master's writes reach dev3 with every grant while dev3's own
  *                                   changes wait for its next cut, and every tally is still exact.
  *   /recovery/killed/publish        the same with DMX_CHECKPOINT=publish: exact too (checkpoint_publish.h).
+ *   /recovery/killed/moving         the same under publish with threads moving at random every 300 ms while dev3
+ *                                   is killed: exact, and no thread is left waiting on the lost device.
  *   /recovery/publish/cost          pt_tally's two threads on dev3 under release and publish, no loss: publish
  *                                   cuts and sends a twentieth or less of what release does.
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
@@ -280,6 +282,30 @@ static void check_killed_shared_page(void) { killed_shared_page("release"); }
  * flush dev3's changes wait for a cut of dev3's threads (checkpoint_publish.h): 5 of 5 runs exact when written. */
 static void check_killed_publish(void) { killed_shared_page("publish"); }
 
+/* The same under publish with threads moving at random every 300 ms (DMX_MIGRATE_RANDOM_MS), dev3 killed while
+ * threads come and go. A carrier taking the control block's lock as a thread arrives or leaves gets write notices
+ * for the tally page, which used to send dev3's changes since its last cut home (a tally added to twice: 1 run of
+ * 2); now they stay on dev3 (notices_kept, dsm_region.h). A thread posted to dev3 after the master's recovery had
+ * looked for dev3's threads waited there forever (1 run of 6); it now goes to the master. A cut's push that
+ * faulted on its own stack under the region's lock hung dev2 (3 runs of 31; /dsm-fault/region-stack-release).
+ * A thread dev3's spawn server had taken but its carrier had not started again from scratch on the master (3 of 6
+ * runs WRONG; /recovery-plan/on-its-way).
+ * 17 of 17 runs exact and finished when written, with 1 to 3 of dev3's threads recovered in each. */
+static void check_killed_moving(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_tally", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "3", "2000000", "100", "2000", NULL };
+    struct outcome o = run_losing_dev3_env("pt_tally", args, "publish", "1,3,3", "DMX_MIGRATE_RANDOM_MS=300",
+                                           SIGKILL, 1600);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "tally threads=3 rounds=2000000 total=50999988 ok"));
+    g_assert_nonnull(strstr(o.rr.err, "migrated thread"));
+    g_test_message("%d thread(s) of dev3 recovered", dev3_recoveries(o.recoveries, NULL));
+    outcome_clear(&o);
+}
+
 /* dev3's dsm.json after pt_tally 2 3000000 1000, both threads there, under DMX_CHECKPOINT=checkpoints. */
 static char *tally_dsm(const char *checkpoints)
 {
@@ -394,6 +420,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recovery/killed/siblings", check_killed_siblings);
     g_test_add_func("/recovery/killed/shared-page", check_killed_shared_page);
     g_test_add_func("/recovery/killed/publish", check_killed_publish);
+    g_test_add_func("/recovery/killed/moving", check_killed_moving);
     g_test_add_func("/recovery/publish/cost", check_publish_cost);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
     g_test_add_func("/recovery/scenario/churn", check_churn_scenario);

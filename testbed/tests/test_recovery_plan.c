@@ -79,6 +79,13 @@ static void test_on_its_way(void)
     g_assert_cmpint(recovery_repost(&s, LOST, MASTER, T_LOST, 0), ==, RECOVER_RESUME);
     assert_reposted(&s, SPAWN_MIGRATING, 0x2fe000);
 
+    /* Taken by the lost device's spawn server (RUNNING) before its carrier took the context: that context, not
+     * the one it arrived with on the device before (a pt_tally thread started again from 0 and counted twice). */
+    s = running_on(LOST, 0x2ff000);
+    s.ctx = 0x2fe000;
+    g_assert_cmpint(recovery_repost(&s, LOST, MASTER, T_LOST, 0), ==, RECOVER_RESUME);
+    assert_reposted(&s, SPAWN_MIGRATING, 0x2fe000);
+
     s = running_on(LOST, 0);
     s.state = SPAWN_POSTED;         /* never started there */
     g_assert_cmpint(recovery_repost(&s, LOST, MASTER, T_LOST, 0), ==, RECOVER_RESTART);
