@@ -42,8 +42,10 @@ static bool page_of(const struct dsm_region *r, uintptr_t a, uint32_t *p)
 static uint8_t *sys_page(const struct dsm_region *r, uint32_t p) { return r->sys + (size_t)p * DSM_PAGE_SIZE; }
 static uint8_t *twin_page(const struct dsm_region *r, uint32_t p) { return r->twins + (size_t)p * DSM_PAGE_SIZE; }
 
-/* Stack an app thread may use below a public function here while it holds r->lock. */
-#define LOCKED_STACK_MAX (12u << 10)
+/* Stack an app thread uses below a public function here while it holds r->lock: a push's encoding and send(2)
+ * (about 600 bytes, by -fstack-usage). Faulting in more would fault where nothing is used, and a fault that must
+ * fetch while the caller holds the lock table's lock waits for the receiver, which may wait for that lock. */
+#define LOCKED_STACK_MAX (1u << 10)
 
 /* Write to every page of the LOCKED_STACK_MAX bytes below the caller's frame. */
 static __attribute__((noinline)) void fault_in_stack(void)
@@ -56,8 +58,8 @@ static __attribute__((noinline)) void fault_in_stack(void)
 
 /* An app thread runs on a stack in the region (pthread_spawn.c), whose pages below the deepest point it reached
  * since it arrived may not be writable here yet. A fault taken while r->lock is held waits for r->lock forever
- * (a cut's push went below where a thread had arrived, and its device hung), so those pages fault in
- * first, without the lock; buffers used under the lock are r->scratch, not the stack's. */
+ * (a cut's push went below where a thread had arrived, and its device hung). So buffers used under the lock are
+ * r->scratch, not the stack's, and the little stack it does use faults in first, without the lock. */
 static void lock_region(struct dsm_region *r)
 {
     fault_in_stack();
@@ -536,12 +538,12 @@ static int mark(struct dsm_region *r, uint32_t phase)
 static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsigned n, bool everywhere,
                       uint64_t *changes)
 {
-    uint32_t p0[DSM_MAX_RANGES], p1[DSM_MAX_RANGES], keep = 0;
+    uint32_t p0, p1, keep = 0;
     int rc = 0;
     if (n > DSM_MAX_RANGES)
         return -1;
     for (unsigned k = 0; k < n; k++)
-        if (!app_range(r, ranges[k].lo, ranges[k].hi, &p0[k], &p1[k]))
+        if (!app_range(r, ranges[k].lo, ranges[k].hi, &p0, &p1))
             return -1;
     lock_region(r);
     /* Under r->lock from BEGIN to COMMIT: no other push of this device (a flush request's) falls inside. */
@@ -550,9 +552,10 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
         bool kept = r->kept[p] == DSM_KEPT, dirty = kept || r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        uintptr_t at = (uintptr_t)r->base + (uintptr_t)p * DSM_PAGE_SIZE;
         bool inside = false;
         for (unsigned k = 0; k < n && !inside; k++)
-            inside = p >= p0[k] && p < p1[k];
+            inside = at >= ranges[k].lo && at < ranges[k].hi;
         if (r->pinned[p] && !kept) {
             if (inside && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
                 rc = -1;
