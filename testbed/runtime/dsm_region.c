@@ -292,6 +292,12 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
     return 0;
 }
 
+/* Called with r->lock held: does page p hold changes made here that home lacks (written, held, or kept)? */
+static bool has_changes(const struct dsm_region *r, uint32_t p)
+{
+    return r->kept[p] == DSM_KEPT || r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+}
+
 /* Called with r->lock held: diff page p (WRITE, HELD or kept) against its twin, push the diff, make the page
  * READ (a kept one stays INVALID). In lazy mode an empty diff is pushed too: it tells the master the page is no
  * longer held here. */
@@ -509,7 +515,7 @@ int dsm_region_publish_all(struct dsm_region *r)
     lock_region(r);
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE || r->kept[p] == DSM_KEPT) && flush_page(r, p) != 0)
+        if (has_changes(r, p) && flush_page(r, p) != 0)
             rc = -1;
         r->pinned[p] = 0;
     }
@@ -551,7 +557,7 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
         rc = -1;
     for (uint32_t i = 0; i < r->ndirty; i++) {
         uint32_t p = r->dirty[i];
-        bool kept = r->kept[p] == DSM_KEPT, dirty = kept || r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
+        bool kept = r->kept[p] == DSM_KEPT, dirty = has_changes(r, p);
         uintptr_t at = (uintptr_t)r->base + (uintptr_t)p * DSM_PAGE_SIZE;
         bool inside = false;
         for (unsigned k = 0; k < n && !inside; k++)
@@ -738,13 +744,19 @@ static int refetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
     return 0;
 }
 
+/* Called with r->lock held: does a write notice for p keep its changes here rather than push them? A pinned
+ * page's are not kept: its thread may be running on it, and a notice for a stack here is rare. */
+static bool notice_keeps(const struct dsm_region *r, uint32_t p)
+{
+    return r->keep_changes && r->state[p] == DSM_WRITE && !r->pinned[p];
+}
+
 /* Called with r->lock held: a write notice for p. Local changes go home first (the page may be written by
- * several devices at once), or are kept (keep_changes), then the stale copy is dropped. A pinned page's are
- * not kept: its thread may be running on it, and a notice for a stack here is rare (notices_hit_changes). */
+ * several devices at once), or are kept (notice_keeps), then the stale copy is dropped. */
 static int invalidate_page(struct dsm_region *r, uint32_t p)
 {
     int rc = 0;
-    if (r->keep_changes && r->state[p] == DSM_WRITE && !r->pinned[p]) {
+    if (notice_keeps(r, p)) {
         protect(r, p, PROT_NONE);   /* first, so no local write slips past: it faults and waits for the merge */
         r->state[p] = DSM_INVALID;
         r->kept[p] = DSM_KEPT;
@@ -799,8 +811,7 @@ bool dsm_region_notices_hit_changes(struct dsm_region *r, const struct wire_noti
     lock_region(r);
     for (uint32_t i = 0; i < count && !hit; i++) {
         uint32_t p = notices[i].page;
-        hit = p < r->npages && (r->state[p] == DSM_HELD ||
-                                (r->state[p] == DSM_WRITE && (!r->keep_changes || r->pinned[p])));
+        hit = p < r->npages && (r->state[p] == DSM_HELD || (r->state[p] == DSM_WRITE && !notice_keeps(r, p)));
     }
     pthread_mutex_unlock(&r->lock);
     return hit;
