@@ -129,7 +129,8 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
     r->scratch = malloc(DSM_DIFF_MAX + DSM_PAGE_SIZE);
     r->written_s = calloc(r->npages, sizeof(uint32_t));
     r->used_ms = calloc(r->npages, sizeof(uint32_t));
-    if (!r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->announced || !r->kept || !r->version || !r->dirty || !r->held_batch || !r->scratch || !r->written_s || !r->used_ms)
+    r->freed = calloc(r->npages, 1);
+    if (!r->freed || !r->state || !r->pinned || !r->kernel_busy || !r->deferred || !r->announced || !r->kept || !r->version || !r->dirty || !r->held_batch || !r->scratch || !r->written_s || !r->used_ms)
         goto fail;
     return 0;
 fail:;
@@ -174,6 +175,8 @@ void dsm_region_destroy(struct dsm_region *r)
     r->written_s = NULL;
     free(r->used_ms);
     r->used_ms = NULL;
+    free(r->freed);
+    r->freed = NULL;
     r->base = r->sys = r->twins = NULL;
     r->state = NULL;
     r->version = r->dirty = NULL;
@@ -360,6 +363,51 @@ static int announce_held(struct dsm_region *r, uint32_t n)
 
 static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty);
 
+/* Called with r->lock held: does page p, written here, lie in memory the app has freed (dsm_region_mark_freed)?
+ * Then a push leaves its changes here. A page handed out again meanwhile is pushed like any other. */
+static bool freed_stays(struct dsm_region *r, uint32_t p)
+{
+    uint8_t was = DSM_FREED;
+    if (r->state[p] != DSM_WRITE || r->kept[p] || r->pinned[p])
+        return false;
+    if (!__atomic_compare_exchange_n(&r->freed[p], &was, DSM_FREED_SKIPPED, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST) &&
+        was != DSM_FREED_SKIPPED)
+        return false;
+    r->stats.freed_pages_skipped++;
+    return true;
+}
+
+void dsm_region_mark_freed(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t b = (uintptr_t)r->base;
+    if (!r->freed || lo < b || hi > b + r->size || lo >= hi)
+        return;
+    uint32_t p1 = (uint32_t)((hi - b) / DSM_PAGE_SIZE);
+    for (uint32_t p = (uint32_t)((lo - b + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE); p < p1; p++) {
+        uint8_t was = 0;    /* a page skipped before stays DSM_FREED_SKIPPED: its reuse must still count */
+        __atomic_compare_exchange_n(&r->freed[p], &was, DSM_FREED, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
+}
+
+void dsm_region_mark_used(struct dsm_region *r, uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t b = (uintptr_t)r->base;
+    bool reused = false;
+    if (!r->freed || hi <= b || lo >= b + r->size || lo >= hi)
+        return;
+    lo = lo < b ? b : lo;
+    hi = hi > b + r->size ? b + r->size : hi;
+    uint32_t p1 = (uint32_t)((hi - b + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE);
+    for (uint32_t p = (uint32_t)((lo - b) / DSM_PAGE_SIZE); p < p1; p++)
+        if (__atomic_load_n(&r->freed[p], __ATOMIC_SEQ_CST) &&
+            __atomic_exchange_n(&r->freed[p], 0, __ATOMIC_SEQ_CST) == DSM_FREED_SKIPPED)
+            reused = true;
+    /* After the marks are cleared: a push that still saw one took its change count before this (push_dirty) */
+    if (reused)
+        atomic_fetch_add(&r->reused, 1);
+}
+
 /* Called with r->lock held: is p a pinned page of the published range (dsm_region_publish_pinned)? */
 static bool public_pinned(const struct dsm_region *r, uint32_t p)
 {
@@ -404,6 +452,8 @@ int dsm_region_flush(struct dsm_region *r)
             protect(r, p, PROT_READ);   /* the next write must be seen, so the next release announces it */
             r->state[p] = DSM_HELD;
             r->held_batch[held++] = p;
+            r->dirty[keep++] = p;
+        } else if (freed_stays(r, p)) {
             r->dirty[keep++] = p;
         } else if (flush_page(r, p) != 0) {
             rc = -1;
@@ -460,7 +510,8 @@ uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32
     lock_region(r);
     for (uint32_t i = 0; i < r->ndirty && n < max; i++) {
         uint32_t p = r->dirty[i];
-        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p] && r->written_s[p] >= since_s)
+        if ((r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE) && !r->pinned[p] && r->written_s[p] >= since_s &&
+            !__atomic_load_n(&r->freed[p], __ATOMIC_RELAXED))
             out[n++] = p;
     }
     pthread_mutex_unlock(&r->lock);
@@ -551,6 +602,8 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
     for (unsigned k = 0; k < n; k++)
         if (!app_range(r, ranges[k].lo, ranges[k].hi, &p0, &p1))
             return -1;
+    /* Before any freed page is looked at: one handed out again after this reading counts toward the next push */
+    uint64_t reused = atomic_load(&r->reused);
     lock_region(r);
     /* Under r->lock from BEGIN to COMMIT: no other push of this device (a flush request's) falls inside. */
     if (everywhere && mark(r, WIRE_CKPT_BEGIN) != 0)
@@ -566,7 +619,7 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
             if (inside && r->state[p] == DSM_WRITE && flush_pinned_page(r, p, true) != 0)
                 rc = -1;
             r->dirty[keep++] = p;
-        } else if (dirty && (inside || everywhere)) {
+        } else if (dirty && (inside || everywhere) && !freed_stays(r, p)) {
             if (flush_page(r, p) != 0)
                 rc = -1;
         } else if (dirty) {
@@ -577,7 +630,7 @@ static int push_dirty(struct dsm_region *r, const struct dsm_range *ranges, unsi
     if (everywhere && mark(r, WIRE_CKPT_COMMIT) != 0)
         rc = -1;
     if (changes)
-        *changes = r->changes;
+        *changes = r->changes + reused;
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -590,7 +643,7 @@ int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, 
 uint64_t dsm_region_changes(struct dsm_region *r)
 {
     lock_region(r);
-    uint64_t n = r->changes;
+    uint64_t n = r->changes + atomic_load(&r->reused);
     pthread_mutex_unlock(&r->lock);
     return n;
 }

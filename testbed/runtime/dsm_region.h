@@ -73,6 +73,7 @@ struct dsm_stats {
     atomic_ullong checkpoint_captures, checkpoint_stragglers;
     atomic_ullong checkpoint_held_grants, checkpoint_held_give_backs;   /* checkpoint_publish.h */
     atomic_ullong notices_kept;     /* write notices for pages written here whose changes stayed (keep_changes) */
+    atomic_ullong freed_pages_skipped;  /* pushes that left a freed page's changes here (dsm_region_mark_freed) */
 };
 
 struct dsm_region {
@@ -94,6 +95,8 @@ struct dsm_region {
     uint32_t public_p0, public_p1;  /* pinned pages other devices read (main()'s stack): dsm_region_publish_pinned */
     uint8_t *announced;             /* such a page, announced as held here since its last diff went home */
     uint32_t *version;
+    uint8_t *freed;                 /* DSM_FREED, DSM_FREED_SKIPPED or 0 (dsm_region_mark_freed) */
+    atomic_ullong reused;           /* skipped freed pages handed out again: counted in dsm_region_changes */
     uint32_t *dirty, ndirty;
     bool prefetch;
     bool lazy;                      /* release holds diffs here (DSM_HELD) instead of pushing them home */
@@ -167,11 +170,22 @@ struct dsm_range {
 int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n, uint64_t *changes);
 /* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
  * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
- * another device. Two equal readings: nothing was written in between that a checkpoint would have to publish. */
+ * another device, a freed page left here by a push and handed out again. Two equal readings: nothing was written in between that a checkpoint would have to publish. */
 uint64_t dsm_region_changes(struct dsm_region *r);
 /* Push home the changes to the unpinned pages of [lo, hi) only (libdmx's own writes to the control block,
  * when app threads' releases are checkpoints). Returns 0, or -1 when a push failed. */
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+
+/* Heap memory the app freed (heap_dsm.c). Its bytes are undefined until the block is handed out again, so no
+ * thread and no checkpoint may depend on them: a checkpoint or an eager release leaves the changes of a page
+ * wholly inside [lo, hi) here instead of sending them home (a photo's buffer, freed before the lock operation
+ * that takes the cut). mark_used: [lo, hi) is handed out again; such a page of it counts as changed (it may be
+ * written without a fault, being WRITE already) and the next push sends it. Both are safe from any thread
+ * without the region's lock, and ignore addresses outside the region. */
+#define DSM_FREED         1
+#define DSM_FREED_SKIPPED 2
+void dsm_region_mark_freed(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
+void dsm_region_mark_used(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
 /* Stacks of migratable threads (pthread_spawn.c), and buffers a system call fills (thread_syscall_buffers.c).
  * On the device that runs the thread, its stack pages are "pinned": once written they stay WRITE (read-write,

@@ -184,6 +184,7 @@ void dmx_dsm_counters(struct dmx_dsm_counters *o)
     o->checkpoint_held_grants = d->checkpoint_held_grants;
     o->checkpoint_held_give_backs = d->checkpoint_held_give_backs;
     o->notices_kept = d->notices_kept;
+    o->freed_pages_skipped = d->freed_pages_skipped;
     o->bytes_sent = node->conn.bytes_sent;
     o->bytes_received = node->conn.bytes_received;
     if (master) {
@@ -212,14 +213,14 @@ void dmx_dsm_report(FILE *f)
                ",\"checkpoints\":%" PRIu64 ",\"checkpoints_skipped\":%" PRIu64
                ",\"checkpoint_captures\":%" PRIu64 ",\"checkpoint_stragglers\":%" PRIu64
                ",\"checkpoint_held_grants\":%" PRIu64 ",\"checkpoint_held_give_backs\":%" PRIu64
-               ",\"notices_kept\":%" PRIu64,
+               ",\"notices_kept\":%" PRIu64 ",\"freed_pages_skipped\":%" PRIu64,
             dmx_device_index(), c.read_faults, c.write_faults, c.pages_received, c.page_bytes_received,
             c.diffs_received, c.diff_bytes_received, c.diffs_pushed, c.diff_bytes_pushed, c.prefetched_pages,
             c.invalidations, c.lock_acquires, c.remote_acquires, c.cached_acquires, c.revokes, c.pages_held,
             c.flush_requests, c.fetch_stall_ns,
             c.lock_stall_ns, c.bytes_sent, c.bytes_received, c.checkpoints, c.checkpoints_skipped,
             c.checkpoint_captures, c.checkpoint_stragglers, c.checkpoint_held_grants, c.checkpoint_held_give_backs,
-            c.notices_kept);
+            c.notices_kept, c.freed_pages_skipped);
     if (master)
         fprintf(f, ",\"master_pages_sent\":%" PRIu64 ",\"master_page_bytes_sent\":%" PRIu64
                    ",\"master_diffs_sent\":%" PRIu64 ",\"master_diff_bytes_sent\":%" PRIu64,

@@ -143,8 +143,8 @@ static void *take_big(size_t usable)
 }
 
 /* With heap.lock held: b joins the free list in address order, merged with the free blocks right before and
- * after it. */
-static void give_big(struct big *b)
+ * after it. Returns the free block b ended up in. */
+static struct big *give_big(struct big *b)
 {
     struct big **pp = &heap.bigs, *prev = NULL;
     while (*pp && *pp < b) {
@@ -160,7 +160,26 @@ static void give_big(struct big *b)
     if (prev && big_end(prev) + HDR == (char *)b) {
         hdr_of(prev)->size += HDR + hdr_of(b)->size;
         prev->next = b->next;
+        return prev;
     }
+    return b;
+}
+
+/* What a free block holds past its free-list link is undefined: pushes need not send it (dsm_region.h). */
+static void freed_body(void *b, size_t usable)
+{
+    struct dsm_region *r = dmx_dsm_region();
+    if (r && usable > sizeof(void *))
+        dsm_region_mark_freed(r, (uintptr_t)b + sizeof(void *), (uintptr_t)b + usable);
+}
+
+/* A block handed out, header and body: its pages are pushed as usual again. */
+static void *handed_out(void *b, size_t usable)
+{
+    struct dsm_region *r = dmx_dsm_region();
+    if (r)
+        dsm_region_mark_used(r, (uintptr_t)b - HDR, (uintptr_t)b + usable);
+    return b;
 }
 
 /* With heap.lock held: why an allocation failed, the first few times (the app usually reports only ENOMEM). */
@@ -230,7 +249,7 @@ static void *carve(size_t n, bool *fresh)
         if (heap.free[c]) {
             void *p = heap.free[c];
             heap.free[c] = *(void **)p;
-            return p;
+            return handed_out(p, usable);
         }
     } else {
         if (n > SIZE_MAX - 2 * BIG_UNIT)
@@ -238,7 +257,7 @@ static void *carve(size_t n, bool *fresh)
         usable = (n + HDR + BIG_UNIT - 1) / BIG_UNIT * BIG_UNIT - HDR;
         void *reused = take_big(usable);
         if (reused)
-            return reused;
+            return handed_out(reused, usable);
     }
     if (heap.hi - heap.bump < usable + HDR && !claim_from_pool(usable + HDR)) {
         report_exhausted(usable);
@@ -250,7 +269,7 @@ static void *carve(size_t n, bool *fresh)
     h->magic = MAGIC_BLOCK;
     h->owner = heap.self;
     *fresh = true;
-    return (char *)h + HDR;
+    return handed_out((char *)h + HDR, usable);
 }
 
 static void *shared_alloc(size_t n, size_t align, bool zero)
@@ -320,8 +339,10 @@ static void shared_free(void *p)
         unsigned c = class_of(h->size);
         *(void **)b = heap.free[c];
         heap.free[c] = b;
+        freed_body(b, h->size);
     } else {
-        give_big(b);
+        struct big *merged = give_big(b);
+        freed_body(merged, hdr_of(merged)->size);
     }
     pthread_mutex_unlock(&heap.lock);
 }

@@ -76,6 +76,7 @@ struct dmx_dsm_counters {
      * (checkpoint_publish.h). */
     uint64_t checkpoint_held_grants, checkpoint_held_give_backs;
     uint64_t notices_kept;          /* write notices whose page's changes stayed here until a cut */
+    uint64_t freed_pages_skipped;   /* pushes that left a page of freed heap memory here (undefined bytes) */
     /* master only (zero elsewhere): what the home sent */
     uint64_t master_page_bytes_sent, master_diff_bytes_sent, master_pages_sent, master_diffs_sent;
 };
