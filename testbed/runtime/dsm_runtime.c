@@ -237,11 +237,14 @@ void dmx_dsm_report(FILE *f)
 
 void dmx_dsm_write_report(void)
 {
+    static pthread_mutex_t writing = PTHREAD_MUTEX_INITIALIZER;    /* the exit's and a stop's (stop_report.c) */
+    pthread_mutex_lock(&writing);
     FILE *f = dmx_device_log_open("dsm.json", NULL);
-    if (!f)
-        return;
-    dmx_dsm_report(f);
-    fclose(f);
+    if (f) {
+        dmx_dsm_report(f);
+        fclose(f);
+    }
+    pthread_mutex_unlock(&writing);
 }
 
 struct sync_table *dmx_dsm_lock_table(void)

@@ -23,6 +23,7 @@
 #include "io_link.h"
 #include "io_registry.h"
 #include "io_server.h"
+#include "stop_report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -77,11 +78,13 @@ __attribute__((constructor(65000))) static void worker_role_serve(void)
         wire_log("io: the resource server did not start: peers cannot use this device's resources");
     int fd = run_alive_fd();
     if (fd < 0) {
+        dmx_stop_report_install(true);
         io_fdd_create();
         apply_bindings(true);
         return;
     }
     bool app_threads_here = io_fdd_wanted();
+    dmx_stop_report_install(app_threads_here);
     if (app_threads_here)
         apply_bindings(false);
     char byte;

@@ -1,7 +1,8 @@
 /* test_report_e2e: `dmx report` on a real run, as a user would do it.
  *
  *   home-theater-2s  dmx run scenarios/home-theater.ini --policy local for 2 emulated seconds into a temporary
- *                    --out; summary.json has the power model's fields and fps, timeline.csv exists; then
+ *                    --out; summary.json has the power model's fields and fps, timeline.csv exists, and each
+ *                    device wrote dsm.json (and the phone its I/O counters) although dmx stopped it; then
  *                    dmx report on it prints the table and writes figures/fps.png and figures/power.png
  *                    (non-empty PNG files)
  *   cli              dmx report --help, no RUN_DIR (64), a missing RUN_DIR (66)
@@ -50,6 +51,21 @@ static void test_home_theater(void) {
   g_assert_nonnull(strstr(summary, "\"energy_j\": "));
   g_assert_nonnull(strstr(summary, "\"fps\": {\"screen\": \"phone\", \"mean\": "));
   g_assert_nonnull(strstr(summary, "\"target\": 24}"));
+  /* dmx stopped the run at its duration (SIGTERM): each device still wrote the counters it writes at exit */
+  const char *device_names[] = {"phone", "tv", "speaker"};
+  for (guint i = 0; i < G_N_ELEMENTS(device_names); i++) {
+    g_autofree char *dsm_path = g_strdup_printf("devices/%s/dsm.json", device_names[i]);
+    g_autofree char *dsm = read_run_file(out, dsm_path);
+    g_assert_true(g_str_has_prefix(dsm, "{\"device\":"));
+    g_assert_nonnull(strstr(dsm, "\"lock_acquires\":"));
+  }
+  g_autofree char *phone_dir = g_build_filename(out, "devices", "phone", NULL);
+  g_autoptr(GDir) dir = g_dir_open(phone_dir, 0, NULL);
+  g_assert_nonnull(dir);
+  gboolean io_counters = FALSE;
+  for (const char *name; (name = g_dir_read_name(dir)) != NULL;)
+    io_counters |= g_str_has_prefix(name, "io-counters.") && g_str_has_suffix(name, ".csv");
+  g_assert_true(io_counters);
   g_autofree char *tl = read_run_file(out, "timeline.csv");
   g_assert_true(g_str_has_prefix(tl, "t_s,fps_phone,"));
   g_assert_nonnull(strstr(tl, "power_mw_phone"));
