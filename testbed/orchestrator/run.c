@@ -40,6 +40,7 @@
 #include "netns.h"
 #include "output_relay.h"
 #include "run_dir.h"
+#include "run_dsm.h"
 #include "status.h"
 #include "timeline.h"
 #include "timeline_fps.h"
@@ -953,7 +954,8 @@ static void write_summary(Run *r) {
     json_string(s, d->name);
     g_string_append_printf(s, ": {\"index\": %d, \"ip\": \"10.77.0.%d\", \"model\": ", d->index, d->index);
     json_string(s, d->model ? d->model->name : "");
-    g_string_append_printf(s, "%s}", device_power[i] ? device_power[i] : "");
+    g_autofree char *dsm = dmx_run_dsm_json(r->dir->path, d->name);
+    g_string_append_printf(s, "%s%s}", device_power[i] ? device_power[i] : "", dsm);
     g_free(device_power[i]);
   }
   g_free(device_power);

@@ -47,13 +47,28 @@ static uint8_t *twin_page(const struct dsm_region *r, uint32_t p) { return r->tw
  * fetch while the caller holds the lock table's lock waits for the receiver, which may wait for that lock. */
 #define LOCKED_STACK_MAX (1u << 10)
 
+/* Stack an app thread uses below a lock-table function while it holds the table's lock (sync_mutex.c): its
+ * frames, a release's flush, and that flush's LOCKED_STACK_MAX below lock_region (about 2.5 KiB in all). */
+#define LOCK_TABLE_STACK_MAX (4u << 10)
+
+static void touch_pages(volatile uint8_t *below, size_t n)
+{
+    for (size_t i = 0; i < n; i += DSM_PAGE_SIZE)
+        below[i] = 0;
+    below[n - 1] = 0;
+}
+
 /* Write to every page of the LOCKED_STACK_MAX bytes below the caller's frame. */
 static __attribute__((noinline)) void fault_in_stack(void)
 {
     volatile uint8_t below[LOCKED_STACK_MAX];
-    for (size_t i = 0; i < sizeof below; i += DSM_PAGE_SIZE)
-        below[i] = 0;
-    below[sizeof below - 1] = 0;
+    touch_pages(below, sizeof below);
+}
+
+__attribute__((noinline)) void dsm_fault_in_stack(void)
+{
+    volatile uint8_t below[LOCK_TABLE_STACK_MAX];
+    touch_pages(below, sizeof below);
 }
 
 /* An app thread runs on a stack in the region (pthread_spawn.c), whose pages below the deepest point it reached

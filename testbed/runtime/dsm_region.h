@@ -176,6 +176,11 @@ uint64_t dsm_region_changes(struct dsm_region *r);
  * when app threads' releases are checkpoints). Returns 0, or -1 when a push failed. */
 int dsm_region_push_range(struct dsm_region *r, uintptr_t lo, uintptr_t hi);
 
+/* Before an app thread takes the lock table's lock (sync_mutex.c): writes to every page of the stack it may use
+ * below its frame while it holds that lock. A fault there that had to fetch a page of its stack (pinned only as
+ * deep as it had reached, pthread_spawn.c) would wait for the receiver, which may be waiting for that lock. */
+void dsm_fault_in_stack(void);
+
 /* Heap memory the app freed (heap_dsm.c). Its bytes are undefined until the block is handed out again, so no
  * thread and no checkpoint may depend on them: a checkpoint or an eager release leaves the changes of a page
  * wholly inside [lo, hi) here instead of sending them home (a photo's buffer, freed before the lock operation

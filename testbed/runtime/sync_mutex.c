@@ -27,6 +27,13 @@ void sync_table_destroy(struct sync_table *t)
     memset(t->buckets, 0, sizeof(t->buckets));
 }
 
+/* The entry points an app thread calls: no fault under t->lock may need the receiver (dsm_fault_in_stack). */
+static void lock_table(struct sync_table *t)
+{
+    dsm_fault_in_stack();
+    pthread_mutex_lock(&t->lock);
+}
+
 static struct sync_lock *find(struct sync_table *t, uint64_t id, bool create)
 {
     unsigned b = (unsigned)((id * 0x9E3779B97F4A7C15ull) >> 58) % SYNC_BUCKETS;
@@ -78,7 +85,7 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
 {
     struct dmx_thread *self = dmx_thread_self();
     uint64_t t0 = 0;
-    pthread_mutex_lock(&t->lock);
+    lock_table(t);
     struct sync_lock *l = find(t, id, true);
     if (!l) {
         pthread_mutex_unlock(&t->lock);
@@ -124,7 +131,7 @@ int sync_mutex_lock(struct sync_table *t, uint64_t id)
 
 int sync_mutex_trylock(struct sync_table *t, uint64_t id)
 {
-    pthread_mutex_lock(&t->lock);
+    lock_table(t);
     struct sync_lock *l = find(t, id, false);
     bool busy = l && l->held;
     pthread_mutex_unlock(&t->lock);
@@ -133,7 +140,7 @@ int sync_mutex_trylock(struct sync_table *t, uint64_t id)
 
 int sync_mutex_unlock(struct sync_table *t, uint64_t id)
 {
-    pthread_mutex_lock(&t->lock);
+    lock_table(t);
     struct sync_lock *l = find(t, id, false);
     if (!l || !l->held || l->global != SYNC_OWNED) {
         pthread_mutex_unlock(&t->lock);
@@ -231,14 +238,14 @@ static void give_back_cached(struct sync_table *t, bool only_pending)
 
 void sync_give_back_pending(struct sync_table *t)
 {
-    pthread_mutex_lock(&t->lock);
+    lock_table(t);
     give_back_cached(t, true);
     pthread_mutex_unlock(&t->lock);
 }
 
 int sync_release_cached(struct sync_table *t)
 {
-    pthread_mutex_lock(&t->lock);
+    lock_table(t);
     give_back_cached(t, false);
     int rc = dsm_region_flush(t->region);
     pthread_mutex_unlock(&t->lock);

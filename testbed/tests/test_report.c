@@ -9,6 +9,7 @@
  *   power         the power table (devices.NAME.power_mw, parts, model/paper) and the power figure
  *   timeline      a synthetic run (screen-frames.csv, cpu.stats, a hand-written medium.pcap): timeline.csv's
  *                 columns and rows, per-device energy against the model's equations by hand
+ *   summary-dsm   a device's dsm.json -> its "dsm" totals in summary.json
  *   report-errors a missing directory and one without summary.json: exit 66; a complete one: 0 */
 #include <fcntl.h>
 #include <glib.h>
@@ -28,6 +29,7 @@
 #include "report_paper.h"
 #include "report_plot.h"
 #include "report_power.h"
+#include "run_dsm.h"
 #include "status.h"
 #include "timeline.h"
 #include "timeline_fps.h"
@@ -260,6 +262,39 @@ static void test_migrations(void) {
   g_assert_cmpfloat_with_epsilon(first->t_done_s, 9.25, 1e-9);
   g_assert_cmpfloat_with_epsilon(first->downtime_ms, 250, 1e-9);
   g_assert_cmpuint(g_array_index(m, DmxMigration, 1).bytes_moved, ==, 30);
+  remove_tree(dir);
+}
+
+/* dsm.json (runtime/dsm_runtime.c) -> a device's "dsm" in summary.json: faults summed, ns as ms; nothing for a
+ * device without one (killed), and a warning, not a failure, for a torn one. */
+static void test_summary_dsm(void) {
+  g_autofree char *dir = make_run_dir();
+  put(dir, "devices/tv/dsm.json", "{\"device\":2,\"read_faults\":3,\"write_faults\":4,\"diff_bytes_pushed\":5000,"
+                                  "\"fetch_stall_ns\":2500000,\"lock_stall_ns\":1000,\"checkpoints\":7,"
+                                  "\"freed_pages_skipped\":9,\"threads\":[{\"id\":1,\"faults\":7}]}\n");
+  g_autofree char *tv = dmx_run_dsm_json(dir, "tv");
+  g_assert_nonnull(strstr(tv, ", \"dsm\": {\"faults\": 7, "));
+  g_assert_nonnull(strstr(tv, "\"diff_bytes_pushed\": 5000, "));
+  g_assert_nonnull(strstr(tv, "\"fetch_stall_ms\": 2.500, "));
+  g_assert_nonnull(strstr(tv, "\"lock_stall_ms\": 0.001, \"checkpoints\": 7, "));
+  g_assert_nonnull(strstr(tv, "\"freed_pages_skipped\": 9}"));
+  g_autofree char *summary = g_strdup_printf("{\"devices\": {\"tv\": {\"index\": 2%s}}}", tv);
+  g_autoptr(DmxJson) j = dmx_json_parse(summary, NULL);
+  double v = 0;
+  g_assert_true(dmx_json_number(j, "devices.tv.dsm.checkpoints", &v));
+  g_assert_cmpfloat(v, ==, 7);
+  g_autofree char *phone = dmx_run_dsm_json(dir, "phone");
+  g_assert_cmpstr(phone, ==, "");
+  put(dir, "devices/phone/dsm.json", "{\"device\":1,\"read_fau");
+  if (g_test_subprocess()) {
+    g_autofree char *torn = dmx_run_dsm_json(dir, "phone");
+    g_assert_cmpstr(torn, ==, "");
+    remove_tree(dir);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*devices/phone/dsm.json*");
   remove_tree(dir);
 }
 
@@ -518,6 +553,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/paper", test_paper);
   g_test_add_func("/report/timeline", test_timeline);
   g_test_add_func("/report/migrations", test_migrations);
+  g_test_add_func("/report/summary-dsm", test_summary_dsm);
   g_test_add_func("/report/recoveries", test_recoveries);
   g_test_add_func("/report/app-frames", test_app_frames);
   g_test_add_func("/report/app-photos", test_app_photos);
