@@ -7,6 +7,7 @@
 
 #include "exit_codes.h"
 #include "report_app.h"
+#include "report_dsm.h"
 #include "report_json.h"
 #include "report_paper.h"
 #include "report_plot.h"
@@ -37,18 +38,6 @@ static void event_markers(const char *run_dir, GArray *markers) {
 
 static void clear_marker(gpointer p) {
   g_free(((DmxPlotMarker *)p)->label);
-}
-
-static const char *human_bytes(double b, char *buf, size_t n) {
-  if (b >= 1e9)
-    snprintf(buf, n, "%.2f GB", b / 1e9);
-  else if (b >= 1e6)
-    snprintf(buf, n, "%.1f MB", b / 1e6);
-  else if (b >= 1e3)
-    snprintf(buf, n, "%.1f kB", b / 1e3);
-  else
-    snprintf(buf, n, "%.0f B", b);
-  return buf;
 }
 
 /* One run. Returns 0, DMX_REPORT_EXIT_NOINPUT or DMX_EXIT_HOST (figures failed). */
@@ -118,12 +107,13 @@ static int report_one(const char *dir, const DmxReportOptions *opt) {
   char buf[32];
   if (dmx_json_number(s, "traffic_bytes_total", &bytes)) {
     dmx_json_number(s, "traffic.frames", &frames);
-    printf("  traffic   %s in %.0f frames", human_bytes(bytes, buf, sizeof buf), frames);
+    printf("  traffic   %s in %.0f frames", dmx_human_bytes(bytes, buf, sizeof buf), frames);
     double rate = dur > 0 ? bytes * 8 / 1e6 / dur : 0;
     printf(" (%.2f Mbit/s mean)\n", rate);
   } else
     printf("  traffic   (not recorded)\n");
 
+  dmx_report_dsm(s);
   dmx_report_app(s, policy);
 
   /* power */

@@ -10,6 +10,7 @@
  *   timeline      a synthetic run (screen-frames.csv, cpu.stats, a hand-written medium.pcap): timeline.csv's
  *                 columns and rows, per-device energy against the model's equations by hand
  *   summary-dsm   a device's dsm.json -> its "dsm" totals in summary.json
+ *   dsm-table     those totals -> `dmx report`'s DSM table
  *   report-errors a missing directory and one without summary.json: exit 66; a complete one: 0 */
 #include <fcntl.h>
 #include <glib.h>
@@ -28,6 +29,7 @@
 #include "report_json.h"
 #include "report_paper.h"
 #include "report_plot.h"
+#include "report_dsm.h"
 #include "report_power.h"
 #include "run_dsm.h"
 #include "status.h"
@@ -298,6 +300,24 @@ static void test_summary_dsm(void) {
   remove_tree(dir);
 }
 
+/* `dmx report`'s DSM table: a row per device with DSM totals, none for one without, nothing at all without any. */
+static void test_dsm_table(void) {
+  if (g_test_subprocess()) {
+    const char *text = "{\"devices\": {\"phone\": {\"index\": 1, \"dsm\": {\"faults\": 12, "
+                       "\"page_bytes_received\": 2500000, \"diff_bytes_pushed\": 5000, \"fetch_stall_ms\": 1500, "
+                       "\"lock_stall_ms\": 250, \"checkpoints\": 131}}, \"speaker\": {\"index\": 3}}}";
+    g_autoptr(DmxJson) j = dmx_json_parse(text, NULL);
+    dmx_report_dsm(j);
+    g_autoptr(DmxJson) none = dmx_json_parse("{\"devices\": {\"phone\": {\"index\": 1}}}", NULL);
+    dmx_report_dsm(none);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stdout("  DSM       device        faults   pages in  diffs out  fetch wait  lock wait checkpoints\n"
+                            "            phone             12     2.5 MB     5.0 kB      1.50 s     0.25 s         131\n");
+}
+
 /* recoveries.csv (thread_recovery.c) -> what summary.json's recoveries say: by resume time, a torn line skipped. */
 static void test_recoveries(void) {
   g_autofree char *dir = make_run_dir();
@@ -554,6 +574,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/report/timeline", test_timeline);
   g_test_add_func("/report/migrations", test_migrations);
   g_test_add_func("/report/summary-dsm", test_summary_dsm);
+  g_test_add_func("/report/dsm-table", test_dsm_table);
   g_test_add_func("/report/recoveries", test_recoveries);
   g_test_add_func("/report/app-frames", test_app_frames);
   g_test_add_func("/report/app-photos", test_app_photos);
