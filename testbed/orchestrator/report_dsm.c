@@ -16,12 +16,6 @@ const char *dmx_human_bytes(double b, char *buf, size_t n) {
   return buf;
 }
 
-static double member(const DmxJson *dsm, const char *key) {
-  double v = 0;
-  dmx_json_number(dsm, key, &v);
-  return v;
-}
-
 void dmx_report_dsm(const DmxJson *summary) {
   const DmxJson *devices = dmx_json_get(summary, "devices");
   gboolean header = FALSE;
@@ -34,9 +28,10 @@ void dmx_report_dsm(const DmxJson *summary) {
              "fetch wait", "lock wait", "checkpoints");
     header = TRUE;
     char in[32], out[32];
+    dmx_human_bytes(dmx_json_number_or(dsm, "page_bytes_received", 0), in, sizeof in);
+    dmx_human_bytes(dmx_json_number_or(dsm, "diff_bytes_pushed", 0), out, sizeof out);
     printf("            %-10s %9.0f %10s %10s %9.2f s %8.2f s %11.0f\n", (const char *)devices->keys->pdata[i],
-           member(dsm, "faults"), dmx_human_bytes(member(dsm, "page_bytes_received"), in, sizeof in),
-           dmx_human_bytes(member(dsm, "diff_bytes_pushed"), out, sizeof out), member(dsm, "fetch_stall_ms") / 1e3,
-           member(dsm, "lock_stall_ms") / 1e3, member(dsm, "checkpoints"));
+           dmx_json_number_or(dsm, "faults", 0), in, out, dmx_json_number_or(dsm, "fetch_stall_ms", 0) / 1e3,
+           dmx_json_number_or(dsm, "lock_stall_ms", 0) / 1e3, dmx_json_number_or(dsm, "checkpoints", 0));
   }
 }

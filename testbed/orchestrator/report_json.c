@@ -199,6 +199,11 @@ gboolean dmx_json_number(const DmxJson *root, const char *path, double *out) {
   return TRUE;
 }
 
+double dmx_json_number_or(const DmxJson *root, const char *path, double def) {
+  double v;
+  return dmx_json_number(root, path, &v) ? v : def;
+}
+
 const char *dmx_json_string(const DmxJson *root, const char *path, const char *def) {
   const DmxJson *j = dmx_json_path(root, path);
   return j && j->type == DMX_JSON_STRING ? j->str : def;

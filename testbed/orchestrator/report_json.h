@@ -27,5 +27,7 @@ const DmxJson *dmx_json_get(const DmxJson *obj, const char *key);
 const DmxJson *dmx_json_path(const DmxJson *root, const char *path);
 /* The number at PATH, or FALSE if missing or not a number. */
 gboolean dmx_json_number(const DmxJson *root, const char *path, double *out);
+/* The number at PATH, or DEF if missing or not a number. */
+double dmx_json_number_or(const DmxJson *root, const char *path, double def);
 /* The string at PATH, or DEF. */
 const char *dmx_json_string(const DmxJson *root, const char *path, const char *def);

@@ -21,12 +21,6 @@ static const char *const dsm_fields[][2] = {
     {"freed_pages_skipped", "freed_pages_skipped"},
 };
 
-static double field(const DmxJson *dsm, const char *name) {
-  double v = 0;
-  dmx_json_number(dsm, name, &v);
-  return v;
-}
-
 char *dmx_run_dsm_json(const char *run_dir, const char *device) {
   g_autofree char *path = g_build_filename(run_dir, "devices", device, "dsm.json", NULL);
   g_autofree char *text = NULL;
@@ -41,9 +35,10 @@ char *dmx_run_dsm_json(const char *run_dir, const char *device) {
   GString *s = g_string_new(", \"dsm\": {");
   for (guint i = 0; i < G_N_ELEMENTS(dsm_fields); i++) {
     const char *from = dsm_fields[i][1];
-    double v = !from                            ? field(dsm, "read_faults") + field(dsm, "write_faults")
-               : g_str_has_suffix(from, "_ns") ? field(dsm, from) / 1e6
-                                               : field(dsm, from);
+    double v = from ? dmx_json_number_or(dsm, from, 0)
+                    : dmx_json_number_or(dsm, "read_faults", 0) + dmx_json_number_or(dsm, "write_faults", 0);
+    if (from && g_str_has_suffix(from, "_ns"))
+      v /= 1e6;
     g_string_append_printf(s, "%s\"%s\": ", i ? ", " : "", dsm_fields[i][0]);
     g_string_append_printf(s, g_str_has_suffix(dsm_fields[i][0], "_ms") ? "%.3f" : "%.0f", v);
   }

@@ -5,11 +5,6 @@
 
 #include "report_json.h"
 
-static double number_or_nan(const DmxJson *root, const char *path) {
-  double v;
-  return dmx_json_number(root, path, &v) ? v : NAN;
-}
-
 void dmx_sweep_outcome_read(const char *point_dir, const char *metric, DmxSweepOutcome *out) {
   *out = (DmxSweepOutcome){.fps_mean = NAN, .fps_p5 = NAN, .fps_target = NAN, .metric = NAN, .rate_mbit = NAN,
                            .duration_s = NAN, .power_total_mw = NAN, .traffic_bytes = NAN, .stall_ms = NAN,
@@ -27,16 +22,16 @@ void dmx_sweep_outcome_read(const char *point_dir, const char *metric, DmxSweepO
   out->why_invalid = g_strdup(dmx_json_string(s, "why_invalid", out->valid ? "" : "(no reason recorded)"));
   const char *screen = dmx_json_string(s, "fps.screen", NULL);
   out->fps_screen = screen && *screen ? g_strdup(screen) : NULL;
-  out->fps_mean = number_or_nan(s, "fps.mean");
-  out->fps_p5 = number_or_nan(s, "fps.p5");
-  out->fps_target = number_or_nan(s, "fps.target");
-  out->metric = metric ? number_or_nan(s, metric) : NAN;
-  out->rate_mbit = number_or_nan(s, "link.rate_mbit");
-  out->duration_s = number_or_nan(s, "duration_s");
-  out->power_total_mw = number_or_nan(s, "power_total_mw");
-  out->traffic_bytes = number_or_nan(s, "traffic_bytes_total");
-  out->stall_ms = number_or_nan(s, "stall_ms_per_frame.mean");
-  out->exit_status = number_or_nan(s, "exit_status");
+  out->fps_mean = dmx_json_number_or(s, "fps.mean", NAN);
+  out->fps_p5 = dmx_json_number_or(s, "fps.p5", NAN);
+  out->fps_target = dmx_json_number_or(s, "fps.target", NAN);
+  out->metric = metric ? dmx_json_number_or(s, metric, NAN) : NAN;
+  out->rate_mbit = dmx_json_number_or(s, "link.rate_mbit", NAN);
+  out->duration_s = dmx_json_number_or(s, "duration_s", NAN);
+  out->power_total_mw = dmx_json_number_or(s, "power_total_mw", NAN);
+  out->traffic_bytes = dmx_json_number_or(s, "traffic_bytes_total", NAN);
+  out->stall_ms = dmx_json_number_or(s, "stall_ms_per_frame.mean", NAN);
+  out->exit_status = dmx_json_number_or(s, "exit_status", NAN);
 }
 
 void dmx_sweep_outcome_clear(DmxSweepOutcome *o) {

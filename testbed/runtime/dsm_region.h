@@ -170,7 +170,8 @@ struct dsm_range {
 int dsm_region_checkpoint(struct dsm_region *r, const struct dsm_range *stacks, unsigned n, uint64_t *changes);
 /* A count that grows whenever this device may have changed the region, other than on a pinned page the kernel is
  * not writing (a running thread's own stack): a write fault, a system call filling a buffer, a page diffed for
- * another device, a freed page left here by a push and handed out again. Two equal readings: nothing was written in between that a checkpoint would have to publish. */
+ * another device, a freed page left here by a push and handed out again. Two equal readings: nothing was written
+ * in between that a checkpoint would have to publish. */
 uint64_t dsm_region_changes(struct dsm_region *r);
 /* Push home the changes to the unpinned pages of [lo, hi) only (libdmx's own writes to the control block,
  * when app threads' releases are checkpoints). Returns 0, or -1 when a push failed. */

@@ -38,20 +38,26 @@ static void on_term(int sig)
     errno = saved;
 }
 
+void dmx_write_device_reports(bool with_app_reports, bool with_dsm)
+{
+    if (with_app_reports) {
+        io_registry_write_report();
+        io_forward_write_report();
+    }
+    if (with_dsm)
+        dmx_dsm_write_report();
+    /* What app threads printed may still be in this process's stdio buffers, and no exit() will flush them. */
+    fflush(stdout);
+    fflush(stderr);
+}
+
 static void *reporter_main(void *unused)
 {
     char byte;
     (void)unused;
     while (read(wake_pipe[0], &byte, 1) < 0 && errno == EINTR)
         ;
-    if (atomic_load(&app_reports)) {
-        io_registry_write_report();
-        io_forward_write_report();
-    }
-    if (dmx_dsm_region())
-        dmx_dsm_write_report();
-    fflush(stdout);
-    fflush(stderr);
+    dmx_write_device_reports(atomic_load(&app_reports), dmx_dsm_region() != NULL);
     signal(SIGTERM, SIG_DFL);
     kill(getpid(), SIGTERM);    /* to a thread that does not block it: this one blocks every signal */
     usleep(200000);

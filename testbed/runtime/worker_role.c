@@ -92,14 +92,7 @@ __attribute__((constructor(65000))) static void worker_role_serve(void)
     do
         n = read(fd, &byte, 1);
     while (n > 0 || (n < 0 && errno == EINTR));
-    if (app_threads_here) {
-        io_registry_write_report();
-        io_forward_write_report();
-    }
-    dmx_dsm_write_report();
-    /* _exit: the app's atexit handlers belong to main(), which never ran here. What app threads that ran here
-     * printed is still in this device's stdio buffers: out with it first. */
-    fflush(stdout);
-    fflush(stderr);
+    /* _exit: the app's atexit handlers belong to main(), which never ran here. */
+    dmx_write_device_reports(app_threads_here, true);
     _exit(n == 0 ? 0 : 1);
 }
