@@ -4,6 +4,7 @@
 #include "dmx.h"
 #include "sigframe_records.h"
 #include "sync_thread.h"
+#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
@@ -247,6 +248,11 @@ static void unblock_cut_signals(void)
     pthread_sigmask(SIG_UNBLOCK, &ours, NULL);
 }
 
+bool cut_uses_signal(int sig)
+{
+    return sig == DMX_SIG_CUT || sig == DMX_SIG_RESUME;
+}
+
 const sigset_t *cut_signals_removed(const sigset_t *set, sigset_t *copy)
 {
     if (!set || (!sigismember(set, DMX_SIG_CUT) && !sigismember(set, DMX_SIG_RESUME)))
@@ -336,8 +342,8 @@ int cut_setup(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sa.sa_sigaction = on_cut_signal;
-    if (sigaction(DMX_SIG_CUT, &sa, NULL) != 0)
+    if (dmx_libc_sigaction(DMX_SIG_CUT, &sa, NULL) != 0)
         return -1;
     sa.sa_sigaction = on_resume_signal;
-    return sigaction(DMX_SIG_RESUME, &sa, NULL);
+    return dmx_libc_sigaction(DMX_SIG_RESUME, &sa, NULL);
 }

@@ -86,6 +86,8 @@ void cut_unlock(void);
  * Returns push's result. */
 int cut_take(const struct cut_member *self, int (*push)(void *ctx, const struct dsm_range *stacks, unsigned n),
              void *ctx);
+/* SIGRTMIN+6 or +7: a signal a cut uses (app_signals.c keeps the app's handlers off them). */
+bool cut_uses_signal(int sig);
 /* set, or a copy without the two signals a cut uses if it has them: the app's masks and waits must not take
  * them (the mask and sigwait wrappers pass what the app asks through this). */
 const sigset_t *cut_signals_removed(const sigset_t *set, sigset_t *copy);

@@ -1,6 +1,7 @@
 /* The shared region: mappings, page states, fault handling, twins and flushes (see dsm_region.h). */
 #include "dsm_region.h"
 #include "dsm_diff.h"
+#include "app_signals.h"
 #include "sync_thread.h"
 #include "wire_conn.h"
 
@@ -17,7 +18,12 @@
 #endif
 
 static struct dsm_region *active_region;
-static struct sigaction previous_segv;
+
+/* Where a SIGSEGV that is not the region's goes: the action before ours, then whatever the app set since
+ * (app_signals.c). Two slots, so that a fault reading one never sees it half-written by the app's sigaction. */
+static struct sigaction chained_segv[2];
+static atomic_uint chained_slot;
+static pthread_mutex_t chaining = PTHREAD_MUTEX_INITIALIZER;
 
 static uint8_t *app_page(const struct dsm_region *r, uint32_t p)
 {
@@ -160,7 +166,7 @@ fail:;
 void dsm_region_destroy(struct dsm_region *r)
 {
     if (active_region == r) {
-        sigaction(SIGSEGV, &previous_segv, NULL);
+        dmx_libc_sigaction(SIGSEGV, &chained_segv[atomic_load(&chained_slot)], NULL);
         active_region = NULL;
     }
     if (r->base)
@@ -229,6 +235,21 @@ static void report_foreign_fault(const void *addr, const void *uctx)
     (void)ignored;
 }
 
+/* The app's own handler, as its flags ask. SIGSEGV stays unblocked while it runs, whatever its sa_mask says:
+ * it may touch shared pages, whose faults must still reach the region. */
+static void run_chained_handler(int sig, siginfo_t *info, void *uctx)
+{
+    struct sigaction app = chained_segv[atomic_load(&chained_slot)];
+    if (app.sa_flags & SA_RESETHAND) {
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        dsm_region_chain_segv(&dfl, NULL);
+    }
+    if (app.sa_flags & SA_SIGINFO)
+        app.sa_sigaction(sig, info, uctx);
+    else
+        app.sa_handler(sig);
+}
+
 static void segv_handler(int sig, siginfo_t *info, void *uctx)
 {
     struct dsm_region *r = active_region;
@@ -238,13 +259,13 @@ static void segv_handler(int sig, siginfo_t *info, void *uctx)
         return;
     }
     /* Not ours: behave as if we were never installed. */
-    if (previous_segv.sa_flags & SA_SIGINFO && previous_segv.sa_sigaction) {
-        previous_segv.sa_sigaction(sig, info, uctx);
-    } else if (previous_segv.sa_handler != SIG_DFL && previous_segv.sa_handler != SIG_IGN) {
-        previous_segv.sa_handler(sig);
+    const struct sigaction *app = &chained_segv[atomic_load(&chained_slot)];
+    if (app->sa_handler != SIG_DFL && app->sa_handler != SIG_IGN) {
+        run_chained_handler(sig, info, uctx);
     } else {
         report_foreign_fault(info->si_addr, uctx);
-        signal(SIGSEGV, SIG_DFL);   /* returning re-executes the access, which now kills us normally */
+        struct sigaction dfl = { .sa_handler = SIG_DFL };
+        dmx_libc_sigaction(SIGSEGV, &dfl, NULL);   /* returning re-executes the access, which now kills us */
     }
 }
 
@@ -257,8 +278,25 @@ int dsm_region_install_handler(struct dsm_region *r)
      * alternate stack, since the faulting page may be their own stack. Others have none: no change. */
     sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
+    atomic_store(&chained_slot, 0);
     active_region = r;
-    return sigaction(SIGSEGV, &sa, &previous_segv);
+    return dmx_libc_sigaction(SIGSEGV, &sa, &chained_segv[0]);
+}
+
+bool dsm_region_chain_segv(const struct sigaction *act, struct sigaction *old)
+{
+    if (!active_region)
+        return false;
+    pthread_mutex_lock(&chaining);
+    unsigned slot = atomic_load(&chained_slot);
+    if (old)
+        *old = chained_segv[slot];
+    if (act) {
+        chained_segv[!slot] = *act;
+        atomic_store(&chained_slot, !slot);
+    }
+    pthread_mutex_unlock(&chaining);
+    return true;
 }
 
 static int state_prot(enum dsm_page_state s)
@@ -318,6 +356,16 @@ static bool has_changes(const struct dsm_region *r, uint32_t p)
     return r->kept[p] == DSM_KEPT || r->state[p] == DSM_HELD || r->state[p] == DSM_WRITE;
 }
 
+/* A diff of len bytes leaves for home: the device's count and the calling thread's. */
+static void count_push(struct dsm_region *r, size_t len)
+{
+    r->stats.diffs_pushed++;
+    r->stats.diff_bytes_pushed += len;
+    struct dmx_thread *t = dmx_thread_self();
+    if (t)
+        t->diff_bytes_pushed += len;
+}
+
 /* Called with r->lock held: diff page p (WRITE, HELD or kept) against its twin, push the diff, make the page
  * READ (a kept one stays INVALID). In lazy mode an empty diff is pushed too: it tells the master the page is no
  * longer held here. */
@@ -339,8 +387,7 @@ static int flush_page(struct dsm_region *r, uint32_t p)
     r->stats.pages_flushed++;
     if (len == 0 && !r->lazy)
         return 0;
-    r->stats.diffs_pushed++;
-    r->stats.diff_bytes_pushed += len;
+    count_push(r, len);
     return r->transport.push(r->transport.ctx, p, r->version[p], diff, (uint32_t)len);
 }
 
@@ -496,8 +543,7 @@ static int flush_pinned_page(struct dsm_region *r, uint32_t p, bool skip_empty)
         return 0;
     r->announced[p] = 0;            /* home has it now: the next change must be announced again */
     r->stats.pages_flushed++;
-    r->stats.diffs_pushed++;
-    r->stats.diff_bytes_pushed += len;
+    count_push(r, len);
     return r->transport.push(r->transport.ctx, p, r->version[p], diff, (uint32_t)len);
 }
 

@@ -31,6 +31,7 @@
 #ifndef DSM_REGION_H
 #define DSM_REGION_H
 
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -121,6 +122,10 @@ int dsm_region_init(struct dsm_region *r, uint64_t base, size_t size, const stru
 void dsm_region_destroy(struct dsm_region *r);
 /* Install the process-wide SIGSEGV handler for r (one region per process). 0 or -1. */
 int dsm_region_install_handler(struct dsm_region *r);
+/* The app's sigaction for SIGSEGV while a region's handler is installed: act (if not NULL) becomes the action
+ * for faults outside the region, old (if not NULL) gets the one it replaces. false when no handler is installed,
+ * and the call is the kernel's to make. */
+bool dsm_region_chain_segv(const struct sigaction *act, struct sigaction *old);
 /* Show region pages [first, first + count) to the app at addr (page aligned) instead of at base + first
  * pages: the memfd is mapped MAP_FIXED over whatever is there (the executable's .data/.bss), so the same
  * page machinery (states, twins, diffs, fetches) serves it. adopt: the bytes now at addr become this

@@ -228,9 +228,11 @@ void dmx_dsm_report(FILE *f)
     fprintf(f, ",\"threads\":[");
     for (uint32_t i = 0; i < dmx_thread_count(); i++) {
         struct dmx_thread *t = dmx_thread_at(i);
-        fprintf(f, "%s{\"id\":%u,\"faults\":%llu,\"fetch_stall_ns\":%llu,\"lock_stall_ns\":%llu,\"lock_acquires\":%llu}",
+        fprintf(f, "%s{\"id\":%u,\"faults\":%llu,\"fetch_stall_ns\":%llu,\"lock_stall_ns\":%llu,\"lock_acquires\":%llu"
+                   ",\"fetch_bytes\":%llu,\"diff_bytes_pushed\":%llu}",
                 i ? "," : "", t->id, (unsigned long long)t->faults, (unsigned long long)t->fetch_stall_ns,
-                (unsigned long long)t->lock_stall_ns, (unsigned long long)t->lock_acquires);
+                (unsigned long long)t->lock_stall_ns, (unsigned long long)t->lock_acquires,
+                (unsigned long long)t->fetch_bytes, (unsigned long long)t->diff_bytes_pushed);
     }
     fprintf(f, "]}\n");
 }

@@ -16,6 +16,7 @@
  * remote ones run on their carrier's stack, nothing moves). */
 #include "dsm_api.h"
 #include "libc_next.h"
+#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
@@ -732,6 +733,7 @@ static void *carrier_main(void *arg)
     s->ckpt_ctx = s->ctx;               /* this device's checkpoint of the thread (thread_recovery.h) */
     s->ctx = 0;
     s->recovering = 0;
+    app_signals_sync(ctl);
     dmx_gunlock(DMX_LOCK_CONTROL);
     if (!c->stack_lo) {                 /* no shared stack: run it right here, it never moves */
         running_slot = c->slot;
@@ -895,6 +897,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
         c->slot[i].on_failure = on_failure;
         c->slot[i].state = dev == dmx_takeover.self ? SPAWN_RUNNING : SPAWN_POSTED;
     }
+    app_signals_sync(c);                /* the actions set here go with the thread */
     dmx_gunlock_checkpointed(DMX_LOCK_CONTROL);
     if (i == DMX_SPAWN_SLOTS) {
         dmx_heap_free_shared(stack);

@@ -22,6 +22,7 @@
 #include "io_forward.h"
 #include "io_registry.h"
 #include "stop_report.h"
+#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 
@@ -58,7 +59,8 @@ static void *reporter_main(void *unused)
     while (read(wake_pipe[0], &byte, 1) < 0 && errno == EINTR)
         ;
     dmx_write_device_reports(atomic_load(&app_reports), dmx_dsm_region() != NULL);
-    signal(SIGTERM, SIG_DFL);
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    dmx_libc_sigaction(SIGTERM, &dfl, NULL);
     kill(getpid(), SIGTERM);    /* to a thread that does not block it: this one blocks every signal */
     usleep(200000);
     _exit(128 + SIGTERM);       /* every thread blocks it: end the same way */
@@ -68,7 +70,7 @@ void dmx_stop_report_install(bool with_app_reports)
 {
     struct sigaction old;
     atomic_store(&app_reports, with_app_reports);
-    if (wake_pipe[0] >= 0 || sigaction(SIGTERM, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+    if (wake_pipe[0] >= 0 || dmx_libc_sigaction(SIGTERM, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
         return;                 /* installed already, or SIGTERM is ignored or handled by someone else */
     if (pipe2(wake_pipe, O_CLOEXEC) != 0) {
         wire_log("stop: no pipe (%s): a stopped run leaves no reports from this device", strerror(errno));
@@ -93,5 +95,5 @@ void dmx_stop_report_install(bool with_app_reports)
     sa.sa_handler = on_term;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
+    dmx_libc_sigaction(SIGTERM, &sa, NULL);
 }

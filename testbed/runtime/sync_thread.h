@@ -28,6 +28,7 @@ struct dmx_thread {
     atomic_ullong lock_acquires;
     atomic_ullong remote_acquires;  /* acquires that waited for a grant from the master */
     atomic_ullong fetch_bytes;      /* page and diff bytes its faults brought */
+    atomic_ullong diff_bytes_pushed;    /* diff bytes its flushes sent home (the receiver's: flushes home asked for) */
     atomic_ullong pending_writes;   /* pages first written since its last release */
     struct dmx_thread_lock locks[DMX_THREAD_LOCKS];
     /* I/O requests served on each device (this one's own resources too): count, bytes both ways, network wait */

@@ -35,6 +35,7 @@
 
 #include "checkpoint_cut.h"
 #include "libc_next.h"
+#include "app_signals.h"
 #include "thread_takeover.h"
 
 void dmx_dsm_kernel_write_begin(void *buf, size_t len);
@@ -307,26 +308,19 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
     WITH_SPANS(add(&sp, buf, size), real_readlink(path, buf, size));
 }
 
-/* The app's own signal sets, without the two a checkpoint cut uses when checkpoints are on (checkpoint_cut.h): a
- * mask that blocked them would stall every cut, a wait that took them would take a cut's request for the app's. */
-static const sigset_t *app_set(const sigset_t *set, sigset_t *copy)
-{
-    return dmx_checkpoints_on() ? cut_signals_removed(set, copy) : set;
-}
-
 /* glibc hands the old set straight to rt_sigprocmask; sigprocmask calls its own pthread_sigmask, not this one. */
 int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
     REAL(pthread_sigmask);
     sigset_t copy;
-    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, how == SIG_UNBLOCK ? set : app_set(set, &copy), old));
+    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy), old));
 }
 
 int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
     REAL(sigprocmask);
     sigset_t copy;
-    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, how == SIG_UNBLOCK ? set : app_set(set, &copy), old));
+    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy), old));
 }
 
 int sigpending(sigset_t *set)
@@ -339,21 +333,21 @@ int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info, const s
 {
     REAL(sigtimedwait);
     sigset_t copy;
-    WITH_SPANS(add(&sp, info, sizeof *info), real_sigtimedwait(app_set(set, &copy), info, timeout));
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigtimedwait(app_signals_mask_set(set, &copy), info, timeout));
 }
 
 int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
 {
     REAL(sigwaitinfo);
     sigset_t copy;
-    WITH_SPANS(add(&sp, info, sizeof *info), real_sigwaitinfo(app_set(set, &copy), info));
+    WITH_SPANS(add(&sp, info, sizeof *info), real_sigwaitinfo(app_signals_mask_set(set, &copy), info));
 }
 
 int sigwait(const sigset_t *restrict set, int *restrict sig)
 {
     REAL(sigwait);
     sigset_t copy;
-    WITH_SPANS(add(&sp, sig, sizeof *sig), real_sigwait(app_set(set, &copy), sig));
+    WITH_SPANS(add(&sp, sig, sizeof *sig), real_sigwait(app_signals_mask_set(set, &copy), sig));
 }
 
 /* Sleeps are waits: with checkpoints, a thread asleep is found where it began to sleep by a sibling's cut, rather
@@ -553,14 +547,14 @@ static void raw_call_spans(struct spans *sp, long nr, long *a)
 }
 
 /* A kernel signal set of size bytes (8 on Linux, less than a sigset_t) as app_set sees it. */
-static const void *raw_app_set(const void *set, size_t size, sigset_t *copy)
+static const void *raw_app_signals_mask_set(const void *set, size_t size, sigset_t *copy)
 {
     if (!set || !dmx_checkpoints_on() || size > sizeof *copy)
         return set;
     sigset_t whole;
     sigemptyset(&whole);
     memcpy(&whole, set, size);
-    const sigset_t *app = app_set(&whole, copy);
+    const sigset_t *app = app_signals_mask_set(&whole, copy);
     return app == &whole ? set : (const void *)copy;
 }
 
@@ -578,9 +572,9 @@ long syscall(long nr, ...)
         return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     sigset_t copy;      /* the app's masks and waits leave a checkpoint cut's signals alone, as above */
     if (nr == SYS_rt_sigprocmask && a[0] != SIG_UNBLOCK)
-        a[1] = (long)raw_app_set((const void *)a[1], (size_t)a[3], &copy);
+        a[1] = (long)raw_app_signals_mask_set((const void *)a[1], (size_t)a[3], &copy);
     else if (nr == SYS_rt_sigtimedwait)
-        a[0] = (long)raw_app_set((const void *)a[0], (size_t)a[3], &copy);
+        a[0] = (long)raw_app_signals_mask_set((const void *)a[0], (size_t)a[3], &copy);
     struct spans sp = { 0 };
     raw_call_spans(&sp, nr, a);
     begin(&sp);

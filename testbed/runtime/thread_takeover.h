@@ -67,6 +67,13 @@ struct dmx_control {
     uint64_t move_cost_ns;      /* what a thread's move has cost so far, warm-up included (io_placement.c) */
     uint32_t lost[WIRE_MAX_DEVICES + 1];    /* devices that vanished: nothing is placed or moved there */
     uint64_t heap_pool_next;    /* the heap pool's first unclaimed byte; 0: none claimed yet (heap_dsm.c) */
+    struct app_signal_action {  /* the app's action for a signal its threads raise, on every device (app_signals.c) */
+        uint64_t handler;       /* sa_handler or sa_sigaction */
+        uint64_t mask;          /* sa_mask, signals 1 to 64 */
+        uint32_t flags;         /* sa_flags */
+        uint32_t version;       /* signals_version when it was set; 0: never */
+    } signals[65];
+    uint32_t signals_version;
 };
 
 _Static_assert(sizeof(struct dmx_control) <= DMX_CTL_PAGES * WIRE_PAGE_SIZE, "the control block outgrew its pages");

@@ -13,6 +13,13 @@
  *   bigheap    thread 0 allocates 240 MiB, more than its device's share of the shared heap (85 MiB on 3 devices,
  *              127 on 2): the device claims the rest from the heap's pool; no two blocks overlap
  *   mainstack  arguments, results, a mutex, a condition variable and a message, all on main()'s stack
+ *   signals    main sets a SIGSEGV handler and ignores SIGPIPE: on every device a thread's guard-page fault reaches
+ *              the app's handler, a write to a closed pipe fails with EPIPE, and a thread that blocks every
+ *              signal still takes remote page faults (app_signals.c)
+ *
+ * And /pthread/dsm-per-thread: dsm.json counts the page and diff bytes of each thread, adding up to the device's.
+ * And /pthread/signals-checkpoints: with DMX_CHECKPOINT=release the app's handler for SIGRTMIN+6, which a
+ * checkpoint cut uses, is refused with EINVAL (and logged), and the program still runs correctly.
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -24,7 +31,9 @@
 
 #include "test_dmx.h"
 
-static RunResult run(const char *prog, int devices, const char *const *args)
+/* dev2_dsm: if not NULL, gets device 2's dsm.json (or "") before the run's directory goes. */
+static RunResult run_env(const char *prog, int devices, const char *const *args, const char *extra_env,
+                         char **dev2_dsm)
 {
     g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
     g_autofree char *out = g_dir_make_tmp("dmx-pt-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
@@ -35,12 +44,19 @@ static RunResult run(const char *prog, int devices, const char *const *args)
     for (; *args; args++)
         g_ptr_array_add(a, (char *)*args);
     g_ptr_array_add(a, NULL);
-    const char *env[] = { "DMX_PLACE=rr", NULL };
+    const char *env[] = { "DMX_PLACE=rr", extra_env, NULL };
     RunResult r = run_dmx_env((const char *const *)a->pdata, env);
     g_ptr_array_free(a, TRUE);
     g_test_message("%s on %d device(s): exit %d", prog, devices, r.status);
+    if (dev2_dsm)
+        *dev2_dsm = read_or_empty(out, "devices/dev2/dsm.json");
     remove_tree(out);
     return r;
+}
+
+static RunResult run(const char *prog, int devices, const char *const *args)
+{
+    return run_env(prog, devices, args, NULL, NULL);
 }
 
 static gboolean ran_elsewhere(const char *err)
@@ -73,6 +89,64 @@ static void check_program(gconstpointer data)
     g_free(one.err);
 }
 
+static void check_signals_with_checkpoints(void)
+{
+    if (!have("build/bin/dmx") || !have("build/bin/qemu-aarch64") || !have("build/guest/tests/pt_signals")) {
+        g_test_skip("dmx, qemu-aarch64 or pt_signals is not built");
+        return;
+    }
+    const char *args[] = { "4", "50", NULL };
+    RunResult plain = run("pt_signals", 2, args);
+    g_assert_cmpint(plain.status, ==, 0);
+    g_assert_nonnull(strstr(plain.err, "SIGRTMIN+6 handler installed"));
+    RunResult cut = run_env("pt_signals", 2, args, "DMX_CHECKPOINT=release", NULL);
+    g_assert_cmpint(cut.status, ==, 0);
+    g_assert_cmpstr(cut.out, ==, plain.out);
+    g_assert_nonnull(strstr(cut.err, "SIGRTMIN+6 handler refused (Invalid argument)"));
+    g_free(plain.out);
+    g_free(plain.err);
+    g_free(cut.out);
+    g_free(cut.err);
+}
+
+/* The sum of key over the per-thread records of a dsm.json ("threads":[...]). */
+static double sum_over_threads(const char *dsm, const char *key)
+{
+    const char *p = strstr(dsm, "\"threads\":[");
+    double sum = 0;
+    while (p && (p = strstr(p, key))) {
+        p += strlen(key);
+        sum += g_ascii_strtod(p, NULL);
+    }
+    return sum;
+}
+
+/* pt_counter's thread on device 2 takes the counters' pages from home and sends its writes back: dsm.json shows
+ * it per thread, and the threads' diff bytes add up to the device's. */
+static void check_per_thread_dsm(void)
+{
+    if (!have("build/bin/dmx") || !have("build/bin/qemu-aarch64") || !have("build/guest/tests/pt_counter")) {
+        g_test_skip("dmx, qemu-aarch64 or pt_counter is not built");
+        return;
+    }
+    const char *args[] = { "4", "100", NULL };
+    g_autofree char *dsm = NULL;
+    RunResult r = run_env("pt_counter", 2, args, NULL, &dsm);
+    g_assert_cmpint(r.status, ==, 0);
+    double device_pushed = number_after(dsm, "\"diff_bytes_pushed\":");
+    double threads_pushed = sum_over_threads(dsm, "\"diff_bytes_pushed\":");
+    double threads_fetched = sum_over_threads(dsm, "\"fetch_bytes\":");
+    double device_received = number_after(dsm, "\"page_bytes_received\":") + number_after(dsm, "\"diff_bytes_received\":");
+    g_test_message("device 2: diffs pushed %.0f bytes (threads %.0f), received %.0f (threads' faults %.0f)",
+                   device_pushed, threads_pushed, device_received, threads_fetched);
+    g_assert_cmpfloat(device_pushed, >, 0);
+    g_assert_cmpfloat(threads_pushed, ==, device_pushed);
+    g_assert_cmpfloat(threads_fetched, >, 0);
+    g_assert_cmpfloat(threads_fetched, <=, device_received);
+    g_free(r.out);
+    g_free(r.err);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -85,10 +159,13 @@ int main(int argc, char **argv)
         { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
         { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
         { "pt_mainstack", { "3", "2000", NULL } },    /* what threads share is on main()'s stack (main_stack.c) */
+        { "pt_signals", { "4", "50", NULL } },        /* the app's signal actions on every device (app_signals.c) */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);
         g_test_add_data_func(path, &progs[i], check_program);
     }
+    g_test_add_func("/pthread/signals-checkpoints", check_signals_with_checkpoints);
+    g_test_add_func("/pthread/dsm-per-thread", check_per_thread_dsm);
     return g_test_run();
 }
