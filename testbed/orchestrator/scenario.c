@@ -98,12 +98,13 @@ static const IniKey scenario_keys[] = {
     {"place", ini_check_nonempty, FALSE, "DEVICE,... where the app's 1st, 2nd, ... pthread_create puts its thread "
                                          "(DMX_PLACE; names of [device]s; later threads stay on the master)"},
     {"checkpoints", check_checkpoints, FALSE, "when a thread off the master is checkpointed for recovery: "
-                                              "migration (default, DynaMix) or release (before each lock release: "
-                                              "exactly-once after a device is lost, at a cost), refresh "
-                                              "(the migration's, refreshed at a lock operation once the device "
-                                              "has written checkpoint_refresh_kb since) or publish (exactly-once "
-                                              "as release, but a cut only before the device's changes leave it "
-                                              "or once it has written checkpoint_refresh_kb)"},
+                                              "publish (default: exactly-once after a device is lost; a cut of "
+                                              "the device's threads only before its changes leave it or once it "
+                                              "has written checkpoint_refresh_kb), release (exactly-once too, a "
+                                              "cut before each lock release), refresh (the migration's, refreshed "
+                                              "at a lock operation once the device has written "
+                                              "checkpoint_refresh_kb since) or migration (only the migration's, "
+                                              "DynaMix's point: cheapest, not exactly-once for shared counters)"},
     {"prefetch", ini_check_bool, FALSE, "false: no DSM prefetching (sequential read-ahead and the refetch of "
                                         "recently used pages at an acquire; DMX_PREFETCH=0): the paper's "
                                         "\"no prefetching\" (Fig. 7, DM*). Default true"},

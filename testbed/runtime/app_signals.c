@@ -14,7 +14,7 @@
  *   app's is called for every other fault, and sigaction returns what the app set before, as if nothing stood
  *   between (dsm_region_chain_segv). Without this the app's handler replaced the region's, and the first remote
  *   page fault crashed the device.
- * - SIGRTMIN+6 and +7, while checkpoints are on (checkpoint_cut.h): a handler of the app's is refused with EINVAL
+ * - SIGRTMIN+6 and +7, while checkpoints are on and there is more than one device (checkpoint_cut.h): a handler of the app's is refused with EINVAL
  *   and the log says why, rather than the run losing its cuts. Without checkpoints they are the app's.
  * app_signals_mask_set keeps the same signals out of the app's masks and sigwait sets: a fault with SIGSEGV
  * blocked kills the process, and a blocked cut signal stalls every cut. */
@@ -47,7 +47,7 @@ static bool raised_by_threads(int sig)
 
 static bool reserved_for_cuts(int sig)
 {
-    return dmx_checkpoints_on() && cut_uses_signal(sig);
+    return dmx_takeover.active && dmx_checkpoints_on() && cut_uses_signal(sig);
 }
 
 /* The action on this device: SIGSEGV's is the chained one while the region takes faults. */

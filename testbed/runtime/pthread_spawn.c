@@ -184,6 +184,21 @@ static bool refresh_checkpoints;
 static long refresh_kb;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* DMX_CHECKPOINT (thread_recovery.h). Unset: publish, so that a lost device's effects on shared memory count
+ * once; the paper's workloads choose migration in their scenario files, where publish costs frame rate. */
+static void read_checkpoint_mode(const char *v)
+{
+    if (!v || !*v)
+        v = "publish";
+    release_checkpoints = strcmp(v, "release") == 0;
+    publish_checkpoints = strcmp(v, "publish") == 0;
+    refresh_checkpoints = strcmp(v, "refresh") == 0;
+    if (!release_checkpoints && !publish_checkpoints && !refresh_checkpoints && strcmp(v, "migration") != 0) {
+        wire_log("DMX_CHECKPOINT=%s: expected migration, release, refresh or publish; using publish", v);
+        publish_checkpoints = true;
+    }
+}
+
 static void read_env(void)
 {
     const char *v = getenv("DMX_MIGRATE_RANDOM_MS");
@@ -192,10 +207,7 @@ static void read_env(void)
     v = getenv("DMX_SHARED_STACKS");
     if (v && strcmp(v, "0") == 0)
         shared_stacks = false;
-    v = getenv("DMX_CHECKPOINT");
-    release_checkpoints = v && strcmp(v, "release") == 0;
-    publish_checkpoints = v && strcmp(v, "publish") == 0;
-    refresh_checkpoints = v && strcmp(v, "refresh") == 0;
+    read_checkpoint_mode(getenv("DMX_CHECKPOINT"));
     v = getenv("DMX_CHECKPOINT_REFRESH_KB");
     refresh_kb = v && *v && atol(v) > 0 ? atol(v) : 0;
     v = getenv("DMX_STACK_SIZE");

@@ -6,7 +6,7 @@
  *     the source pushed it home on the way (the device never pushes a running thread's pinned stack, so the
  *     home copy stays that image);
  *   - a thread that started there starts again;
- *   - with DMX_CHECKPOINT=release, publish or refresh, either resumes from where the device's latest checkpoint
+ *   - with DMX_CHECKPOINT=release, publish (the default) or refresh, either resumes from where the device's latest checkpoint
  *     cut found it, when one did during its stay there (checkpoint_cut.h: a cut of all the device's app threads at
  *     a lock operation of one of them; with publish, only before the device's changes would leave it or past
  *     DMX_CHECKPOINT_REFRESH_KB, checkpoint_publish.h; with refresh, at the first one after the device wrote
@@ -14,7 +14,8 @@
  * Shared memory keeps every change the lost device published (pushed home, or fetched by another device);
  * what only it held is gone. So a lost thread redoes the work since its checkpoint: exactly-once when that
  * work's effects are its own (rows of a product, labels of its photos), not for a counter it published to
- * after the checkpoint. With DMX_CHECKPOINT=release or publish a device publishes nothing but its cuts, which home applies
+ * after the checkpoint (DMX_CHECKPOINT=migration: the migration's checkpoint only, as the paper's workloads'
+ * scenario files choose). With DMX_CHECKPOINT=release or publish a device publishes nothing but its cuts, which home applies
  * whole, so every thread of the lost device (one or several) resumes exactly where the memory it sees was
  * published: each effect on shared memory counts once. No thread is placed on or moved to a lost device
  * afterwards. */

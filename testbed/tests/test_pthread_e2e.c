@@ -18,8 +18,9 @@
  *              signal still takes remote page faults (app_signals.c)
  *
  * And /pthread/dsm-per-thread: dsm.json counts the page and diff bytes of each thread, adding up to the device's.
- * And /pthread/signals-checkpoints: with DMX_CHECKPOINT=release the app's handler for SIGRTMIN+6, which a
- * checkpoint cut uses, is refused with EINVAL (and logged), and the program still runs correctly.
+ * And /pthread/signals-checkpoints: with checkpoints (DMX_CHECKPOINT=release here; publish, the default, too) the
+ * app's handler for SIGRTMIN+6, which a checkpoint cut uses, is refused with EINVAL (and logged), and the program
+ * still runs correctly; with DMX_CHECKPOINT=migration it is the app's.
  *
  * Skips when qemu-aarch64, dmx-medium or the programs are not built. */
 #include <gio/gio.h>
@@ -96,7 +97,7 @@ static void check_signals_with_checkpoints(void)
         return;
     }
     const char *args[] = { "4", "50", NULL };
-    RunResult plain = run("pt_signals", 2, args);
+    RunResult plain = run_env("pt_signals", 2, args, "DMX_CHECKPOINT=migration", NULL);
     g_assert_cmpint(plain.status, ==, 0);
     g_assert_nonnull(strstr(plain.err, "SIGRTMIN+6 handler installed"));
     RunResult cut = run_env("pt_signals", 2, args, "DMX_CHECKPOINT=release", NULL);
