@@ -14,8 +14,9 @@
  *   app's is called for every other fault, and sigaction returns what the app set before, as if nothing stood
  *   between (dsm_region_chain_segv). Without this the app's handler replaced the region's, and the first remote
  *   page fault crashed the device.
- * - SIGRTMIN+6 and +7, while checkpoints are on and there is more than one device (checkpoint_cut.h): a handler of the app's is refused with EINVAL
- *   and the log says why, rather than the run losing its cuts. Without checkpoints they are the app's.
+ * - SIGRTMIN+6 and +7, while checkpoints are on and there is more than one device (checkpoint_cut.h): a handler
+ *   of the app's is refused with EINVAL and the log says why, rather than the run losing its cuts. Without
+ *   checkpoints they are the app's.
  * app_signals_mask_set keeps the same signals out of the app's masks and sigwait sets: a fault with SIGSEGV
  * blocked kills the process, and a blocked cut signal stalls every cut. */
 #include "app_signals.h"

@@ -1,10 +1,10 @@
 /* A checkpoint cut through all of a device's app threads (see checkpoint_cut.h). */
 #include "checkpoint_cut.h"
+#include "app_signals.h"
 
 #include "dmx.h"
 #include "sigframe_records.h"
 #include "sync_thread.h"
-#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 

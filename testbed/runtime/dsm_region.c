@@ -237,17 +237,16 @@ static void report_foreign_fault(const void *addr, const void *uctx)
 
 /* The app's own handler, as its flags ask. SIGSEGV stays unblocked while it runs, whatever its sa_mask says:
  * it may touch shared pages, whose faults must still reach the region. */
-static void run_chained_handler(int sig, siginfo_t *info, void *uctx)
+static void run_chained_handler(const struct sigaction *app, int sig, siginfo_t *info, void *uctx)
 {
-    struct sigaction app = chained_segv[atomic_load(&chained_slot)];
-    if (app.sa_flags & SA_RESETHAND) {
+    if (app->sa_flags & SA_RESETHAND) {
         struct sigaction dfl = { .sa_handler = SIG_DFL };
         dsm_region_chain_segv(&dfl, NULL);
     }
-    if (app.sa_flags & SA_SIGINFO)
-        app.sa_sigaction(sig, info, uctx);
+    if (app->sa_flags & SA_SIGINFO)
+        app->sa_sigaction(sig, info, uctx);
     else
-        app.sa_handler(sig);
+        app->sa_handler(sig);
 }
 
 static void segv_handler(int sig, siginfo_t *info, void *uctx)
@@ -259,9 +258,9 @@ static void segv_handler(int sig, siginfo_t *info, void *uctx)
         return;
     }
     /* Not ours: behave as if we were never installed. */
-    const struct sigaction *app = &chained_segv[atomic_load(&chained_slot)];
-    if (app->sa_handler != SIG_DFL && app->sa_handler != SIG_IGN) {
-        run_chained_handler(sig, info, uctx);
+    struct sigaction app = chained_segv[atomic_load(&chained_slot)];   /* a copy: the app may change it */
+    if (app.sa_handler != SIG_DFL && app.sa_handler != SIG_IGN) {
+        run_chained_handler(&app, sig, info, uctx);
     } else {
         report_foreign_fault(info->si_addr, uctx);
         struct sigaction dfl = { .sa_handler = SIG_DFL };

@@ -14,9 +14,9 @@
  * publishes everything the thread wrote. pthread_join polls for DONE, wherever the thread ended.
  * DMX_SHARED_STACKS=0 restores the behaviour from before migration (local threads are plain libc threads,
  * remote ones run on their carrier's stack, nothing moves). */
+#include "app_signals.h"
 #include "dsm_api.h"
 #include "libc_next.h"
-#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 

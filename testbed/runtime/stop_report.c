@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_signals.h"
 #include "dsm_api.h"
 #include "io_forward.h"
 #include "io_registry.h"
 #include "stop_report.h"
-#include "app_signals.h"
 #include "thread_takeover.h"
 #include "wire_conn.h"
 

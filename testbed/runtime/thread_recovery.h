@@ -6,8 +6,8 @@
  *     the source pushed it home on the way (the device never pushes a running thread's pinned stack, so the
  *     home copy stays that image);
  *   - a thread that started there starts again;
- *   - with DMX_CHECKPOINT=release, publish (the default) or refresh, either resumes from where the device's latest checkpoint
- *     cut found it, when one did during its stay there (checkpoint_cut.h: a cut of all the device's app threads at
+ *   - with DMX_CHECKPOINT=release, publish (the default) or refresh, either resumes from where the device's
+ *     latest checkpoint cut found it, when one did during its stay there (checkpoint_cut.h: a cut of all the device's app threads at
  *     a lock operation of one of them; with publish, only before the device's changes would leave it or past
  *     DMX_CHECKPOINT_REFRESH_KB, checkpoint_publish.h; with refresh, at the first one after the device wrote
  *     DMX_CHECKPOINT_REFRESH_KB of shared pages since the last).
@@ -15,8 +15,8 @@
  * what only it held is gone. So a lost thread redoes the work since its checkpoint: exactly-once when that
  * work's effects are its own (rows of a product, labels of its photos), not for a counter it published to
  * after the checkpoint (DMX_CHECKPOINT=migration: the migration's checkpoint only, as the paper's workloads'
- * scenario files choose). With DMX_CHECKPOINT=release or publish a device publishes nothing but its cuts, which home applies
- * whole, so every thread of the lost device (one or several) resumes exactly where the memory it sees was
+ * scenario files choose). With DMX_CHECKPOINT=release or publish a device publishes nothing but its cuts, which
+ * home applies whole, so every thread of the lost device (one or several) resumes exactly where the memory it sees was
  * published: each effect on shared memory counts once. No thread is placed on or moved to a lost device
  * afterwards. */
 #ifndef THREAD_RECOVERY_H

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "checkpoint_cut.h"
-#include "libc_next.h"
 #include "app_signals.h"
+#include "libc_next.h"
 #include "thread_takeover.h"
 
 void dmx_dsm_kernel_write_begin(void *buf, size_t len);
@@ -313,14 +313,16 @@ int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict ol
 {
     REAL(pthread_sigmask);
     sigset_t copy;
-    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy), old));
+    const sigset_t *app = how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy);
+    WITH_SPANS(add(&sp, old, sizeof *old), real_pthread_sigmask(how, app, old));
 }
 
 int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
     REAL(sigprocmask);
     sigset_t copy;
-    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy), old));
+    const sigset_t *app = how == SIG_UNBLOCK ? set : app_signals_mask_set(set, &copy);
+    WITH_SPANS(add(&sp, old, sizeof *old), real_sigprocmask(how, app, old));
 }
 
 int sigpending(sigset_t *set)
@@ -546,10 +548,10 @@ static void raw_call_spans(struct spans *sp, long nr, long *a)
 #undef N
 }
 
-/* A kernel signal set of size bytes (8 on Linux, less than a sigset_t) as app_set sees it. */
-static const void *raw_app_signals_mask_set(const void *set, size_t size, sigset_t *copy)
+/* A kernel signal set of size bytes (8 on Linux, less than a sigset_t) as app_signals_mask_set sees it. */
+static const void *raw_app_set(const void *set, size_t size, sigset_t *copy)
 {
-    if (!set || !dmx_checkpoints_on() || size > sizeof *copy)
+    if (!set || size > sizeof *copy)
         return set;
     sigset_t whole;
     sigemptyset(&whole);
@@ -570,11 +572,11 @@ long syscall(long nr, ...)
     va_end(ap);
     if (!sharing(__builtin_return_address(0)))
         return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    sigset_t copy;      /* the app's masks and waits leave a checkpoint cut's signals alone, as above */
+    sigset_t copy;      /* the app's masks and waits leave libdmx's signals alone, as above */
     if (nr == SYS_rt_sigprocmask && a[0] != SIG_UNBLOCK)
-        a[1] = (long)raw_app_signals_mask_set((const void *)a[1], (size_t)a[3], &copy);
+        a[1] = (long)raw_app_set((const void *)a[1], (size_t)a[3], &copy);
     else if (nr == SYS_rt_sigtimedwait)
-        a[0] = (long)raw_app_signals_mask_set((const void *)a[0], (size_t)a[3], &copy);
+        a[0] = (long)raw_app_set((const void *)a[0], (size_t)a[3], &copy);
     struct spans sp = { 0 };
     raw_call_spans(&sp, nr, a);
     begin(&sp);

@@ -92,10 +92,9 @@ static void check_program(gconstpointer data)
 
 static void check_signals_with_checkpoints(void)
 {
-    if (!have("build/bin/dmx") || !have("build/bin/qemu-aarch64") || !have("build/guest/tests/pt_signals")) {
-        g_test_skip("dmx, qemu-aarch64 or pt_signals is not built");
+    const char *guests[] = { "build/guest/tests/pt_signals", NULL };
+    if (!need_devices(guests))
         return;
-    }
     const char *args[] = { "4", "50", NULL };
     RunResult plain = run_env("pt_signals", 2, args, "DMX_CHECKPOINT=migration", NULL);
     g_assert_cmpint(plain.status, ==, 0);
@@ -126,10 +125,9 @@ static double sum_over_threads(const char *dsm, const char *key)
  * it per thread, and the threads' diff bytes add up to the device's. */
 static void check_per_thread_dsm(void)
 {
-    if (!have("build/bin/dmx") || !have("build/bin/qemu-aarch64") || !have("build/guest/tests/pt_counter")) {
-        g_test_skip("dmx, qemu-aarch64 or pt_counter is not built");
+    const char *guests[] = { "build/guest/tests/pt_counter", NULL };
+    if (!need_devices(guests))
         return;
-    }
     const char *args[] = { "4", "100", NULL };
     g_autofree char *dsm = NULL;
     RunResult r = run_env("pt_counter", 2, args, NULL, &dsm);
@@ -137,7 +135,8 @@ static void check_per_thread_dsm(void)
     double device_pushed = number_after(dsm, "\"diff_bytes_pushed\":");
     double threads_pushed = sum_over_threads(dsm, "\"diff_bytes_pushed\":");
     double threads_fetched = sum_over_threads(dsm, "\"fetch_bytes\":");
-    double device_received = number_after(dsm, "\"page_bytes_received\":") + number_after(dsm, "\"diff_bytes_received\":");
+    double device_received =
+        number_after(dsm, "\"page_bytes_received\":") + number_after(dsm, "\"diff_bytes_received\":");
     g_test_message("device 2: diffs pushed %.0f bytes (threads %.0f), received %.0f (threads' faults %.0f)",
                    device_pushed, threads_pushed, device_received, threads_fetched);
     g_assert_cmpfloat(device_pushed, >, 0);
