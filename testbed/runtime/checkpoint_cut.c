@@ -6,6 +6,7 @@
 #include "sigframe_records.h"
 #include "sync_thread.h"
 #include "thread_takeover.h"
+#include "thread_tls.h"
 #include "wire_conn.h"
 
 #include <errno.h>
@@ -28,8 +29,8 @@
 static pthread_mutex_t cut_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct cut_member *members[DSM_MAX_RANGES / 2];     /* guarded by cut_mutex */
 static unsigned nmembers;
-static __thread struct cut_member *self_member;        /* the carrier's own, for the signal handler */
-static __thread const ucontext_t *resume_from;
+DMX_HOST_THREAD_LOCAL(struct cut_member *, self_member, NULL)   /* the carrier's own, for the signal handler */
+DMX_HOST_THREAD_LOCAL(const ucontext_t *, resume_from, NULL)
 
 static void futex_wake(_Atomic uint32_t *word)
 {

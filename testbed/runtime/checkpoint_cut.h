@@ -26,6 +26,7 @@
 
 #include "dsm_diff.h"
 #include "dsm_region.h"
+#include "thread_tls.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -46,16 +47,31 @@ struct ckpt_area {
     uint64_t magic;
     uint32_t migrations, kind;
     ucontext_t uc;
+    uint32_t tls_len;           /* the thread's thread-local variables as the context had them (0: too many) */
+    unsigned char tls[];        /* up to the end of the area */
 };
-#define CKPT_AREA ((sizeof(struct ckpt_area) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
+#define CKPT_AREA ((sizeof(struct ckpt_area) + CKPT_TLS_ROOM + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
+#define CKPT_TLS_ROOM 1024      /* at least; the rest of the last page too */
 
-/* The context in a's uc (written there with magic cleared) becomes the thread's checkpoint: magic goes last, so a
- * cut never pushes a stamp over a half-written context. Async-signal-safe. */
+/* The context in a's uc (written there with magic cleared) becomes the thread's checkpoint, with the calling
+ * thread's thread-local variables (the thread's own: called on its host thread): magic goes last, so a cut never
+ * pushes a stamp over a half-written checkpoint. Async-signal-safe. */
 static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint32_t migrations)
 {
+    size_t tls = thread_tls_size();
+    a->tls_len = tls <= CKPT_AREA - sizeof(*a) ? (uint32_t)tls : 0;
+    if (a->tls_len)
+        thread_tls_save(a->tls);
     a->kind = kind;
     a->migrations = migrations;
     __atomic_store_n(&a->magic, CKPT_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* A thread resuming from a's checkpoint, on its new host thread: its thread-local variables as they were. */
+static inline void ckpt_area_load_tls(const struct ckpt_area *a)
+{
+    if (a->tls_len && a->tls_len == thread_tls_size())
+        thread_tls_load(a->tls);
 }
 
 enum cut_state { CUT_RUNNING = 0, CUT_QUIESCENT, CUT_ASKED, CUT_DECLINED, CUT_PARKED, CUT_LEAVING };

@@ -7,7 +7,7 @@
 #include "link_estimate.h"
 #include "thread_takeover.h"
 
-static __thread struct dmx_placement_hints pending;
+static __thread struct dmx_placement_hints pending;     /* the app thread's: moves with it (thread_tls.h) */
 
 void dmx_thread_hints(const struct dmx_placement_hints *hints)
 {

@@ -23,6 +23,7 @@
 
 #include "libc_next.h"
 #include "thread_takeover.h"
+#include "thread_tls.h"
 #include "wire_conn.h"
 
 #define SPAWN_STACK (256u << 10)
@@ -41,7 +42,7 @@ struct spawn_call {
     ucontext_t back, run;
 };
 
-static __thread struct spawn_call *spawn_now;
+DMX_HOST_THREAD_LOCAL(struct spawn_call *, spawn_now, NULL)
 
 static void spawn_here(void)
 {

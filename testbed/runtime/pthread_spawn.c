@@ -26,8 +26,10 @@
 #include "sync_thread.h"
 #include "thread_start.h"
 #include "thread_recovery.h"
+#include "carrier_stacks.h"
 #include "checkpoint_cut.h"
 #include "sync_mutex.h"
+#include "thread_tls.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -49,8 +51,9 @@
 extern char __dmx_text_end[] __attribute__((weak));
 extern char etext[] __attribute__((weak));
 
-static __thread int hint;               /* device for this thread's next pthread_create, 0 = none */
-static __thread int running_slot = -1;  /* the spawn slot this (server-started) thread runs */
+static __thread int hint;               /* device for this thread's next pthread_create, 0 = none: the app
+                                         * thread's, it moves with it (thread_tls.h) */
+DMX_HOST_THREAD_LOCAL(int, running_slot, -1)   /* the spawn slot this (server-started) thread runs */
 static atomic_uint creations;           /* app pthread_creates on this device so far */
 
 void dmx_thread_hint(int device)
@@ -128,6 +131,7 @@ static void finish_slot(void *ret, bool pushed);
 #define MIG_START_EAGER  (64u << 10)        /* made writable at a fresh start */
 #define ALTSTACK_SIZE    (64u << 10)
 #define DEFAULT_STACK    (2u << 20)
+#define TLS_MOVES_MAX    (64u << 10)        /* thread-local bytes a migration carries on the thread's stack */
 #define REFRESH_SHARE    5                  /* default refresh: a fifth of the region, DynaMix 4.2.1's "20% of total
                                                memory size" */
 
@@ -165,7 +169,7 @@ struct local_slot {
 };
 static struct local_slot local_slots[DMX_SPAWN_SLOTS];
 
-static __thread struct carrier *cur_carrier;
+DMX_HOST_THREAD_LOCAL(struct carrier *, cur_carrier, NULL)
 static bool checkpoints_here(const struct carrier *c);
 static uint64_t random_ns;      /* DMX_MIGRATE_RANDOM_MS in ns, 0 = off */
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
@@ -240,6 +244,23 @@ void dmx_held_locks(int delta)
     }
 }
 
+/* Load the thread-local variables the thread left with (NULL: too many to carry) into this carrier's. Said once when
+ * they could not keep their addresses: code that kept one from before the move reads another thread's. */
+static void arrive_with_tls(const unsigned char *tls, size_t size, void *tp_before)
+{
+    static atomic_bool said;
+    if (tls)
+        thread_tls_load(tls);
+    else if (!atomic_exchange(&said, true))
+        wire_log("migrate: %zu bytes of thread-local variables are too many to carry (at most %u): a moving "
+                 "thread finds its new carrier's", size, TLS_MOVES_MAX);
+    if (!size && !atomic_exchange(&said, true))
+        wire_log("migrate: the executable's thread-local variables were not found: they do not move");
+    if (thread_tls_pointer() != tp_before && !atomic_exchange(&said, true))
+        wire_log("migrate: a moved thread's thread pointer changed: thread-local variables whose address it kept "
+                 "are another thread's now");
+}
+
 /* In the guest: save the context on this (shared) stack and leave for dest. Returns on dest. */
 static __attribute__((noinline)) void migrate_out(uint32_t dest)
 {
@@ -250,8 +271,14 @@ static __attribute__((noinline)) void migrate_out(uint32_t dest)
     c->dest = dest;
     c->saved = &uc;
     c->t_request = dmx_now_ns();
+    size_t tls_size = thread_tls_size();
+    unsigned char *tls = tls_size <= TLS_MOVES_MAX ? __builtin_alloca(tls_size) : NULL;
+    if (tls)
+        thread_tls_save(tls);           /* in this frame: it goes wherever the stack goes */
+    void *tp = thread_tls_pointer();
     swapcontext(&uc, &c->home);
     __asm__ volatile("" ::: "memory");  /* here on the destination's carrier */
+    arrive_with_tls(tls, tls_size, tp);
 }
 
 static uint32_t random_other(struct carrier *c)
@@ -759,11 +786,12 @@ static void *carrier_main(void *arg)
     if (saved) {
         uintptr_t at = (uintptr_t)saved;
         bool captured = false;
+        const struct ckpt_area *checkpoint = NULL;
         if (at >= c->stack_lo && at < c->stack_lo + CKPT_AREA) {
             at = (uintptr_t)saved->uc_mcontext.sp;     /* a checkpoint: its stack is at its sp */
-            uint32_t kind = ((struct ckpt_area *)c->stack_lo)->kind;
-            captured = kind == CKPT_CAPTURED;
-            c->resumed = kind == CKPT_AT_CALL;
+            checkpoint = (const struct ckpt_area *)c->stack_lo;
+            captured = checkpoint->kind == CKPT_CAPTURED;
+            c->resumed = checkpoint->kind == CKPT_AT_CALL;
         }
         uintptr_t eager = (at & ~(uintptr_t)(DSM_PAGE_SIZE - 1)) - MIG_EAGER_BELOW;
         if (dsm_region_pin(r, c->stack_lo, c->stack_hi, eager) != 0)
@@ -779,6 +807,8 @@ static void *carrier_main(void *arg)
             log_migration((uint32_t)c->slot, src, dmx_takeover.self, t_request, t_done, diff_bytes, fetched, n,
                           t_detect, t_decide);
         c->next_random = t_done + random_ns;
+        if (checkpoint)
+            ckpt_area_load_tls(checkpoint);
         set_current(c);
         arrive_here(c, n);
         if (captured)
@@ -842,7 +872,7 @@ out:
 /* A slot marked RUNNING whose carrier cannot start would never run nor end, and its joiner would wait forever. */
 static void start_carrier(uint32_t slot)
 {
-    if (dmx_thread_start_detached(carrier_main, (void *)(uintptr_t)slot) != 0) {
+    if (carrier_start(slot, carrier_main, (void *)(uintptr_t)slot, shared_stacks) != 0) {
         wire_log("spawn: cannot start the thread of slot %u", slot);
         abort();
     }

@@ -24,10 +24,11 @@ GUEST_BINS += build/guest/lib/libdmx.a build/bin/dmx-cc
 # orchestrator's host side of the control socket link it. Defined here, not under testbed/tests/, because make
 # reads testbed/runtime/ first and the test fragments name these as prerequisites.
 DMX_CORE_SRCS := $(wildcard $(addprefix testbed/runtime/,wire_*.c dsm_*.c sync_*.c master_*.c peer_*.c)) \
-                 testbed/runtime/device_identity.c testbed/runtime/device_files.c testbed/runtime/thread_start.c
+                 testbed/runtime/device_identity.c testbed/runtime/device_files.c testbed/runtime/thread_start.c \
+                 testbed/runtime/thread_tls.c
 DMX_CORE_HDRS := $(wildcard testbed/runtime/wire_*.h testbed/runtime/dsm_*.h testbed/runtime/sync_*.h \
                    testbed/runtime/master_*.h testbed/runtime/peer_*.h testbed/runtime/include/*.h) \
-                 testbed/runtime/thread_start.h
+                 testbed/runtime/thread_start.h testbed/runtime/thread_tls.h
 DMX_CORE_OBJS := $(patsubst testbed/runtime/%.c,build/obj/native/runtime/%.o,$(DMX_CORE_SRCS))
 DMX_CORE_LIB  := build/obj/native/libdmx-core.a
 

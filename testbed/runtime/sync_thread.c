@@ -1,11 +1,12 @@
 /* The dmx thread table (see sync_thread.h). */
 #include "sync_thread.h"
+#include "thread_tls.h"
 
 #include <time.h>
 
 static struct dmx_thread table[DMX_THREADS_MAX];
 static atomic_uint used;
-static __thread struct dmx_thread *self;
+DMX_HOST_THREAD_LOCAL(struct dmx_thread *, self, NULL)
 
 struct dmx_thread *dmx_thread_self(void)
 {

@@ -5,7 +5,8 @@ RES_TEST_CPPFLAGS := -Itestbed/runtime/include -Itestbed/runtime -Itestbed/resou
 
 # Unit (native): resources through their ops with a fake clock.
 build/tests/test_resources: testbed/tests/test_resources.c $(RES_TEST_SRCS) testbed/runtime/io_registry.c \
-                            testbed/runtime/device_identity.c testbed/runtime/sync_thread.c $(RUNTIME_HEADERS)
+                            testbed/runtime/device_identity.c testbed/runtime/sync_thread.c \
+                            testbed/runtime/thread_tls.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 
@@ -14,7 +15,8 @@ build/tests/test_resources: testbed/tests/test_resources.c $(RES_TEST_SRCS) test
 build/tests/test_resources_io: testbed/tests/test_resources_io.c $(RES_TEST_SRCS) $(wildcard testbed/runtime/io_*.c) \
                                $(wildcard testbed/runtime/wire_*.c) testbed/runtime/dsm_diff.c \
                                testbed/runtime/device_identity.c testbed/runtime/link_estimate.c \
-                               testbed/runtime/migration_selector.c testbed/runtime/device_files.c testbed/runtime/sync_thread.c testbed/runtime/thread_start.c $(RUNTIME_HEADERS)
+                               testbed/runtime/migration_selector.c testbed/runtime/device_files.c testbed/runtime/sync_thread.c testbed/runtime/thread_start.c \
+                               testbed/runtime/thread_tls.c $(RUNTIME_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(RES_TEST_CPPFLAGS) $(filter %.c,$^) -o $@ $(GLIB_LIBS) -pthread
 

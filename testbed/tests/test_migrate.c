@@ -1,6 +1,7 @@
 /* test_migrate: thread migration between emulated devices (pthread_spawn.c, DynaMix 4.2.3).
  *
- *   /migrate/random/PROG the pthread programs of test_pthread_e2e (counter, prodcons, matmul, bank) under
+ *   /migrate/random/PROG the pthread programs of test_pthread_e2e (counter, prodcons, matmul, bank, handoff) and pt_tls
+ *                      (per-thread tallies in thread-local variables, kept by address across lock calls) under
  *                      `dmx run --app` on 2 and 3 devices with DMX_PLACE=rr and DMX_MIGRATE_RANDOM_MS=5: every
  *                      app thread moves to a random other device at its first safe point after each 5 ms of
  *                      emulated time. Each run must exit 0, print exactly what the program prints on one device,
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
         { "pt_matmul", { "48", "4", NULL } },
         { "pt_bank", { "4", "60", NULL } },
         { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
+        { "pt_tls", { "4", "1500", NULL } },          /* thread-local variables move, at the same address */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/migrate/random/%s", progs[i].name + 3);

@@ -25,6 +25,10 @@
  *   /recovery/killed/publish        the same with the default checkpoints (publish): exact too (checkpoint_publish.h).
  *   /recovery/killed/moving         the same under publish with threads moving at random every 300 ms while dev3
  *                                   is killed: exact, and no thread is left waiting on the lost device.
+ *   /recovery/killed/tls            pt_tls with DMX_CHECKPOINT=release, both threads on dev3 keeping tallies in
+ *                                   thread-local variables, dev3 killed: the threads resumed on the master find
+ *                                   their thread-local tallies as their checkpoints had them (checkpoint_cut.h),
+ *                                   so every tally and the shared counter come out exact.
  *   /recovery/publish/cost          pt_tally's two threads on dev3 under release and publish, no loss: publish
  *                                   cuts and sends a twentieth or less of what release does.
  *   /recovery/silent/matmul         dev3 frozen (SIGSTOP) instead: only the heartbeat watchdog can tell; the master
@@ -308,6 +312,21 @@ static void check_killed_moving(void)
     outcome_clear(&o);
 }
 
+/* A thread resumed from a checkpoint used to start with its new carrier's thread-local variables: zeros, and a
+ * tally that came out short by what it had counted before its checkpoint. */
+static void check_killed_tls(void)
+{
+    const char *guests[] = { "build/guest/tests/pt_tls", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "2", "6000", NULL };
+    struct outcome o = run_losing_dev3_env("pt_tls", args, "release", "3,3", NULL, SIGKILL, 3000);
+    g_assert_cmpint(o.rr.status, ==, 0);
+    g_assert_nonnull(strstr(o.rr.out, "tls threads=2 rounds=6000 shared=12000 tallies_ok=2 ok"));
+    g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 2);
+    outcome_clear(&o);
+}
+
 /* dev3's dsm.json after pt_tally 2 3000000 1000, both threads there, under DMX_CHECKPOINT=checkpoints. */
 static char *tally_dsm(const char *checkpoints)
 {
@@ -428,6 +447,7 @@ int main(int argc, char **argv)
     g_test_add_func("/recovery/killed/shared-page", check_killed_shared_page);
     g_test_add_func("/recovery/killed/publish", check_killed_publish);
     g_test_add_func("/recovery/killed/moving", check_killed_moving);
+    g_test_add_func("/recovery/killed/tls", check_killed_tls);
     g_test_add_func("/recovery/publish/cost", check_publish_cost);
     g_test_add_func("/recovery/silent/matmul", check_silent_matmul);
     g_test_add_func("/recovery/scenario/churn", check_churn_scenario);
