@@ -303,6 +303,17 @@ static int state_prot(enum dsm_page_state s)
     return s == DSM_READ || s == DSM_HELD ? PROT_READ : s == DSM_WRITE ? PROT_READ | PROT_WRITE : PROT_NONE;
 }
 
+int dsm_region_detach_child(struct dsm_region *r)
+{
+    const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE;
+    if (mmap(r->base, r->size, prot, flags, r->memfd, 0) == MAP_FAILED)
+        return -1;
+    if (r->alias && mmap(r->alias, (size_t)r->alias_count * DSM_PAGE_SIZE, prot, flags, r->memfd,
+                         (off_t)r->alias_first * DSM_PAGE_SIZE) == MAP_FAILED)
+        return -1;
+    return 0;
+}
+
 int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t count, bool adopt)
 {
     if (r->alias || count == 0 || first >= r->npages || count > r->npages - first ||

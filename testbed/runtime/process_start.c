@@ -10,10 +10,16 @@
  * the time it reads or reports. From a private stack the child touches only its copy. The argument and
  * environment strings are read once first, so that the child finds them valid on this device.
  *
- * fork() and vfork() are refused with ENOSYS, and say why: the child's first stack writes (fork's own return
- * value) would land in the parent's frames, and a child that goes on would use the DSM's locks and allocator,
- * which talk to the master over the parent's connections. On one device (no takeover) all of them are libc's. */
+ * fork() and vfork() run on a private stack as well, and the child first takes its own copy of shared memory
+ * (dsm_region_detach_child: the DSM's windows mapped MAP_PRIVATE from the memfd, readable and writable) while the
+ * parent waits for it: fork's return, the child's first stack writes, would otherwise land in the parent's
+ * frames. The child then leaves the run: libdmx passes its calls to libc, and its exit() shuts nothing down. It
+ * sees shared memory as this device held it at the fork; a page another device wrote since this device last
+ * fetched it shows the older contents. As POSIX asks of a child of a multithreaded process, it should keep to
+ * async-signal-safe calls until it execs or _exits: libdmx's other threads, and whatever locks they held, are not
+ * in it. On one device (no takeover) all of them are libc's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -21,33 +27,68 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "dsm_region.h"
 #include "libc_next.h"
+#include "stop_report.h"
 #include "thread_takeover.h"
 #include "thread_tls.h"
 #include "wire_conn.h"
 
-#define SPAWN_STACK (256u << 10)
+#define PRIVATE_STACK (256u << 10)
 
 typedef int spawn_fn(pid_t *restrict, const char *restrict, const posix_spawn_file_actions_t *,
                      const posix_spawnattr_t *restrict, char *const[restrict], char *const[restrict]);
 
-struct spawn_call {
-    spawn_fn *real;
+/* A call run on a private stack (run_privately): its arguments and results are copied to the bottom of that stack,
+ * so that the child of a fork made there finds them in its own memory too. */
+struct private_call {
+    void (*fn)(struct private_call *);
+    spawn_fn *real;             /* posix_spawn's */
     const char *path;
     const posix_spawn_file_actions_t *actions;
     const posix_spawnattr_t *attr;
     char *const *argv, *const *envp;
-    pid_t child;
-    int rc;
+    pid_t child;                /* both: the child's pid (0 in a forked child, -1 when fork failed) */
+    int rc;                     /* posix_spawn's result, or fork's errno */
     ucontext_t back, run;
 };
 
-DMX_HOST_THREAD_LOCAL(struct spawn_call *, spawn_now, NULL)
+DMX_HOST_THREAD_LOCAL(struct private_call *, private_now, NULL)
 
-static void spawn_here(void)
+static void private_entry(void)
 {
-    struct spawn_call *s = spawn_now;
-    s->rc = s->real(&s->child, s->path, s->actions, s->attr, s->argv, s->envp);
+    struct private_call *c = private_now;
+    c->fn(c);
+}
+
+/* call->fn(call) on a fresh private stack; call's results are copied back. 0, or an errno when it could not run. */
+static int run_privately(struct private_call *call)
+{
+    void *stack = mmap(NULL, PRIVATE_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        return ENOMEM;
+    struct private_call *c = stack;
+    *c = *call;
+    int rc = EAGAIN;
+    if (getcontext(&c->run) == 0) {
+        c->run.uc_stack.ss_sp = (char *)stack + sizeof *c;
+        c->run.uc_stack.ss_size = PRIVATE_STACK - sizeof *c;
+        c->run.uc_link = &c->back;
+        makecontext(&c->run, private_entry, 0);
+        private_now = c;
+        if (swapcontext(&c->back, &c->run) == 0) {
+            call->child = c->child;
+            call->rc = c->rc;
+            rc = 0;
+        }
+    }
+    munmap(stack, PRIVATE_STACK);
+    return rc;
+}
+
+static void spawn_here(struct private_call *c)
+{
+    c->rc = c->real(&c->child, c->path, c->actions, c->attr, c->argv, c->envp);
 }
 
 /* A read of every string: a page of them another device changed is fetched now, by this process. */
@@ -67,27 +108,14 @@ static int spawn_privately(spawn_fn *real, pid_t *pid, const char *path, const p
     read_strings(argv);
     read_strings(envp);
     (void)strlen(path);
-    void *stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED)
-        return ENOMEM;
-    struct spawn_call *s = stack;       /* at the bottom of its own stack: private memory too */
-    *s = (struct spawn_call){ .real = real, .path = path, .actions = actions, .attr = attr, .argv = argv,
-                              .envp = envp };
-    int rc = EAGAIN;
-    if (getcontext(&s->run) == 0) {
-        s->run.uc_stack.ss_sp = (char *)stack + sizeof *s;
-        s->run.uc_stack.ss_size = SPAWN_STACK - sizeof *s;
-        s->run.uc_link = &s->back;
-        makecontext(&s->run, spawn_here, 0);
-        spawn_now = s;
-        if (swapcontext(&s->back, &s->run) == 0) {
-            rc = s->rc;
-            if (rc == 0 && pid)
-                *pid = s->child;
-        }
-    }
-    munmap(stack, SPAWN_STACK);
-    return rc;
+    struct private_call call = { .fn = spawn_here, .real = real, .path = path, .actions = actions, .attr = attr,
+                                 .argv = argv, .envp = envp, .rc = EAGAIN };
+    int rc = run_privately(&call);
+    if (rc != 0)
+        return rc;
+    if (call.rc == 0 && pid)
+        *pid = call.child;
+    return call.rc;
 }
 
 int posix_spawn(pid_t *restrict pid, const char *restrict path, const posix_spawn_file_actions_t *actions,
@@ -104,24 +132,72 @@ int posix_spawnp(pid_t *restrict pid, const char *restrict file, const posix_spa
     return spawn_privately(real_posix_spawnp, pid, file, actions, attr, argv, envp);
 }
 
-static pid_t refuse(const char *call)
+/* The forked child leaves the run: its own copy of shared memory, no reports, and libc's calls from now on. Only
+ * async-signal-safe calls, as the parent has other threads. */
+static void become_own_process(void)
 {
-    static atomic_int said;
-    if (!said++)
-        wire_log("%s: not supported on a multi-device run (the child would share the DSM's pages with its parent); "
-                 "start programs with posix_spawn, system or popen instead", call);
-    errno = ENOSYS;
-    return -1;
+    static const char failed[] = "dmx: fork: the child could not copy shared memory; it exits with 127\n";
+    if (dsm_region_detach_child(dmx_dsm_region()) != 0) {
+        ssize_t n = write(STDERR_FILENO, failed, sizeof failed - 1);
+        (void)n;
+        _exit(127);
+    }
+    dmx_stop_report_child();
+    dmx_takeover.forked_child = true;
+    dmx_takeover.active = false;
+}
+
+/* The parent waits until the child has its own copy: until then both run on the same pages, and the parent's
+ * writes (its return from here, its other threads') would reach the child. */
+static void fork_here(struct private_call *c)
+{
+    REAL(fork);
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        c->child = -1;
+        c->rc = errno;
+        return;
+    }
+    pid_t pid = real_fork();
+    if (pid == 0) {
+        become_own_process();
+        char byte = 1;
+        ssize_t n = write(ready[1], &byte, 1);
+        (void)n;
+    } else if (pid > 0) {
+        close(ready[1]);
+        char byte;
+        while (read(ready[0], &byte, 1) < 0 && errno == EINTR)
+            ;
+    }
+    c->rc = pid < 0 ? errno : 0;
+    c->child = pid;
+    close(ready[0]);
+    if (pid <= 0)
+        close(ready[1]);
+}
+
+static pid_t fork_privately(void)
+{
+    struct private_call call = { .fn = fork_here };
+    int rc = run_privately(&call);
+    if (rc == 0 && call.child < 0)
+        rc = call.rc;
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return call.child;
 }
 
 pid_t fork(void)
 {
     REAL(fork);
-    return dmx_takeover.active ? refuse("fork") : real_fork();
+    return dmx_takeover.active ? fork_privately() : real_fork();
 }
 
 pid_t vfork(void)
 {
     REAL(fork);     /* a vfork child may only exec or _exit, which a fork child may do too */
-    return dmx_takeover.active ? refuse("vfork") : real_fork();
+    return dmx_takeover.active ? fork_privately() : real_fork();
 }

@@ -376,7 +376,7 @@ static bool requested_migration(struct carrier *c)
 void dmx_safe_point(void)
 {
     struct carrier *c = current();
-    if (!c || c->held)
+    if (!c || c->held || !dmx_takeover.active)     /* inactive: in a forked child, which is no app thread */
         return;
     if (atomic_load_explicit(&local_slots[c->slot].want_dest, memory_order_relaxed) && requested_migration(c))
         return;

@@ -66,6 +66,17 @@ static void *reporter_main(void *unused)
     _exit(128 + SIGTERM);       /* every thread blocks it: end the same way */
 }
 
+void dmx_stop_report_child(void)
+{
+    struct sigaction now, dfl = { .sa_handler = SIG_DFL };
+    if (wake_pipe[1] < 0 || dmx_libc_sigaction(SIGTERM, NULL, &now) != 0 || now.sa_handler != on_term)
+        return;
+    dmx_libc_sigaction(SIGTERM, &dfl, NULL);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    wake_pipe[0] = wake_pipe[1] = -1;
+}
+
 void dmx_stop_report_install(bool with_app_reports)
 {
     struct sigaction old;

@@ -125,6 +125,8 @@ static volatile struct dmx_control *ctl(void) { return dmx_takeover.ctl; }
 static void master_at_exit(void)
 {
     struct dmx_takeover *t = &dmx_takeover;
+    if (t->forked_child)
+        return;                 /* a child of the app's fork() that called exit(): the run is its parent's */
     /* Workers that are still joining must get the shutdown too, or they would wait for a master that left. */
     for (uint64_t waited = 0, nap = 1000000;; waited += nap) {
         dmx_glock(DMX_LOCK_CONTROL);

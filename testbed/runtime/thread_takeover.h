@@ -83,6 +83,7 @@ struct dsm_region;
 
 struct dmx_takeover {
     bool active;
+    bool forked_child;          /* a child the app forked (process_start.c): not part of the run, shuts nothing down */
     bool runs_main;             /* DMX_ROLE=master: the device whose main() runs */
     uint32_t self, ndev;
     uintptr_t heap_lo, heap_hi; /* every device's arena */

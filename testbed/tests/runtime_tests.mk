@@ -29,7 +29,7 @@ E2E_TESTS += build/tests/test_dsm_qemu
 
 # The pthread takeover (thread_takeover.c, heap_dsm.c, pthread_sync.c, pthread_spawn.c): unmodified pthread
 # programs built by dmx-cc, run by test_pthread_e2e under `dmx run --app` on 1, 2 and 3 devices.
-PT_GUEST_PROGS := pt_counter pt_prodcons pt_matmul pt_bank pt_handoff pt_hints pt_syscalls pt_blocks pt_bigheap pt_mainstack pt_tally pt_signals pt_tls
+PT_GUEST_PROGS := pt_counter pt_prodcons pt_matmul pt_bank pt_handoff pt_hints pt_syscalls pt_blocks pt_bigheap pt_mainstack pt_tally pt_signals pt_tls pt_fork
 PT_GUEST_BINS := $(addprefix build/guest/tests/,$(PT_GUEST_PROGS)) build/guest/tests/dsm_latency
 
 $(PT_GUEST_BINS): build/guest/tests/%: testbed/guest-tests/%.c build/guest/lib/libdmx.a build/bin/dmx-cc \

@@ -13,6 +13,8 @@
  *   bigheap    thread 0 allocates 240 MiB, more than its device's share of the shared heap (85 MiB on 3 devices,
  *              127 on 2): the device claims the rest from the heap's pool; no two blocks overlap
  *   mainstack  arguments, results, a mutex, a condition variable and a message, all on main()'s stack
+ *   fork       each thread forks a child that reads and overwrites a global, a heap block and a variable on the
+ *              thread's stack (the thread's copies stay), and one that execs /bin/sh (process_start.c)
  *   signals    main sets a SIGSEGV handler and ignores SIGPIPE: on every device a thread's guard-page fault reaches
  *              the app's handler, a write to a closed pipe fails with EPIPE, and a thread that blocks every
  *              signal still takes remote page faults (app_signals.c)
@@ -160,6 +162,7 @@ int main(int argc, char **argv)
         { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
         { "pt_mainstack", { "3", "2000", NULL } },    /* what threads share is on main()'s stack (main_stack.c) */
         { "pt_signals", { "4", "50", NULL } },        /* the app's signal actions on every device (app_signals.c) */
+        { "pt_fork", { "3", NULL } },                 /* children get a copy of shared memory (process_start.c) */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);

@@ -1,0 +1,83 @@
+/* pt_fork: an unmodified pthread program whose threads start child processes with fork(). Each of NTHREADS threads
+ * puts its number in a global, a heap block and a variable on its own stack, then forks twice:
+ *   - the first child reads the three values, sends their sum through a pipe, overwrites all three, and exits
+ *     with _exit(10 + its number);
+ *   - the second child runs /bin/sh -c 'exit 5' with execl.
+ * The thread checks the sum, both exit statuses, and that its own three values are untouched: the child had a
+ * copy of the thread's memory, not the memory itself. Prints (the same on any number of devices)
+ *   fork threads=<N> children_ok=<N> ok
+ * and, on stderr, the device each thread ran on. Usage: pt_fork [NTHREADS] */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long in_global[16];
+
+struct job { int id, device; long *in_heap; bool ok; };
+static struct job jobs[16];
+
+static bool exited_with(pid_t child, int status)
+{
+    int st;
+    return child > 0 && waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == status;
+}
+
+static void *work(void *arg)
+{
+    struct job *j = arg;
+    const char *dev = getenv("DMX_DEVICE_INDEX");
+    j->device = dev ? atoi(dev) : 1;
+    volatile long on_stack = j->id;
+    in_global[j->id] = j->id;
+    *j->in_heap = j->id;
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return NULL;
+    pid_t child = fork();
+    if (child == 0) {
+        long sum = in_global[j->id] + *j->in_heap + on_stack;
+        in_global[j->id] = *j->in_heap = on_stack = -1;
+        _exit(write(pipefd[1], &sum, sizeof sum) == sizeof sum ? 10 + j->id : 1);
+    }
+    long sum = -1;
+    bool got = child > 0 && read(pipefd[0], &sum, sizeof sum) == sizeof sum;
+    bool first = exited_with(child, 10 + j->id);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    pid_t shell = fork();
+    if (shell == 0) {
+        execl("/bin/sh", "sh", "-c", "exit 5", (char *)NULL);
+        _exit(127);
+    }
+    bool second = exited_with(shell, 5);
+    bool kept = in_global[j->id] == j->id && *j->in_heap == j->id && on_stack == j->id;
+    j->ok = got && sum == 3L * j->id && first && second && kept;
+    if (!j->ok)
+        fprintf(stderr, "pt_fork: thread %d: sum %ld (got %d), first child %d, shell %d, kept %d WRONG\n", j->id, sum,
+                got, first, second, kept);
+    return j;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 2;
+    if (n < 1 || n > 16)
+        return 2;
+    pthread_t th[16];
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (struct job){ .id = i, .in_heap = malloc(sizeof(long)) };
+        if (!jobs[i].in_heap || pthread_create(&th[i], NULL, work, &jobs[i]) != 0)
+            return 1;
+    }
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        ok += jobs[i].ok;
+        fprintf(stderr, "pt_fork: thread %d ran on device %d\n", i, jobs[i].device);
+    }
+    printf("fork threads=%d children_ok=%d %s\n", n, ok, ok == n ? "ok" : "WRONG");
+    return ok == n ? 0 : 1;
+}
