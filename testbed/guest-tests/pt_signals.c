@@ -4,12 +4,14 @@
  * then add to a global counter under a mutex, ITERS times each, and each writes once to a pipe whose reader has
  * gone: with SIGPIPE ignored, the write must fail with EPIPE. A thread whose id is 3 mod 4 blocks every signal
  * first, as pool threads often do; every other thread touches a guard page of its own (PROT_NONE, outside
- * shared memory) once, and the program's handler must see that fault and jump back. On any number of devices it
- * prints
- *   counter=<NTHREADS*ITERS> caught=<threads with a guard page> epipe=<NTHREADS> ok
+ * shared memory) once, and the program's handler must see that fault and jump back. Once every thread runs (a
+ * barrier), main sets a SIGTRAP handler, waits LATE_MS, and lets them go on through a second barrier: each
+ * raises SIGTRAP, which must reach that handler on every device rather than kill the thread's device. On any
+ * number of devices it prints
+ *   counter=<NTHREADS*ITERS> caught=<threads with a guard page> epipe=<NTHREADS> trapped=<the same> ok
  * On stderr: the device each thread ran on, and whether the system let it handle SIGRTMIN+6 (libdmx keeps that
  * one for checkpoints).
- * Usage: pt_signals [NTHREADS [ITERS]] */
+ * Usage: pt_signals [NTHREADS [ITERS [LATE_MS]]] */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,11 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static long counter, caught, epipe;
-static long iters = 200;
+static long counter, caught, epipe, trapped;
+static long iters = 200, late_ms = 500;
+static pthread_barrier_t started, late;     /* every thread runs; main's SIGTRAP handler is set */
+static _Thread_local volatile sig_atomic_t trap_seen;
 
 struct job { int id, device; char *guard; sigjmp_buf back; };
 static struct job jobs[64];
@@ -40,6 +45,23 @@ static void on_guard_fault(int sig, siginfo_t *info, void *uctx)
 static void on_first_handler(int sig)
 {
     (void)sig;
+}
+
+static void on_trap(int sig)
+{
+    (void)sig;
+    trap_seen = 1;
+}
+
+/* A thread that blocks every signal keeps SIGTRAP pending: it counts only where it is delivered. */
+static void raise_trap(void)
+{
+    raise(SIGTRAP);
+    if (trap_seen) {
+        pthread_mutex_lock(&lock);
+        trapped++;
+        pthread_mutex_unlock(&lock);
+    }
 }
 
 static void touch_guard(struct job *j)
@@ -79,6 +101,7 @@ static void *work(void *arg)
     struct job *j = arg;
     const char *dev = getenv("DMX_DEVICE_INDEX");
     j->device = dev ? atoi(dev) : 1;
+    pthread_barrier_wait(&started);
     if (blocks_signals(j->id)) {
         sigset_t all;
         sigfillset(&all);
@@ -95,6 +118,9 @@ static void *work(void *arg)
             touch_guard(j);
     }
     write_to_closed_pipe();
+    pthread_barrier_wait(&late);
+    if (!blocks_signals(j->id))
+        raise_trap();
     return j;
 }
 
@@ -132,7 +158,11 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 2;
     if (argc > 2)
         iters = atol(argv[2]);
-    if (n < 1 || n > 64 || iters < 1 || install_handlers() != 0)
+    if (argc > 3)
+        late_ms = atol(argv[3]);
+    if (n < 1 || n > 64 || iters < 1 || late_ms < 0 || install_handlers() != 0 ||
+        pthread_barrier_init(&started, NULL, (unsigned)n + 1) != 0 ||
+        pthread_barrier_init(&late, NULL, (unsigned)n + 1) != 0)
         return 2;
     pthread_t th[64];
     for (int i = 0; i < n; i++) {
@@ -140,6 +170,12 @@ int main(int argc, char **argv)
         if (pthread_create(&th[i], NULL, work, &jobs[i]) != 0)
             return 1;
     }
+    pthread_barrier_wait(&started);
+    if (signal(SIGTRAP, on_trap) == SIG_ERR)
+        return 2;
+    struct timespec wait = { late_ms / 1000, late_ms % 1000 * 1000000L };
+    nanosleep(&wait, NULL);
+    pthread_barrier_wait(&late);
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);
         fprintf(stderr, "pt_signals: thread %d ran on device %d\n", i, jobs[i].device);
@@ -148,8 +184,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         guarded += !blocks_signals(i);
     pthread_mutex_lock(&lock);
-    int ok = counter == n * iters && caught == guarded && epipe == n;
-    printf("counter=%ld caught=%ld epipe=%ld %s\n", counter, caught, epipe, ok ? "ok" : "WRONG");
+    int ok = counter == n * iters && caught == guarded && epipe == n && trapped == guarded;
+    printf("counter=%ld caught=%ld epipe=%ld trapped=%ld %s\n", counter, caught, epipe, trapped, ok ? "ok" : "WRONG");
     pthread_mutex_unlock(&lock);
     return ok ? 0 : 1;
 }

@@ -4,9 +4,11 @@
  * and libdmx handles some signals itself:
  * - The signals a thread raises by what it does (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGPIPE,
  *   SIGXFSZ) get the app's action on every device. A device that sets one publishes it in the control block
- *   (dmx_control.signals) the next time it holds DMX_LOCK_CONTROL for a pthread_create, and a device applies
- *   what others published whenever a thread starts or arrives there (carrier_main) or it creates one. So a
- *   program that sets its handlers before it starts its threads, as most do, finds them on every device. Only
+ *   (dmx_control.signals) the next time it holds DMX_LOCK_CONTROL, for a pthread_create or at its spawn
+ *   server's next poll (every 2 to 50 ms), and a device applies what others published whenever a thread starts
+ *   or arrives there (carrier_main), it creates one, or its spawn server polls. So a program that sets its
+ *   handlers before it starts its threads, as most do, finds them on every device, and one set later reaches
+ *   the others within a tenth of a second or so (emulated; pt_signals waits half a second). Only
  *   handlers in the app's code travel (the executable and its libraries are at the same addresses everywhere).
  *   Without this, `signal(SIGPIPE, SIG_IGN)` in main left a thread on another device to die of SIGPIPE.
  * - Other signals come from outside, to the master (the process dmx started the app as): they stay per device.

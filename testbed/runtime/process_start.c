@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -32,7 +31,6 @@
 #include "stop_report.h"
 #include "thread_takeover.h"
 #include "thread_tls.h"
-#include "wire_conn.h"
 
 #define PRIVATE_STACK (256u << 10)
 
@@ -137,7 +135,8 @@ int posix_spawnp(pid_t *restrict pid, const char *restrict file, const posix_spa
 static void become_own_process(void)
 {
     static const char failed[] = "dmx: fork: the child could not copy shared memory; it exits with 127\n";
-    if (dsm_region_detach_child(dmx_dsm_region()) != 0) {
+    struct dsm_region *r = dmx_dsm_region();
+    if (r && dsm_region_detach_child(r) != 0) {
         ssize_t n = write(STDERR_FILENO, failed, sizeof failed - 1);
         (void)n;
         _exit(127);

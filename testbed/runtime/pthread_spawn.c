@@ -1044,8 +1044,10 @@ static void *server_main(void *unused)
                 c->slot[i].state = SPAWN_RUNNING;
                 start[n++] = i;
             }
-        if (!shutdown)
+        if (!shutdown) {
             dmx_precopy_serve();
+            app_signals_sync(c);        /* actions the app set here, or elsewhere, after its threads started */
+        }
         dmx_gunlock(DMX_LOCK_CONTROL);
         if (shutdown)
             break;
