@@ -1,7 +1,9 @@
 /* pt_fork: an unmodified pthread program whose threads start child processes with fork(). Each of NTHREADS threads
- * puts its number in a global, a heap block and a variable on its own stack, then forks twice:
- *   - the first child reads the three values, sends their sum through a pipe, overwrites all three, and exits
- *     with _exit(10 + its number);
+ * puts its number in two globals, a heap block and a variable on its own stack, then forks twice:
+ *   - the first child waits until the thread has changed the second global, reads the four values (the second
+ *     global as it was at the fork), sends their sum through a pipe, overwrites the first three, and exits
+ *     with exit(10 + its number) (exit, not _exit: the atexit handlers libdmx registered must leave the run
+ *     alone);
  *   - the second child runs /bin/sh -c 'exit 5' with execl.
  * The thread checks the sum, both exit statuses, and that its own three values are untouched: the child had a
  * copy of the thread's memory, not the memory itself. Prints (the same on any number of devices)
@@ -14,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static long in_global[16];
+static long in_global[16], changed_after_fork[16];
 
 struct job { int id, device; long *in_heap; bool ok; };
 static struct job jobs[16];
@@ -31,22 +33,29 @@ static void *work(void *arg)
     const char *dev = getenv("DMX_DEVICE_INDEX");
     j->device = dev ? atoi(dev) : 1;
     volatile long on_stack = j->id;
-    in_global[j->id] = j->id;
+    in_global[j->id] = changed_after_fork[j->id] = j->id;
     *j->in_heap = j->id;
-    int pipefd[2];
-    if (pipe(pipefd) != 0)
+    int pipefd[2], go[2];
+    if (pipe(pipefd) != 0 || pipe(go) != 0)
         return NULL;
     pid_t child = fork();
     if (child == 0) {
-        long sum = in_global[j->id] + *j->in_heap + on_stack;
+        char byte;
+        if (read(go[0], &byte, 1) != 1)
+            _exit(2);
+        long sum = in_global[j->id] + *j->in_heap + on_stack + changed_after_fork[j->id];
         in_global[j->id] = *j->in_heap = on_stack = -1;
-        _exit(write(pipefd[1], &sum, sizeof sum) == sizeof sum ? 10 + j->id : 1);
+        exit(write(pipefd[1], &sum, sizeof sum) == sizeof sum ? 10 + j->id : 1);
     }
+    changed_after_fork[j->id] = -100;      /* the child's copy must not see this */
+    bool went = child > 0 && write(go[1], "g", 1) == 1;
     long sum = -1;
-    bool got = child > 0 && read(pipefd[0], &sum, sizeof sum) == sizeof sum;
+    bool got = went && read(pipefd[0], &sum, sizeof sum) == sizeof sum;
     bool first = exited_with(child, 10 + j->id);
     close(pipefd[0]);
     close(pipefd[1]);
+    close(go[0]);
+    close(go[1]);
     pid_t shell = fork();
     if (shell == 0) {
         execl("/bin/sh", "sh", "-c", "exit 5", (char *)NULL);
@@ -54,7 +63,7 @@ static void *work(void *arg)
     }
     bool second = exited_with(shell, 5);
     bool kept = in_global[j->id] == j->id && *j->in_heap == j->id && on_stack == j->id;
-    j->ok = got && sum == 3L * j->id && first && second && kept;
+    j->ok = got && sum == 4L * j->id && first && second && kept;
     if (!j->ok)
         fprintf(stderr, "pt_fork: thread %d: sum %ld (got %d), first child %d, shell %d, kept %d WRONG\n", j->id, sum,
                 got, first, second, kept);

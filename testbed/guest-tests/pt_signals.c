@@ -5,13 +5,13 @@
  * gone: with SIGPIPE ignored, the write must fail with EPIPE. A thread whose id is 3 mod 4 blocks every signal
  * first, as pool threads often do; every other thread touches a guard page of its own (PROT_NONE, outside
  * shared memory) once, and the program's handler must see that fault and jump back. Once every thread runs (a
- * barrier), main sets a SIGTRAP handler, waits LATE_MS, and lets them go on through a second barrier: each
- * raises SIGTRAP, which must reach that handler on every device rather than kill the thread's device. On any
- * number of devices it prints
+ * barrier), main sets a SIGTRAP handler and lets them go on through a second barrier; each waits (up to 10 s)
+ * until sigaction reports that handler where it runs, then raises SIGTRAP, which must reach it rather than kill
+ * the thread's device. On any number of devices it prints
  *   counter=<NTHREADS*ITERS> caught=<threads with a guard page> epipe=<NTHREADS> trapped=<the same> ok
  * On stderr: the device each thread ran on, and whether the system let it handle SIGRTMIN+6 (libdmx keeps that
  * one for checkpoints).
- * Usage: pt_signals [NTHREADS [ITERS [LATE_MS]]] */
+ * Usage: pt_signals [NTHREADS [ITERS]] */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -26,7 +26,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter, caught, epipe, trapped;
-static long iters = 200, late_ms = 500;
+static long iters = 200;
 static pthread_barrier_t started, late;     /* every thread runs; main's SIGTRAP handler is set */
 static _Thread_local volatile sig_atomic_t trap_seen;
 
@@ -53,9 +53,23 @@ static void on_trap(int sig)
     trap_seen = 1;
 }
 
+/* An action main set after the threads started reaches other devices a poll later (app_signals.c). */
+static void wait_for_trap_handler(void)
+{
+    struct sigaction now;
+    struct timespec tick = { 0, 10000000L };
+    for (int i = 0; i < 1000; i++) {
+        if (sigaction(SIGTRAP, NULL, &now) == 0 && now.sa_handler == on_trap)
+            return;
+        nanosleep(&tick, NULL);
+    }
+    fprintf(stderr, "pt_signals: the SIGTRAP handler did not arrive in 10 s\n");
+}
+
 /* A thread that blocks every signal keeps SIGTRAP pending: it counts only where it is delivered. */
 static void raise_trap(void)
 {
+    wait_for_trap_handler();
     raise(SIGTRAP);
     if (trap_seen) {
         pthread_mutex_lock(&lock);
@@ -158,9 +172,7 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 2;
     if (argc > 2)
         iters = atol(argv[2]);
-    if (argc > 3)
-        late_ms = atol(argv[3]);
-    if (n < 1 || n > 64 || iters < 1 || late_ms < 0 || install_handlers() != 0 ||
+    if (n < 1 || n > 64 || iters < 1 || install_handlers() != 0 ||
         pthread_barrier_init(&started, NULL, (unsigned)n + 1) != 0 ||
         pthread_barrier_init(&late, NULL, (unsigned)n + 1) != 0)
         return 2;
@@ -173,8 +185,6 @@ int main(int argc, char **argv)
     pthread_barrier_wait(&started);
     if (signal(SIGTRAP, on_trap) == SIG_ERR)
         return 2;
-    struct timespec wait = { late_ms / 1000, late_ms % 1000 * 1000000L };
-    nanosleep(&wait, NULL);
     pthread_barrier_wait(&late);
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);

@@ -8,7 +8,7 @@
  *   server's next poll (every 2 to 50 ms), and a device applies what others published whenever a thread starts
  *   or arrives there (carrier_main), it creates one, or its spawn server polls. So a program that sets its
  *   handlers before it starts its threads, as most do, finds them on every device, and one set later reaches
- *   the others within a tenth of a second or so (emulated; pt_signals waits half a second). Only
+ *   the others a poll later (pt_signals: within 20 ms of emulated time in runs that waited that little). Only
  *   handlers in the app's code travel (the executable and its libraries are at the same addresses everywhere).
  *   Without this, `signal(SIGPIPE, SIG_IGN)` in main left a thread on another device to die of SIGPIPE.
  * - Other signals come from outside, to the master (the process dmx started the app as): they stay per device.

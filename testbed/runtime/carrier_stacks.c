@@ -33,6 +33,10 @@ static unsigned char *map_stacks(void)
             munmap(p, size);
         return NULL;
     }
+    /* A guard page at the bottom of each: a carrier that overflows faults rather than writing over the thread
+     * descriptor and TLS of the slot below. */
+    for (uint32_t slot = 0; slot < DMX_SPAWN_SLOTS; slot++)
+        mprotect((unsigned char *)p + (size_t)slot * CARRIER_STACK_SIZE, CARRIER_GUARD, PROT_NONE);
     stacks = p;
     return stacks;
 }
@@ -45,12 +49,25 @@ static int start_on_slot_stack(uint32_t slot, void *(*fn)(void *), void *arg)
     }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    int rc = pthread_attr_setstack(&attr, stacks + (size_t)slot * CARRIER_STACK_SIZE, CARRIER_STACK_SIZE);
+    int rc = pthread_attr_setstack(&attr, stacks + (size_t)slot * CARRIER_STACK_SIZE + CARRIER_GUARD,
+                                   CARRIER_STACK_SIZE - CARRIER_GUARD);
     if (rc == 0)
         rc = pthread_create(&last[slot], &attr, fn, arg);
     pthread_attr_destroy(&attr);
     joinable[slot] = rc == 0;
     return rc;
+}
+
+/* The slot's stack would not do (static TLS too large for it, say): libc's, and a thread pointer of its own. */
+static int start_anywhere(void *(*fn)(void *), void *arg, int why)
+{
+    static bool said;
+    if (!said) {
+        said = true;
+        wire_log("carriers: cannot start one on its slot's stack (%s): an app thread's thread-local variables "
+                 "will change address when it moves", strerror(why));
+    }
+    return dmx_thread_start_detached(fn, arg);
 }
 
 int carrier_start(uint32_t slot, void *(*fn)(void *), void *arg, bool fixed)
@@ -59,6 +76,8 @@ int carrier_start(uint32_t slot, void *(*fn)(void *), void *arg, bool fixed)
         return dmx_thread_start_detached(fn, arg);
     pthread_mutex_lock(&starting);
     int rc = map_stacks() ? start_on_slot_stack(slot, fn, arg) : dmx_thread_start_detached(fn, arg);
+    if (rc != 0 && stacks)
+        rc = start_anywhere(fn, arg, rc);
     pthread_mutex_unlock(&starting);
     return rc;
 }

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #define CARRIER_STACKS_BASE  0x1F0000000000ull   /* below the DSM region (dsm_region.h) */
-#define CARRIER_STACK_SIZE   (1u << 20)
+#define CARRIER_STACK_SIZE   (1u << 20)     /* with CARRIER_GUARD at its bottom */
+#define CARRIER_GUARD        (64u << 10)
 
 /* Start fn(arg) as slot's carrier, on the slot's stack when fixed is set and the stacks could be mapped here (else,
  * and said once, on a stack libc picks). Returns 0, or pthread_create's error number. */

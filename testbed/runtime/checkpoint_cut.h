@@ -50,12 +50,13 @@ struct ckpt_area {
     uint32_t tls_len;           /* the thread's thread-local variables as the context had them (0: too many) */
     unsigned char tls[];        /* up to the end of the area */
 };
-#define CKPT_AREA ((sizeof(struct ckpt_area) + CKPT_TLS_ROOM + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
 #define CKPT_TLS_ROOM 1024      /* at least; the rest of the last page too */
+#define CKPT_AREA ((sizeof(struct ckpt_area) + CKPT_TLS_ROOM + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
 
 /* The context in a's uc (written there with magic cleared) becomes the thread's checkpoint, with the calling
- * thread's thread-local variables (the thread's own: called on its host thread): magic goes last, so a cut never
- * pushes a stamp over a half-written checkpoint. Async-signal-safe. */
+ * thread's thread-local variables (the thread's own: called on its host thread; none when they do not fit, and a
+ * thread resumed from it gets its new carrier's, as pthread_spawn.c says once): magic goes last, so a cut never
+ * pushes a stamp over a half-written checkpoint. Async-signal-safe (thread_tls_size was settled before main). */
 static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint32_t migrations)
 {
     size_t tls = thread_tls_size();

@@ -303,6 +303,16 @@ static int state_prot(enum dsm_page_state s)
     return s == DSM_READ || s == DSM_HELD ? PROT_READ : s == DSM_WRITE ? PROT_READ | PROT_WRITE : PROT_NONE;
 }
 
+/* The child's own copy of page p: a private mapping of a file shows the file's later changes until the page is
+ * written, so every page the device holds is written once, with its own contents. */
+static void copy_for_child(struct dsm_region *r, uint32_t p)
+{
+    bool aliased = r->alias && p >= r->alias_first && p - r->alias_first < r->alias_count;
+    volatile uint8_t *a = aliased ? r->alias + (size_t)(p - r->alias_first) * DSM_PAGE_SIZE
+                                  : r->base + (size_t)p * DSM_PAGE_SIZE;
+    *a = *a;
+}
+
 int dsm_region_detach_child(struct dsm_region *r)
 {
     const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE;
@@ -311,6 +321,16 @@ int dsm_region_detach_child(struct dsm_region *r)
     if (r->alias && mmap(r->alias, (size_t)r->alias_count * DSM_PAGE_SIZE, prot, flags, r->memfd,
                          (off_t)r->alias_first * DSM_PAGE_SIZE) == MAP_FAILED)
         return -1;
+    /* Only pages the memfd has (mincore on the shared system view): the region is mostly never touched. */
+    unsigned char resident[4096];
+    for (uint32_t p0 = 0; p0 < r->npages; p0 += sizeof resident) {
+        uint32_t n = r->npages - p0 < sizeof resident ? r->npages - p0 : (uint32_t)sizeof resident;
+        if (mincore(r->sys + (size_t)p0 * DSM_PAGE_SIZE, (size_t)n * DSM_PAGE_SIZE, resident) != 0)
+            return -1;
+        for (uint32_t i = 0; i < n; i++)
+            if ((resident[i] & 1) && r->state[p0 + i] != DSM_INVALID)
+                copy_for_child(r, p0 + i);
+    }
     return 0;
 }
 

@@ -134,8 +134,9 @@ bool dsm_region_chain_segv(const struct sigaction *act, struct sigaction *old);
  * One alias per region. 0 or -1 (errno). */
 int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t count, bool adopt);
 /* In a forked child: the app's windows (base and alias) become private copies of what this device holds, all
- * readable and writable, so the child writes none of the parent's pages and takes no page fault. Pages this device
- * does not hold show its last copy. Only mmap: async-signal-safe. 0 or -1 (errno). */
+ * readable and writable, so the child writes none of the parent's pages, sees none of its later writes and takes
+ * no page fault. Pages this device does not hold show its last copy. It copies every page the device holds (the
+ * parent's forking thread waits that long). Async-signal-safe. 0 or -1 (errno). */
 int dsm_region_detach_child(struct dsm_region *r);
 /* Resolve a fault at addr. Returns false if addr is not in the region. */
 bool dsm_region_fault(struct dsm_region *r, const void *addr);

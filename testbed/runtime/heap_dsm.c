@@ -83,10 +83,22 @@ void dmx_heap_setup(uintptr_t lo, uintptr_t hi, uint32_t self, uint32_t ndev)
     dmx_takeover.heap_hi = heap.all_hi;
 }
 
-static bool mine(const void *p)
+static bool in_heap(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return dmx_takeover.active && a >= heap.all_lo && a < heap.all_hi;
+    return a >= heap.all_lo && a < heap.all_hi;
+}
+
+static bool mine(const void *p)
+{
+    return dmx_takeover.active && in_heap(p);
+}
+
+/* A forked child's copy of a block allocated before the fork: the heap's bookkeeping is the run's, so the child
+ * never frees it (libc's free would abort on it). */
+static bool left_from_fork(const void *p)
+{
+    return dmx_takeover.forked_child && in_heap(p);
 }
 
 /* Did the app's own code call us (ra: our return address)? */
@@ -381,7 +393,7 @@ __attribute__((noinline)) void free(void *p)
         return;
     if (mine(p))
         shared_free(p);
-    else
+    else if (!left_from_fork(p))
         __libc_free(p);
 }
 
@@ -391,6 +403,13 @@ __attribute__((noinline)) void *realloc(void *p, size_t n)
         if (app_caller(__builtin_return_address(0)))
             return shared_alloc(n, HDR, false);
         return __libc_realloc(NULL, n);
+    }
+    if (left_from_fork(p)) {
+        void *q = __libc_malloc(n);
+        size_t had = shared_usable(p);
+        if (q)
+            memcpy(q, p, had < n ? had : n);
+        return q;
     }
     if (!mine(p))
         return __libc_realloc(p, n);
@@ -447,7 +466,7 @@ size_t malloc_usable_size(void *p)
     static size_t (*real)(void *);
     if (!p)
         return 0;
-    if (mine(p))
+    if (mine(p) || left_from_fork(p))
         return shared_usable(p);
     if (!real)
         real = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");

@@ -205,6 +205,8 @@ int dmx_io_get_thread_forward_counters(struct dmx_io_forward_counters *out)
 
 void io_forward_write_report(void)
 {
+    if (io_reports_are_off())
+        return;
     const char *run_dir = getenv("DMX_RUN_DIR");
     struct thread_stats *st = atomic_load(&all_stats);
     if (!run_dir || !*run_dir || !st)

@@ -271,8 +271,22 @@ void io_dispatch(int device, struct io_request *req)
 }
 
 /* At exit, leave the counters next to the device's other logs, where the orchestrator's metrics look. */
+static atomic_bool reports_off;
+
+void io_reports_off(void)
+{
+    atomic_store(&reports_off, true);
+}
+
+bool io_reports_are_off(void)
+{
+    return atomic_load(&reports_off);
+}
+
 void io_registry_write_report(void)
 {
+    if (io_reports_are_off())
+        return;
     const char *run_dir = getenv("DMX_RUN_DIR");
     int n = atomic_load(&class_count);
     uint64_t total = 0;

@@ -4,6 +4,8 @@
 
 #include "io_resource.h"
 
+#include <stdbool.h>
+
 #define IO_MAX_CLASSES 16
 
 /* An OPEN flag of the I/O engine itself, never an app's (Linux uses no bit this high): the resource server
@@ -35,6 +37,9 @@ uint64_t io_bind_epoch(void);
 
 /* Writes $DMX_RUN_DIR/devices/NAME/io-counters.PID.csv (at exit; a worker, which leaves by _exit, calls it). */
 void io_registry_write_report(void);
+/* From now on this process writes no I/O reports (a child the app forked: its counters are its parent's). */
+void io_reports_off(void);
+bool io_reports_are_off(void);
 
 /* mkdir -p; 0 or -errno. */
 int io_mkdirs(const char *dir);

@@ -13,13 +13,18 @@
  * fork() and vfork() run on a private stack as well, and the child first takes its own copy of shared memory
  * (dsm_region_detach_child: the DSM's windows mapped MAP_PRIVATE from the memfd, readable and writable) while the
  * parent waits for it: fork's return, the child's first stack writes, would otherwise land in the parent's
- * frames. The child then leaves the run: libdmx passes its calls to libc, and its exit() shuts nothing down. It
- * sees shared memory as this device held it at the fork; a page another device wrote since this device last
- * fetched it shows the older contents. As POSIX asks of a child of a multithreaded process, it should keep to
- * async-signal-safe calls until it execs or _exits: libdmx's other threads, and whatever locks they held, are not
- * in it. On one device (no takeover) all of them are libc's. */
+ * frames; and it copies every page its device holds, since a private mapping of a file keeps showing the file's
+ * later changes until written. Signals wait meanwhile (SIGTERM's handler would wake the parent's reporter). The
+ * child then leaves the run: libdmx passes its heap, lock and signal calls to libc, its exit() (or the end of
+ * the thread it forked from) shuts nothing down and writes no report, and it never frees a block from before
+ * the fork. It sees shared memory as this device held it; a page another device wrote since this device last
+ * fetched it shows the older contents. The app's pthread_atfork child handlers run before the copy, and a
+ * /dev/dmx file is still the run's: neither is the child's own. As POSIX asks of a child of a multithreaded
+ * process, it should keep to async-signal-safe calls until it execs or _exits: libdmx's other threads, and
+ * whatever locks they held, are not in it. On one device (no takeover) all of them are libc's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "dsm_region.h"
+#include "io_registry.h"
 #include "libc_next.h"
 #include "stop_report.h"
 #include "thread_takeover.h"
@@ -142,6 +148,7 @@ static void become_own_process(void)
         _exit(127);
     }
     dmx_stop_report_child();
+    io_reports_off();
     dmx_takeover.forked_child = true;
     dmx_takeover.active = false;
 }
@@ -157,19 +164,29 @@ static void fork_here(struct private_call *c)
         c->rc = errno;
         return;
     }
+    sigset_t all, before;       /* no handler of the parent's (SIGTERM's wakes its reporter) before the child detaches */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &before);
     pid_t pid = real_fork();
     if (pid == 0) {
         become_own_process();
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
         char byte = 1;
         ssize_t n = write(ready[1], &byte, 1);
         (void)n;
     } else if (pid > 0) {
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
         close(ready[1]);
         char byte;
         while (read(ready[0], &byte, 1) < 0 && errno == EINTR)
             ;
     }
-    c->rc = pid < 0 ? errno : 0;
+    if (pid < 0) {
+        c->rc = errno;
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
+    } else {
+        c->rc = 0;
+    }
     c->child = pid;
     close(ready[0]);
     if (pid <= 0)

@@ -120,9 +120,10 @@ static uint32_t choose_device(void *(*fn)(void *), bool *app, uint32_t latency_b
  * in its spawn slot under DMX_LOCK_CONTROL and exits. The destination's spawn server starts a new carrier,
  * which acquires DMX_LOCK_CONTROL (the grant's write notices invalidate the stale pages), pins the stack and
  * fetches its live part [saved sp - 16 KiB, top) in batched requests, logs, and swapcontexts into the saved
- * context: the thread returns from its safe point on the new device, with the new carrier's TLS. What moves:
+ * context: the thread returns from its safe point on the new device, where migrate_out loads the thread-local
+ * variables it saved on the stack into the new carrier's, at the same addresses (thread_tls.h). What moves:
  * registers (x19-x30, sp, pc, d8-d15, fpsr/fpcr, the signal mask: glibc's aarch64 ucontext), the stack
- * (through the DSM), heap and globals (LRC). The start routine's end and pthread_exit switch back to the
+ * (through the DSM), the executable's thread-local variables, heap and globals (LRC). The start routine's end and pthread_exit switch back to the
  * carrier of the moment, which stores the result in the slot: pthread_join on the original handle works
  * wherever the thread ended. TLS addresses are never cached across the switch in libdmx (current()). */
 static void finish_slot(void *ret, bool pushed);
@@ -217,6 +218,10 @@ static void read_env(void)
     v = getenv("DMX_STACK_SIZE");
     if (v && *v && atol(v) >= (long)(64u << 10))
         stack_size = ((size_t)atol(v) + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE;
+    size_t tls = thread_tls_size();
+    if ((release_checkpoints || refresh_checkpoints || publish_checkpoints) && tls > CKPT_AREA - sizeof(struct ckpt_area))
+        wire_log("checkpoint: %zu bytes of thread-local variables do not fit beside a checkpoint (%zu): a thread "
+                 "resumed after a loss gets its new carrier's", tls, CKPT_AREA - sizeof(struct ckpt_area));
 }
 
 /* The calling host thread's carrier: never inlined, so a function that spans a migration reads the TLS of the
@@ -248,17 +253,23 @@ void dmx_held_locks(int delta)
  * they could not keep their addresses: code that kept one from before the move reads another thread's. */
 static void arrive_with_tls(const unsigned char *tls, size_t size, void *tp_before)
 {
-    static atomic_bool said;
+    static atomic_bool said_size, said_pointer;
     if (tls)
         thread_tls_load(tls);
-    else if (!atomic_exchange(&said, true))
-        wire_log("migrate: %zu bytes of thread-local variables are too many to carry (at most %u): a moving "
-                 "thread finds its new carrier's", size, TLS_MOVES_MAX);
-    if (!size && !atomic_exchange(&said, true))
-        wire_log("migrate: the executable's thread-local variables were not found: they do not move");
-    if (thread_tls_pointer() != tp_before && !atomic_exchange(&said, true))
+    else if (!atomic_exchange(&said_size, true))
+        wire_log("migrate: %zu bytes of thread-local variables are too many to carry on the thread's stack (at "
+                 "most %u, and a quarter of the stack left): a moving thread finds its new carrier's", size,
+                 TLS_MOVES_MAX);
+    if (thread_tls_pointer() != tp_before && !atomic_exchange(&said_pointer, true))
         wire_log("migrate: a moved thread's thread pointer changed: thread-local variables whose address it kept "
                  "are another thread's now");
+}
+
+/* Can the thread-local variables go on the stack below sp, in the frame of migrate_out? */
+static bool tls_fits_below(const struct carrier *c, size_t size, uintptr_t sp)
+{
+    uintptr_t floor = c->stack_lo + CKPT_AREA;
+    return size > 0 && size <= TLS_MOVES_MAX && sp > floor && size <= (sp - floor) / 4;
 }
 
 /* In the guest: save the context on this (shared) stack and leave for dest. Returns on dest. */
@@ -272,7 +283,7 @@ static __attribute__((noinline)) void migrate_out(uint32_t dest)
     c->saved = &uc;
     c->t_request = dmx_now_ns();
     size_t tls_size = thread_tls_size();
-    unsigned char *tls = tls_size <= TLS_MOVES_MAX ? __builtin_alloca(tls_size) : NULL;
+    unsigned char *tls = tls_fits_below(c, tls_size, (uintptr_t)&uc) ? __builtin_alloca(tls_size) : NULL;
     if (tls)
         thread_tls_save(tls);           /* in this frame: it goes wherever the stack goes */
     void *tp = thread_tls_pointer();
@@ -675,6 +686,8 @@ static int nothing(void *unused)
  * a checkpoint taken here, so that after a loss it resumes here, ending, rather than at its last lock. */
 static __attribute__((noreturn, noinline)) void guest_finish(void *ret)
 {
+    if (dmx_takeover.forked_child)
+        exit(0);            /* a forked child's only thread ended: so does the child, as a process would */
     dmx_checkpointed_release(nothing, NULL, 0);
     struct carrier *c = current();
     c->ret = ret;
@@ -784,11 +797,11 @@ static void *carrier_main(void *arg)
     c->rng = dmx_now_ns() ^ ((uint64_t)c->slot << 32) ^ dmx_takeover.self ^ 0x9E3779B97F4A7C15ull;
     c->migrations = n;
     if (saved) {
-        uintptr_t at = (uintptr_t)saved;
+        uintptr_t at = (uintptr_t)saved->uc_mcontext.sp;   /* its stack is live from there up (the thread-local
+                                                            * variables migrate_out saved are above it) */
         bool captured = false;
         const struct ckpt_area *checkpoint = NULL;
-        if (at >= c->stack_lo && at < c->stack_lo + CKPT_AREA) {
-            at = (uintptr_t)saved->uc_mcontext.sp;     /* a checkpoint: its stack is at its sp */
+        if ((uintptr_t)saved >= c->stack_lo && (uintptr_t)saved < c->stack_lo + CKPT_AREA) {
             checkpoint = (const struct ckpt_area *)c->stack_lo;
             captured = checkpoint->kind == CKPT_CAPTURED;
             c->resumed = checkpoint->kind == CKPT_AT_CALL;
@@ -1006,6 +1019,8 @@ static void finish_slot(void *ret, bool pushed)
     volatile struct dmx_control *c = dmx_takeover.ctl;
     int i = running_slot;
     running_slot = -1;
+    if (dmx_takeover.forked_child)
+        exit(0);
     /* Off the master, what the thread wrote goes home before its end can be seen: were this device lost
      * later, a joiner must not find the thread done and its results gone with the device. With checkpoints
      * the cut at its end did that (guest_finish), and a flush would publish its siblings' writes outside one. */

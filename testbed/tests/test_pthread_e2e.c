@@ -18,7 +18,7 @@
  *   signals    main sets a SIGSEGV handler and ignores SIGPIPE: on every device a thread's guard-page fault reaches
  *              the app's handler, a write to a closed pipe fails with EPIPE, and a thread that blocks every
  *              signal still takes remote page faults (app_signals.c); a SIGTRAP handler main sets after the threads
- *              started reaches them (pt_signals gives it 0.5 s), and a thread's raise(SIGTRAP) lands there
+ *              started reaches them (each waits until sigaction shows it), and a thread's raise(SIGTRAP) lands there
  *
  * And /pthread/dsm-per-thread: dsm.json counts the page and diff bytes of each thread, adding up to the device's.
  * And /pthread/signals-checkpoints: with checkpoints (DMX_CHECKPOINT=release here; publish, the default, too) the
