@@ -653,6 +653,21 @@ int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n)
     return (int)fetched;
 }
 
+int dsm_region_refresh_stale(struct dsm_region *r)
+{
+    uint32_t *stale = malloc((size_t)r->npages * sizeof *stale), n = 0;     /* private memory, see prefetch */
+    if (!stale)
+        return -1;
+    lock_region(r);
+    for (uint32_t p = 0; p < r->npages; p++)
+        if (r->state[p] == DSM_INVALID || r->state[p] == DSM_FETCHING)
+            stale[n++] = p;
+    pthread_mutex_unlock(&r->lock);
+    int rc = n ? dsm_region_prefetch(r, stale, n) : 0;
+    free(stale);
+    return rc;
+}
+
 int dsm_region_publish_all(struct dsm_region *r)
 {
     int rc = 0;

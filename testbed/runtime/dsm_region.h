@@ -167,6 +167,10 @@ int dsm_region_flush_request(struct dsm_region *r, uint32_t p);
  * wait for them; returns how many it fetched, or -1 (link lost). */
 uint32_t dsm_region_recent_writes(struct dsm_region *r, uint32_t since_s, uint32_t *out, uint32_t max);
 int dsm_region_prefetch(struct dsm_region *r, const uint32_t *pages, uint32_t n);
+/* Every page this device knows to be stale (INVALID), fetched, and every page being fetched, waited for: what a
+ * forked child copies (process_start.c) is then what the forking thread may see. Returns how many pages it
+ * fetched, or -1 (link lost). */
+int dsm_region_refresh_stale(struct dsm_region *r);
 /* Before leaving the run: push every change still here, held, written or pinned. 0 or -1. */
 int dsm_region_publish_all(struct dsm_region *r);
 /* A checkpoint of the device's app threads (checkpoint_cut.h): push home every change this device holds or is

@@ -14,14 +14,15 @@
  * (dsm_region_detach_child: the DSM's windows mapped MAP_PRIVATE from the memfd, readable and writable) while the
  * parent waits for it: fork's return, the child's first stack writes, would otherwise land in the parent's
  * frames; and it copies every page its device holds, since a private mapping of a file keeps showing the file's
- * later changes until written. Signals wait meanwhile (SIGTERM's handler would wake the parent's reporter). The
- * child then leaves the run: libdmx passes its heap, lock and signal calls to libc, its exit() (or the end of
- * the thread it forked from) shuts nothing down and writes no report, and it never frees a block from before
- * the fork. It sees shared memory as this device held it; a page another device wrote since this device last
- * fetched it shows the older contents. The app's pthread_atfork child handlers run before the copy, and a
- * /dev/dmx file is still the run's: neither is the child's own. As POSIX asks of a child of a multithreaded
- * process, it should keep to async-signal-safe calls until it execs or _exits: libdmx's other threads, and
- * whatever locks they held, are not in it. On one device (no takeover) all of them are libc's. */
+ * later changes until written. Before the fork, the device fetches every page it knows to be stale, so the copy
+ * holds what the forking thread may read (a page another device wrote before the thread's last acquire).
+ * Signals wait meanwhile (SIGTERM's handler would wake the parent's reporter). The child then leaves the run:
+ * libdmx passes its heap, lock and signal calls to libc, its exit() (or the end of the thread it forked from)
+ * shuts nothing down and writes no report, and it never frees a block from before the fork. The app's
+ * pthread_atfork handlers run here, on whichever device forks (app_atfork.c), the child's after the copy. A
+ * /dev/dmx file is still the run's in the child: it is not the child's own. As POSIX asks of a child of a
+ * multithreaded process, it should keep to async-signal-safe calls until it execs or _exits: libdmx's other
+ * threads, and whatever locks they held, are not in it. On one device (no takeover) all of them are libc's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "app_atfork.h"
 #include "dsm_region.h"
 #include "io_registry.h"
 #include "libc_next.h"
@@ -154,7 +156,8 @@ static void become_own_process(void)
 }
 
 /* The parent waits until the child has its own copy: until then both run on the same pages, and the parent's
- * writes (its return from here, its other threads') would reach the child. */
+ * writes (its return from here, its other threads') would reach the child. Signals wait meanwhile: a handler of
+ * the parent's (SIGTERM's wakes its reporter) must not run in the child before it detaches. */
 static void fork_here(struct private_call *c)
 {
     REAL(fork);
@@ -164,41 +167,40 @@ static void fork_here(struct private_call *c)
         c->rc = errno;
         return;
     }
-    sigset_t all, before;       /* no handler of the parent's (SIGTERM's wakes its reporter) before the child detaches */
+    sigset_t all, before;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &before);
     pid_t pid = real_fork();
+    int fork_errno = errno;
+    char byte = 1;
     if (pid == 0) {
         become_own_process();
-        pthread_sigmask(SIG_SETMASK, &before, NULL);
-        char byte = 1;
         ssize_t n = write(ready[1], &byte, 1);
         (void)n;
-    } else if (pid > 0) {
-        pthread_sigmask(SIG_SETMASK, &before, NULL);
-        close(ready[1]);
-        char byte;
-        while (read(ready[0], &byte, 1) < 0 && errno == EINTR)
-            ;
     }
-    if (pid < 0) {
-        c->rc = errno;
-        pthread_sigmask(SIG_SETMASK, &before, NULL);
-    } else {
-        c->rc = 0;
-    }
-    c->child = pid;
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    close(ready[1]);
+    while (pid > 0 && read(ready[0], &byte, 1) < 0 && errno == EINTR)
+        ;
     close(ready[0]);
-    if (pid <= 0)
-        close(ready[1]);
+    c->child = pid;
+    c->rc = pid < 0 ? fork_errno : 0;
 }
 
-static pid_t fork_privately(void)
+/* The app's atfork handlers run here rather than in glibc's fork (app_atfork.c), and the device's stale pages are
+ * fetched first, so that the child's copy holds what the forking thread may read. */
+static pid_t fork_privately(bool run_handlers)
 {
-    struct private_call call = { .fn = fork_here };
-    int rc = run_privately(&call);
+    struct app_atfork_list handlers = { .count = 0 };
+    if (run_handlers)
+        app_atfork_read(&handlers);
+    app_atfork_run(&handlers, APP_ATFORK_PREPARE);
+    struct dsm_region *r = dmx_dsm_region();
+    struct private_call call = { .fn = fork_here, .child = -1, .rc = EAGAIN };
+    int rc = r && dsm_region_refresh_stale(r) < 0 ? EAGAIN : run_privately(&call);
     if (rc == 0 && call.child < 0)
         rc = call.rc;
+    app_atfork_run(&handlers, call.child == 0 ? APP_ATFORK_CHILD : APP_ATFORK_PARENT);
     if (rc != 0) {
         errno = rc;
         return -1;
@@ -209,11 +211,11 @@ static pid_t fork_privately(void)
 pid_t fork(void)
 {
     REAL(fork);
-    return dmx_takeover.active ? fork_privately() : real_fork();
+    return dmx_takeover.active ? fork_privately(true) : real_fork();
 }
 
 pid_t vfork(void)
 {
     REAL(fork);     /* a vfork child may only exec or _exit, which a fork child may do too */
-    return dmx_takeover.active ? fork_privately() : real_fork();
+    return dmx_takeover.active ? fork_privately(false) : real_fork();
 }

@@ -31,6 +31,7 @@
 #define DMX_LOCK_IO_FDS_OF(device) (16ull + (device))  /* its slots and bindings of one device's range */
 #define DMX_CTL_PAGES      5u
 #define DMX_SPAWN_SLOTS    128u
+#define DMX_ATFORK_MAX     32u
 #define DMX_READY_MAGIC    0x444d585245414459ull     /* "DMXREADY" */
 
 enum spawn_state { SPAWN_FREE = 0, SPAWN_POSTED, SPAWN_RUNNING, SPAWN_DONE, SPAWN_MIGRATING };
@@ -74,6 +75,10 @@ struct dmx_control {
         uint32_t version;       /* signals_version when it was set; 0: never */
     } signals[65];
     uint32_t signals_version;
+    struct app_atfork_entry {   /* the app's pthread_atfork handlers, in registration order (app_atfork.c) */
+        uint64_t prepare, parent, child;
+    } atfork[DMX_ATFORK_MAX];
+    uint32_t atfork_count;
 };
 
 _Static_assert(sizeof(struct dmx_control) <= DMX_CTL_PAGES * WIRE_PAGE_SIZE, "the control block outgrew its pages");
