@@ -28,6 +28,7 @@
 #include "dsm_region.h"
 #include "thread_tls.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,6 +48,7 @@ struct ckpt_area {
     uint64_t magic;
     uint32_t migrations, kind;
     ucontext_t uc;
+    int32_t app_errno;          /* errno as the context had it (libc's, which thread_tls does not carry) */
     uint32_t tls_len;           /* the thread's thread-local variables as the context had them (0: too many) */
     unsigned char tls[];        /* up to the end of the area */
 };
@@ -54,7 +56,7 @@ struct ckpt_area {
 #define CKPT_AREA ((sizeof(struct ckpt_area) + CKPT_TLS_ROOM + DSM_PAGE_SIZE - 1) / DSM_PAGE_SIZE * DSM_PAGE_SIZE)
 
 /* The context in a's uc (written there with magic cleared) becomes the thread's checkpoint, with the calling
- * thread's thread-local variables (the thread's own: called on its host thread; none when they do not fit, and a
+ * thread's thread-local variables and errno (the thread's own: called on its host thread; none when they do not fit, and a
  * thread resumed from it gets its new carrier's, as pthread_spawn.c says once): magic goes last, so a cut never
  * pushes a stamp over a half-written checkpoint. Async-signal-safe (thread_tls_size was settled before main). */
 static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint32_t migrations)
@@ -63,16 +65,18 @@ static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint
     a->tls_len = tls <= CKPT_AREA - sizeof(*a) ? (uint32_t)tls : 0;
     if (a->tls_len)
         thread_tls_save(a->tls);
+    a->app_errno = errno;
     a->kind = kind;
     a->migrations = migrations;
     __atomic_store_n(&a->magic, CKPT_MAGIC, __ATOMIC_RELEASE);
 }
 
-/* A thread resuming from a's checkpoint, on its new host thread: its thread-local variables as they were. */
+/* A thread resuming from a's checkpoint, on its new host thread: its thread-local variables and errno as they were. */
 static inline void ckpt_area_load_tls(const struct ckpt_area *a)
 {
     if (a->tls_len && a->tls_len == thread_tls_size())
         thread_tls_load(a->tls);
+    thread_errno_set(a->app_errno);
 }
 
 enum cut_state { CUT_RUNNING = 0, CUT_QUIESCENT, CUT_ASKED, CUT_DECLINED, CUT_PARKED, CUT_LEAVING };

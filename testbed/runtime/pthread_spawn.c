@@ -287,9 +287,11 @@ static __attribute__((noinline)) void migrate_out(uint32_t dest)
     if (tls)
         thread_tls_save(tls);           /* in this frame: it goes wherever the stack goes */
     void *tp = thread_tls_pointer();
+    int app_errno = errno;
     swapcontext(&uc, &c->home);
     __asm__ volatile("" ::: "memory");  /* here on the destination's carrier */
     arrive_with_tls(tls, tls_size, tp);
+    thread_errno_set(app_errno);
 }
 
 static uint32_t random_other(struct carrier *c)
@@ -508,14 +510,20 @@ static __attribute__((noinline)) int checkpointed(struct carrier *c, int (*op)(v
 
 int dmx_checkpointed_acquire(int (*op)(void *), void *arg, uint64_t lock)
 {
+    int app_errno = errno;
     struct carrier *c = current();
-    return checkpoints_here(c) ? checkpointed(c, op, op, arg, lock) : op(arg);
+    int rc = checkpoints_here(c) ? checkpointed(c, op, op, arg, lock) : op(arg);
+    thread_errno_set(app_errno);
+    return rc;
 }
 
 int dmx_checkpointed_release(int (*op)(void *), void *arg, uint64_t lock)
 {
+    int app_errno = errno;
     struct carrier *c = current();
-    return checkpoints_here(c) ? checkpointed(c, op, NULL, arg, lock) : op(arg);
+    int rc = checkpoints_here(c) ? checkpointed(c, op, NULL, arg, lock) : op(arg);
+    thread_errno_set(app_errno);
+    return rc;
 }
 
 /* The cut checkpoint_publish.c's thread takes for the device, between two app operations: inside(arg) runs after

@@ -42,9 +42,11 @@ extern char _end[] __attribute__((weak));
 
 void dmx_nap(uint64_t ns)
 {
+    int app_errno = errno;
     struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+    thread_errno_set(app_errno);
 }
 
 static int glock_op(void *id)
@@ -58,10 +60,12 @@ static int glock_op(void *id)
 
 void dmx_glock(uint64_t id)
 {
+    int app_errno = errno;
     if (dmx_app_lock(id))
         dmx_checkpointed_acquire(glock_op, &id, id);
     else
         glock_op(&id);
+    thread_errno_set(app_errno);
 }
 
 /* With release checkpoints, handing a lock back publishes nothing (sync_mutex.h): an app lock's writes went home
@@ -94,10 +98,12 @@ static int gunlock_op(void *idp)
 
 void dmx_gunlock(uint64_t id)
 {
+    int app_errno = errno;
     if (dmx_app_lock(id))
         dmx_checkpointed_release(gunlock_op, &id, id);
     else
         gunlock_op(&id);
+    thread_errno_set(app_errno);
 }
 
 void dmx_glock_checkpointed(uint64_t id)

@@ -2,6 +2,7 @@
 #include "thread_tls.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -97,4 +98,10 @@ void thread_tls_load(const void *image)
     }
     if (block_size > at)
         memcpy(to + at, from + at, block_size - at);
+}
+
+__attribute__((noinline)) void thread_errno_set(int value)
+{
+    __asm__ volatile("" ::: "memory");
+    errno = value;
 }

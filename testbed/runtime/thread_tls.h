@@ -12,7 +12,7 @@
  * belong to the host thread (which carrier this is, its place in a checkpoint cut): those are declared with
  * DMX_HOST_THREAD_LOCAL and a load leaves them alone. The others (a pthread_create hint, placement hints not yet
  * used) are the app thread's and move with it. Only the executable's block moves: shared libraries' variables
- * (libc's errno, ...) are the new host thread's. */
+ * are the new host thread's, except libc's errno, which libdmx carries itself (thread_errno_set). */
 #ifndef THREAD_TLS_H
 #define THREAD_TLS_H
 
@@ -30,6 +30,12 @@ void *thread_tls_pointer(void);
 /* Registers var (a thread-local variable of the executable, len bytes) as the host thread's. Called before main()
  * by DMX_HOST_THREAD_LOCAL; offsets in the block are the same in every thread. */
 void thread_tls_keep(const void *var, size_t len);
+
+/* errno is libc's thread-local variable, so it stays with the host thread when an app thread moves, and libdmx's own
+ * work inside an app's call (a poll, a futex, a socket read) may set it. So libdmx's locks, waits and moves save
+ * the app's errno on entry and set it back on the way out with this, which is never inlined: __errno_location is
+ * a const function, and gcc may keep its result, the errno of the host thread from before a move. */
+void thread_errno_set(int value);
 
 /* A libdmx thread-local variable that belongs to the host thread, not to the app thread it carries. Registered by a
  * constructor that runs before thread_takeover.c's (150), which starts libdmx's threads, and long before
