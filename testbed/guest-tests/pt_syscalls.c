@@ -5,12 +5,13 @@
  * (uname), bytes pending (ioctl FIONREAD), a socket option (getsockopt), a connection's peer (accept), a
  * started program's exit status (waitpid), the old signal mask (pthread_sigmask, sigprocmask), pending signals
  * (sigpending), a signal taken while blocked (sigtimedwait, sigwaitinfo, sigwait), CPU times (times), a
- * resource limit (getrlimit), and four of these again through syscall(2) (getrandom, clock_gettime, pipe2 and
- * rt_sigprocmask's old set).
+ * resource limit (getrlimit), a socket's owner (ioctl FIOGETOWN, whose number has no size), four of these
+ * again through syscall(2) (getrandom, clock_gettime, pipe2 and rt_sigprocmask's old set), and two that libdmx
+ * has no entry for (getresuid, sched_getaffinity).
  * On another device those pages are the DSM's and start read-only, where a kernel write fails with EFAULT
  * instead of faulting. Each of T threads runs every call into its own heap record, then main checks them.
  * Prints (the same on any number of devices)
- *   syscalls threads=<T> calls=<34*T> failed=0 ok
+ *   syscalls threads=<T> calls=<37*T> failed=0 ok
  * and, on stderr, the device each thread ran on and any call that failed. Usage: pt_syscalls [T] */
 #include <errno.h>
 #include <stddef.h>
@@ -40,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CALLS 34           /* the ones that write into the record */
+#define CALLS 37           /* the ones that write into the record */
 #define TEXT "0123456789abcdef"
 
 #define PAGE 4096
@@ -88,6 +89,9 @@ struct record {
     struct timespec raw_ts OWN_PAGE;
     int raw_fds[2] OWN_PAGE;
     uint64_t raw_old_mask OWN_PAGE;     /* the kernel's sigset: 8 bytes */
+    unsigned raw_ids[3] OWN_PAGE;       /* getresuid's */
+    unsigned long raw_affinity[16] OWN_PAGE;
+    int owner OWN_PAGE;
     int failed OWN_PAGE, device, id;
     socklen_t from_len;
     char path[64];
@@ -164,6 +168,9 @@ static void epoll_calls(struct record *r, const int *sv)
     check(r, "epoll_wait", epoll_wait(ep, r->events, 2, 1000) == 1 && r->events[0].data.fd == sv[1]);
     close(ep);
     check(r, "ioctl", ioctl(sv[1], FIONREAD, &r->pending) == 0 && r->pending == 8);
+    r->owner = -1;          /* FIOGETOWN is old-style: no size in its number */
+    settle();
+    check(r, "ioctl(FIOGETOWN)", ioctl(sv[1], FIOGETOWN, &r->owner) == 0 && r->owner == 0);
 }
 
 /* A stream connection on an abstract unix address of the thread's own: accept writes the peer's address. */
@@ -252,6 +259,13 @@ static void raw_calls(struct record *r)
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &usr2, NULL, sizeof usr2);
     check(r, "syscall(rt_sigprocmask)", syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &usr2, &r->raw_old_mask,
                                                 sizeof usr2) == 0 && (r->raw_old_mask & usr2));
+    /* Numbers libdmx has no list entry for: it makes a page at each shared pointer accessible. */
+    r->raw_ids[0] = r->raw_ids[1] = r->raw_ids[2] = 12345;
+    settle();
+    check(r, "syscall(getresuid)", syscall(SYS_getresuid, &r->raw_ids[0], &r->raw_ids[1], &r->raw_ids[2]) == 0 &&
+                                       r->raw_ids[0] == (unsigned)getuid() && r->raw_ids[1] == (unsigned)geteuid());
+    long bytes = syscall(SYS_sched_getaffinity, 0, sizeof r->raw_affinity, r->raw_affinity);
+    check(r, "syscall(sched_getaffinity)", bytes > 0 && r->raw_affinity[0] != 0);
 }
 
 static void socket_calls(struct record *r)

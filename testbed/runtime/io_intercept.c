@@ -315,6 +315,7 @@ int __openat64_2(int dirfd, const char *path, int flags) { return openat(dirfd, 
  * Weak, so the I/O layer also links (and runs) without the DSM. */
 void dmx_dsm_kernel_write_begin(void *buf, size_t len) __attribute__((weak));
 void dmx_dsm_kernel_write_end(void *buf, size_t len) __attribute__((weak));
+size_t dmx_dsm_unknown_span(const void *p) __attribute__((weak));
 
 /* Runs REQ if FD is a virtual fd for the code at RA (this device's own table first); false for an ordinary fd. */
 static bool run_virtual(int fd, struct io_request *req, const void *ra)
@@ -390,7 +391,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 
 /* How many bytes an ordinary ioctl writes at its argument: the size its number encodes, or for the terminal and
  * socket requests that predate the encoding, the one their documentation gives (ioctl_tty(2), FIONREAD in
- * socket(7)). Unknown old-style requests are taken to write nothing. */
+ * socket(7)). 0 for the others (ioctl_plain takes a page for them). */
 static size_t ioctl_out_size(unsigned long cmd)
 {
     switch (cmd) {
@@ -408,10 +409,14 @@ static size_t ioctl_out_size(unsigned long cmd)
     }
 }
 
-/* The kernel writes the result into ARG, which may be in shared memory (as for read). */
+/* The kernel writes the result into ARG, which may be in shared memory (as for read). A request whose size is
+ * unknown (an old-style number not listed above, or one the kernel only reads from) gets the page ARG points
+ * into and the next, when that is shared memory: the kernel may read a struct there, or write one. */
 static int ioctl_plain(int fd, unsigned long cmd, void *arg)
 {
     size_t len = arg ? ioctl_out_size(cmd) : 0;
+    if (arg && len == 0 && dmx_dsm_unknown_span)
+        len = dmx_dsm_unknown_span(arg);
     if (!dmx_dsm_kernel_write_begin || len == 0)
         return REAL(ioctl)(fd, cmd, arg);
     dmx_dsm_kernel_write_begin(arg, len);

@@ -16,6 +16,7 @@
 
 void dmx_dsm_kernel_write_begin(void *buf, size_t len);
 void dmx_dsm_kernel_write_end(void *buf, size_t len);
+size_t dmx_dsm_unknown_span(const void *p);
 
 static void page_span(const void *buf, size_t len, uintptr_t *lo, uintptr_t *hi)
 {
@@ -61,4 +62,13 @@ void dmx_dsm_kernel_write_end(void *buf, size_t len)
     if (r && in_heap(lo, hi))
         dsm_region_kernel_end(r, lo, hi);
     errno = saved;
+}
+
+/* An argument of a system call whose buffers libdmx does not know (an ioctl without a size in its number, a raw
+ * syscall(2) number not listed): if it points into shared memory, the kernel may read or write a struct there.
+ * Its page and the next are made accessible for the call (a struct up to a page long), rather than the call
+ * failing with EFAULT on a page this device holds stale or read-only. 0 when p is not shared memory. */
+size_t dmx_dsm_unknown_span(const void *p)
+{
+    return dmx_is_shared(p) ? WIRE_PAGE_SIZE : 0;
 }

@@ -40,6 +40,7 @@
 
 void dmx_dsm_kernel_write_begin(void *buf, size_t len);
 void dmx_dsm_kernel_write_end(void *buf, size_t len);
+size_t dmx_dsm_unknown_span(const void *p);
 
 /* The buffers one call writes: up to a message's name, control and iovecs. */
 #define SPANS_MAX 16
@@ -436,9 +437,11 @@ int sysinfo(struct sysinfo *info)
 
 /* ---- the same calls made through syscall(2) ----
  * Some code asks the kernel directly (syscall(SYS_getrandom, ...), libraries that predate a glibc wrapper). The
- * numbers below write where the wrappers above do, and get the same treatment; any other number goes straight
- * through (its pointers, if any, must not be to shared pages another device may hold). A raw read or write of a
- * /dev/dmx fd is not forwarded: only the libc calls are (io_intercept.c). */
+ * numbers below write where the wrappers above do, and get the same treatment. For any other number (bar those
+ * whose arguments are addresses rather than buffers: futex, mmap and the like), each argument that points into
+ * shared memory gets that page and the next made accessible for the call (dmx_dsm_unknown_span): a struct up to
+ * a page long, read or written there, works. A raw read or write of a /dev/dmx fd is not forwarded: only the
+ * libc calls are (io_intercept.c). */
 /* Bytes of an fd set the kernel writes back for n fds (it works in longs). */
 static size_t fd_set_bytes(long n)
 {
@@ -542,6 +545,15 @@ static void raw_call_spans(struct spans *sp, long nr, long *a)
         break;
     case SYS_sysinfo:
         add(sp, P(0), sizeof(struct sysinfo));
+        break;
+    case SYS_futex: case SYS_mmap: case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_mremap:
+    case SYS_msync: case SYS_mlock: case SYS_mlock2: case SYS_munlock: case SYS_mincore: case SYS_brk:
+    case SYS_clone: case SYS_clone3: case SYS_set_tid_address: case SYS_set_robust_list: case SYS_rseq:
+    case SYS_exit: case SYS_exit_group:
+        break;      /* addresses, not buffers: a futex word, a range to map or protect, a new thread's stack */
+    default:        /* a number not listed: whatever its arguments point to in shared memory, a page of it */
+        for (int i = 0; i < 6; i++)
+            add(sp, P(i), dmx_dsm_unknown_span(P(i)));
         break;
     }
 #undef P
