@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -268,6 +269,17 @@ static void segv_handler(int sig, siginfo_t *info, void *uctx)
     }
 }
 
+/* dmx's QEMU (qemu-patches/0002) raises SIGSEGV for a system call whose buffer is a protected page of a range
+ * registered here, and runs the call again once the handler has fixed the page: a call libdmx does not wrap
+ * (thread_syscall_writes.c) works on shared memory as a plain access does. Linux and stock QEMU say ENOSYS, and
+ * such a call fails with EFAULT there. */
+#define DMX_QEMU_NR_FAULT_RANGE 0x444d58
+
+static void register_syscall_faults(const void *lo, size_t len)
+{
+    syscall(DMX_QEMU_NR_FAULT_RANGE, (unsigned long)(uintptr_t)lo, (unsigned long)((uintptr_t)lo + len));
+}
+
 int dsm_region_install_handler(struct dsm_region *r)
 {
     struct sigaction sa;
@@ -279,7 +291,10 @@ int dsm_region_install_handler(struct dsm_region *r)
     sigemptyset(&sa.sa_mask);
     atomic_store(&chained_slot, 0);
     active_region = r;
-    return dmx_libc_sigaction(SIGSEGV, &sa, &chained_segv[0]);
+    if (dmx_libc_sigaction(SIGSEGV, &sa, &chained_segv[0]) != 0)
+        return -1;
+    register_syscall_faults(r->base, r->size);
+    return 0;
 }
 
 bool dsm_region_chain_segv(const struct sigaction *act, struct sigaction *old)
@@ -365,6 +380,7 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
     r->alias = addr;
     r->alias_first = first;
     r->alias_count = count;
+    register_syscall_faults(addr, len);
     for (uint32_t i = 0; i < count; i++) {
         uint32_t p = first + i;
         if (adopt) {

@@ -10,6 +10,9 @@
  * is io_intercept.c's), and syscall(2) with the numbers of these, so that an app thread
  * on any device can receive into, or take the time into, a struct in the shared heap or the app's globals. (time() stores its result from
  * user space, after glibc's clock_gettime: a plain write fault, which the DSM handles.)
+ * Calls not wrapped here are caught by dmx's QEMU (qemu-patches/0002, dsm_region.c registers the windows): it
+ * raises SIGSEGV at the protected page and runs the call again. The wrappers stay, as they pin a buffer for the
+ * whole call, so that another device's write notice cannot pull the page away while the kernel fills it.
  * Only the app's own calls (and those of the libraries it links) are wrapped: libdmx takes the time with the
  * DSM's lock held, and pinning would take it again. Off a multi-device run each is the libc call plus a test. */
 #include <fcntl.h>
