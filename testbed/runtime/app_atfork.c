@@ -7,22 +7,29 @@
  * at the same address on every device), and libdmx's fork runs them on whichever device forks (process_start.c):
  * prepare in reverse order before the fork, parent in order after it, and child in order once the child has its
  * own copy of shared memory, so that what they write stays in the child. vfork runs none, as glibc's does.
- * Handlers registered before the takeover (a shared library's constructor), and all of them on one device, are
- * glibc's: libdmx's pthread_atfork replaces only the executable's (glibc's is a static stub in libc_nonshared.a,
+ * Handlers registered before the takeover (a shared library's constructor), handlers outside the executable's
+ * own code (a library's function, at another address elsewhere), and all of them on one device, are glibc's: libdmx's pthread_atfork replaces only the executable's (glibc's is a static stub in libc_nonshared.a,
  * linked into the module that calls it). */
 #include "app_atfork.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
 extern void *__dso_handle;
 
+/* Is handler at the same address on every device (the executable's own code)? A library's is glibc's, here. */
+static bool everywhere(void (*handler)(void))
+{
+    return !handler || dmx_app_own_code((const void *)(uintptr_t)handler);
+}
+
 int pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
     volatile struct dmx_control *c = dmx_takeover.ctl;
-    if (!dmx_takeover.active || !c)
+    if (!dmx_takeover.active || !c || !everywhere(prepare) || !everywhere(parent) || !everywhere(child))
         return __register_atfork(prepare, parent, child, __dso_handle);
     int rc = 0;
     dmx_glock(DMX_LOCK_CONTROL);

@@ -71,12 +71,12 @@ static inline void ckpt_area_seal(struct ckpt_area *a, enum ckpt_kind kind, uint
     __atomic_store_n(&a->magic, CKPT_MAGIC, __ATOMIC_RELEASE);
 }
 
-/* A thread resuming from a's checkpoint, on its new host thread: its thread-local variables and errno as they were. */
+/* A thread resuming from a's checkpoint, on its new host thread: its thread-local variables as they were (and its
+ * errno, a->app_errno, which the resumer sets last). */
 static inline void ckpt_area_load_tls(const struct ckpt_area *a)
 {
     if (a->tls_len && a->tls_len == thread_tls_size())
         thread_tls_load(a->tls);
-    thread_errno_set(a->app_errno);
 }
 
 enum cut_state { CUT_RUNNING = 0, CUT_QUIESCENT, CUT_ASKED, CUT_DECLINED, CUT_PARKED, CUT_LEAVING };

@@ -19,6 +19,7 @@
 #endif
 
 static struct dsm_region *active_region;
+static void register_syscall_faults(const struct dsm_region *r);
 
 /* Where a SIGSEGV that is not the region's goes: the action before ours, then whatever the app set since
  * (app_signals.c). Two slots, so that a fault reading one never sees it half-written by the app's sigaction. */
@@ -169,6 +170,7 @@ void dsm_region_destroy(struct dsm_region *r)
     if (active_region == r) {
         dmx_libc_sigaction(SIGSEGV, &chained_segv[atomic_load(&chained_slot)], NULL);
         active_region = NULL;
+        register_syscall_faults(NULL);
     }
     if (r->base)
         munmap(r->base, r->size);
@@ -275,9 +277,24 @@ static void segv_handler(int sig, siginfo_t *info, void *uctx)
  * such a call fails with EFAULT there. */
 #define DMX_QEMU_NR_FAULT_RANGE 0x444d58
 
-static void register_syscall_faults(const void *lo, size_t len)
+static void register_syscall_window(const void *lo, size_t len)
 {
-    syscall(DMX_QEMU_NR_FAULT_RANGE, (unsigned long)(uintptr_t)lo, (unsigned long)((uintptr_t)lo + len));
+    if (len)
+        syscall(DMX_QEMU_NR_FAULT_RANGE, (unsigned long)(uintptr_t)lo, (unsigned long)((uintptr_t)lo + len));
+}
+
+/* The app's windows: the base window but for the part the alias retired, and the alias. NULL: none. */
+static void register_syscall_faults(const struct dsm_region *r)
+{
+    syscall(DMX_QEMU_NR_FAULT_RANGE, 0ul, 0ul);
+    if (!r)
+        return;
+    size_t first = r->alias ? (size_t)r->alias_first * DSM_PAGE_SIZE : r->size;
+    size_t after = r->alias ? first + (size_t)r->alias_count * DSM_PAGE_SIZE : r->size;
+    register_syscall_window(r->base, first);
+    register_syscall_window(r->base + after, r->size - after);
+    if (r->alias)
+        register_syscall_window(r->alias, (size_t)r->alias_count * DSM_PAGE_SIZE);
 }
 
 int dsm_region_install_handler(struct dsm_region *r)
@@ -293,7 +310,7 @@ int dsm_region_install_handler(struct dsm_region *r)
     active_region = r;
     if (dmx_libc_sigaction(SIGSEGV, &sa, &chained_segv[0]) != 0)
         return -1;
-    register_syscall_faults(r->base, r->size);
+    register_syscall_faults(r);
     return 0;
 }
 
@@ -343,7 +360,7 @@ int dsm_region_detach_child(struct dsm_region *r)
         if (mincore(r->sys + (size_t)p0 * DSM_PAGE_SIZE, (size_t)n * DSM_PAGE_SIZE, resident) != 0)
             return -1;
         for (uint32_t i = 0; i < n; i++)
-            if ((resident[i] & 1) && r->state[p0 + i] != DSM_INVALID)
+            if (resident[i] & 1)        /* a stale page too: the parent's fetch must not show through */
                 copy_for_child(r, p0 + i);
     }
     return 0;
@@ -380,7 +397,8 @@ int dsm_region_alias(struct dsm_region *r, void *addr, uint32_t first, uint32_t 
     r->alias = addr;
     r->alias_first = first;
     r->alias_count = count;
-    register_syscall_faults(addr, len);
+    if (active_region == r)
+        register_syscall_faults(r);
     for (uint32_t i = 0; i < count; i++) {
         uint32_t p = first + i;
         if (adopt) {

@@ -188,7 +188,8 @@ static void fork_here(struct private_call *c)
 }
 
 /* The app's atfork handlers run here rather than in glibc's fork (app_atfork.c), and the device's stale pages are
- * fetched first, so that the child's copy holds what the forking thread may read. */
+ * fetched first, so that the child's copy holds what the forking thread may read. A vfork does neither: its child
+ * may only exec or _exit. */
 static pid_t fork_privately(bool run_handlers)
 {
     struct app_atfork_list handlers = { .count = 0 };
@@ -197,7 +198,7 @@ static pid_t fork_privately(bool run_handlers)
     app_atfork_run(&handlers, APP_ATFORK_PREPARE);
     struct dsm_region *r = dmx_dsm_region();
     struct private_call call = { .fn = fork_here, .child = -1, .rc = EAGAIN };
-    int rc = r && dsm_region_refresh_stale(r) < 0 ? EAGAIN : run_privately(&call);
+    int rc = r && run_handlers && dsm_region_refresh_stale(r) < 0 ? EAGAIN : run_privately(&call);
     if (rc == 0 && call.child < 0)
         rc = call.rc;
     app_atfork_run(&handlers, call.child == 0 ? APP_ATFORK_CHILD : APP_ATFORK_PARENT);

@@ -832,6 +832,8 @@ static void *carrier_main(void *arg)
             ckpt_area_load_tls(checkpoint);
         set_current(c);
         arrive_here(c, n);
+        if (checkpoint)
+            thread_errno_set(checkpoint->app_errno);    /* last: arriving may set errno */
         if (captured)
             resume_captured(c, saved);
         else

@@ -451,7 +451,7 @@ static size_t fd_set_bytes(long n)
     return n > 0 && n <= FD_SETSIZE ? (size_t)(n + 63) / 64 * 8 : 0;
 }
 
-/* The buffers raw call nr with arguments a writes (none for a number not listed). */
+/* The buffers raw call nr with arguments a writes (for a number not listed, a page at each shared pointer). */
 static void raw_call_spans(struct spans *sp, long nr, long *a)
 {
 #define P(i) ((void *)a[i])
@@ -552,7 +552,9 @@ static void raw_call_spans(struct spans *sp, long nr, long *a)
     case SYS_futex: case SYS_mmap: case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_mremap:
     case SYS_msync: case SYS_mlock: case SYS_mlock2: case SYS_munlock: case SYS_mincore: case SYS_brk:
     case SYS_clone: case SYS_clone3: case SYS_set_tid_address: case SYS_set_robust_list: case SYS_rseq:
-    case SYS_exit: case SYS_exit_group:
+    case SYS_exit: case SYS_exit_group: case SYS_pkey_mprotect: case SYS_mbind: case SYS_get_mempolicy:
+    case SYS_move_pages: case SYS_remap_file_pages: case SYS_shmat: case SYS_shmdt: case SYS_process_madvise:
+    case SYS_futex_waitv:
         break;      /* addresses, not buffers: a futex word, a range to map or protect, a new thread's stack */
     default:        /* a number not listed: whatever its arguments point to in shared memory, a page of it */
         for (int i = 0; i < 6; i++)

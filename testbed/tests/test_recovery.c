@@ -178,10 +178,12 @@ static void check_killed_counter(void)
     const char *guests[] = { "build/guest/tests/pt_counter", NULL };
     if (!need_devices(guests))
         return;
-    const char *args[] = { "3", "800", NULL };
+    /* 3,000 rounds: about 2 s of emulated time on this host, 4 times the kill's 0.5 s (800 took 0.46 to 0.7 s,
+     * and a fast host finished before the kill). */
+    const char *args[] = { "3", "3000", NULL };
     struct outcome o = run_losing_dev3("pt_counter", args, "release", SIGKILL, 2000);
     g_assert_cmpint(o.rr.status, ==, 0);
-    g_assert_nonnull(strstr(o.rr.out, "counter=2400 heap=2400"));
+    g_assert_nonnull(strstr(o.rr.out, "counter=9000 heap=9000"));
     g_assert_nonnull(strstr(o.rr.out, " ok\n"));
     g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 1);  /* resume, or restart if killed before its first checkpoint */
     outcome_clear(&o);
@@ -319,10 +321,11 @@ static void check_killed_tls(void)
     const char *guests[] = { "build/guest/tests/pt_tls", NULL };
     if (!need_devices(guests))
         return;
-    const char *args[] = { "2", "6000", NULL };
+    /* 20,000 rounds: about 3 s of emulated time on this host, 4 times the kill's 0.75 s. */
+    const char *args[] = { "2", "20000", NULL };
     struct outcome o = run_losing_dev3_env("pt_tls", args, "release", "3,3", NULL, SIGKILL, 3000);
     g_assert_cmpint(o.rr.status, ==, 0);
-    g_assert_nonnull(strstr(o.rr.out, "tls threads=2 rounds=6000 shared=12000 tallies_ok=2 ok"));
+    g_assert_nonnull(strstr(o.rr.out, "tls threads=2 rounds=20000 shared=40000 tallies_ok=2 ok"));
     g_assert_cmpint(dev3_recoveries(o.recoveries, NULL), ==, 2);
     outcome_clear(&o);
 }
