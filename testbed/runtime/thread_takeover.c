@@ -42,11 +42,9 @@ extern char _end[] __attribute__((weak));
 
 void dmx_nap(uint64_t ns)
 {
-    int app_errno = errno;
     struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
-    thread_errno_set(app_errno);
 }
 
 static int glock_op(void *id)
