@@ -58,11 +58,12 @@ static int glock_op(void *id)
 
 void dmx_glock(uint64_t id)
 {
+    if (dmx_app_lock(id)) {
+        dmx_checkpointed_acquire(glock_op, &id, id);    /* keeps the app's errno itself */
+        return;
+    }
     int app_errno = errno;
-    if (dmx_app_lock(id))
-        dmx_checkpointed_acquire(glock_op, &id, id);
-    else
-        glock_op(&id);
+    glock_op(&id);
     thread_errno_set(app_errno);
 }
 
@@ -96,11 +97,12 @@ static int gunlock_op(void *idp)
 
 void dmx_gunlock(uint64_t id)
 {
+    if (dmx_app_lock(id)) {
+        dmx_checkpointed_release(gunlock_op, &id, id);    /* keeps the app's errno itself */
+        return;
+    }
     int app_errno = errno;
-    if (dmx_app_lock(id))
-        dmx_checkpointed_release(gunlock_op, &id, id);
-    else
-        gunlock_op(&id);
+    gunlock_op(&id);
     thread_errno_set(app_errno);
 }
 
