@@ -7,6 +7,9 @@
 #   sequential page        one 4 KiB page at line rate (the page stream is limited by the link, not the RTT)
 #   cond wake-up           1.5 round trips: the master's wake-up (one way) and the mutex back (a round trip),
 #                          from a signal on the master to the waiter on the other device holding its mutex
+#   join                   1.5 round trips: the ended thread's wake-up of its joiner on the master (one way), and
+#                          the joiner's control lock back from the thread's device (a round trip), 300 ms after
+#                          the joiner began to wait (a poll would have backed off by then); one sample
 # Times are emulated microseconds (the app's clock), so the host's speed does not enter; TDF 8 keeps the
 # devices' CPU model honest. Writes results/bench-dsm.csv: metric,prefetch,reference_us,measured_us,ratio.
 # Usage: tools/bench-dsm.sh [OUTPUT.csv]   (env: RATE_MBIT, DELAY_MS, PAGES, LOCKS, TDF)
@@ -43,7 +46,7 @@ for prefetch in 1 0; do
   fi
   echo "$line" >&2
   for m in "lock_acquire $((rtt_us * 3 / 2)) lock_acquire_us" "page_fault $((rtt_us + page_us)) page_fault_us" \
-           "sequential_page $page_us sequential_fault_us" "cond_wake $((rtt_us * 3 / 2)) cond_wake_us"; do
+           "sequential_page $page_us sequential_fault_us" "cond_wake $((rtt_us * 3 / 2)) cond_wake_us" "join $((rtt_us * 3 / 2)) join_us"; do
     set -- $m
     v=$(field "$3" "$line")
     echo "$1,$prefetch,$2,$v,$(python3 -c "print(f'{$v / $2:.2f}')")" >>"$out"

@@ -10,7 +10,9 @@
  *     "sequential_fault_us" (per page touched, most of them prefetched);
  *   - waits WAKES times on a condition variable that main (on the master) signals, each time a while after
  *     the thread began to wait -> "cond_wake_us" (from the signal to the waiter holding the mutex again; the
- *     devices' clocks share one emulated timeline).
+ *     devices' clocks share one emulated timeline);
+ *   - returns JOIN_AFTER_US after that, while main waits in pthread_join -> "join_us" (from its return to
+ *     main's join returning: one sample).
  * Prints one line: median and mean of each, in microseconds of emulated time.
  * Usage: dsm_latency [LOCKS [PAGES]] */
 #include <dsm_api.h>
@@ -24,6 +26,7 @@
 #define PAGE 4096
 #define WAKES 20
 #define RING_AFTER_US 20000         /* main rings this long (emulated) after it saw the thread waiting */
+#define JOIN_AFTER_US 300000        /* the thread returns this long after its last wake-up */
 
 static long nlocks = 100, npages = 128;
 static pthread_mutex_t publish = PTHREAD_MUTEX_INITIALIZER;
@@ -35,6 +38,7 @@ static volatile long sink;
 static pthread_mutex_t bell_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bell = PTHREAD_COND_INITIALIZER;
 static double rung_at, wake_us[WAKES];
+static double ended_at;         /* when measure returned; joined, main sees it */
 static int waiting, rung;
 
 static double now_us(void)
@@ -74,6 +78,9 @@ static void *measure(void *unused)
         rung = 0;
     }
     pthread_mutex_unlock(&bell_lock);
+    struct timespec linger = { 0, JOIN_AFTER_US * 1000L };
+    nanosleep(&linger, NULL);           /* main is in pthread_join by now, and has been for a while */
+    ended_at = now_us();
     return NULL;
 }
 
@@ -137,11 +144,13 @@ int main(int argc, char **argv)
         return 1;
     ring_bells();
     pthread_join(th, NULL);
+    double join_us = now_us() - ended_at;
     printf("dsm_latency locks=%ld pages=%ld (us, emulated):", nlocks, npages);
     stats("lock_acquire_us", lock_us, nlocks);
     stats("page_fault_us", fault_us, nfault);
     stats("sequential_fault_us", seq_us, nseq);
     stats("cond_wake_us", wake_us, WAKES);
+    stats("join_us", &join_us, 1);
     printf("\n");
     return 0;
 }

@@ -51,6 +51,7 @@ long dmx_precopy_post(uint32_t dest, uint64_t window_ns, uint64_t timeout_ns)
     c->precopy[dest].live = timeout_ns > 0;
     c->precopy[dest].seq = seq;
     dmx_gunlock(DMX_LOCK_CONTROL);
+    dmx_wake_notify(&c->server_wake[dest]);
     for (uint64_t waited = 0, nap = 2000000; waited < timeout_ns; waited += nap) {
         dmx_nap(nap);
         dmx_glock(DMX_LOCK_CONTROL);

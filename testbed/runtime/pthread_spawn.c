@@ -7,11 +7,13 @@
  * (DMX_STACK_SIZE) and a slot of the spawn table (control block, under DMX_LOCK_CONTROL): {device, fn, arg,
  * stack}, RUNNING when the thread starts here (a carrier is started at once), POSTED for another device. It
  * returns a handle that is not a libc pthread_t (SPAWN_TAG | slot). Every device runs a spawn server that
- * polls the table (backoff 2 ms .. 50 ms, 4 ms with DMX_MIGRATE_RANDOM_MS) for slots POSTED or MIGRATING to it,
+ * looks at the table for slots POSTED or MIGRATING to it whenever the poster wakes it (dmx_wake_notify), and
+ * at least every 2 ms .. 50 ms (backoff; 4 ms with DMX_MIGRATE_RANDOM_MS) in case a wake-up was lost,
  * marks them RUNNING and starts a carrier for each (below): fn is valid because every device runs the same
  * -no-pie binary, and arg is valid if it points into the shared heap or globals. At the end the carrier
  * stores the result and marks the slot DONE (or FREE when detached); the release of the control lock
- * publishes everything the thread wrote. pthread_join polls for DONE, wherever the thread ended.
+ * publishes everything the thread wrote. pthread_join waits for DONE, wherever the thread ended: the end wakes
+ * it, and it looks again at each nap's end too.
  * DMX_SHARED_STACKS=0 restores the behaviour from before migration (local threads are plain libc threads,
  * remote ones run on their carrier's stack, nothing moves). */
 #include "app_signals.h"
@@ -880,6 +882,7 @@ static void *carrier_main(void *arg)
         s->device = c->dest;
         s->state = SPAWN_MIGRATING;
         dmx_gunlock(DMX_LOCK_CONTROL);
+        dmx_wake_notify(&ctl->server_wake[c->dest]);
     } else {
         running_slot = c->slot;
         finish_slot(c->ret, checkpoints_here(c));
@@ -942,7 +945,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     while (i < DMX_SPAWN_SLOTS && c->slot[i].state != SPAWN_FREE)
         i++;
     if (i < DMX_SPAWN_SLOTS) {
-        c->slot[i].device = destination_still_there(i, dev);
+        dev = destination_still_there(i, dev);
+        c->slot[i].device = dev;
         c->slot[i].fn = (uint64_t)(uintptr_t)fn;
         c->slot[i].arg = (uint64_t)(uintptr_t)arg;
         c->slot[i].ret = 0;
@@ -970,6 +974,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     }
     if (dev == dmx_takeover.self)
         start_carrier(i);
+    else
+        dmx_wake_notify(&c->server_wake[dev]);
     *thread = (pthread_t)(SPAWN_TAG | i);
     return 0;
 }
@@ -983,9 +989,12 @@ int pthread_join(pthread_t th, void **ret)
     if (i >= DMX_SPAWN_SLOTS)
         return ESRCH;
     volatile struct dmx_control *c = dmx_takeover.ctl;
+    struct dmx_wake_ticket wake = { 0 };
     for (uint64_t nap = NAP_FIRST_NS / 2;; nap = nap < NAP_MAX_NS ? nap * 2 : NAP_MAX_NS) {
         dmx_glock_checkpointed(DMX_LOCK_CONTROL);
         uint32_t state = c->slot[i].state;
+        if (state != SPAWN_DONE && state != SPAWN_FREE)
+            dmx_wake_arm(&c->slot[i], &wake);           /* the thread's end (finish_slot) wakes us */
         void *stack = NULL;
         if (state == SPAWN_DONE) {
             if (ret)
@@ -1000,7 +1009,7 @@ int pthread_join(pthread_t th, void **ret)
         }
         if (state == SPAWN_FREE)
             return ESRCH;
-        DMX_CHECKPOINTED_WAIT(dmx_nap(nap));
+        DMX_CHECKPOINTED_WAIT(dmx_wake_wait(&c->slot[i], &wake, nap));
     }
 }
 
@@ -1038,8 +1047,11 @@ static void finish_slot(void *ret, bool pushed)
         wire_log("spawn: could not push thread %d's results home", i);
     dmx_glock(DMX_LOCK_CONTROL);
     c->slot[i].ret = (uint64_t)(uintptr_t)ret;
-    c->slot[i].state = c->slot[i].detached ? SPAWN_FREE : SPAWN_DONE;
+    bool joinable = !c->slot[i].detached;
+    c->slot[i].state = joinable ? SPAWN_DONE : SPAWN_FREE;
     dmx_gunlock(DMX_LOCK_CONTROL);
+    if (joinable)
+        dmx_wake_notify(&c->slot[i]);
 }
 
 void pthread_exit(void *ret)
@@ -1060,9 +1072,11 @@ static void *server_main(void *unused)
     (void)unused;
     volatile struct dmx_control *c = dmx_takeover.ctl;
     uint32_t self = dmx_takeover.self;
+    struct dmx_wake_ticket wake = { 0 };
     for (uint64_t nap = NAP_FIRST_NS;;) {
         uint32_t start[DMX_SPAWN_SLOTS], n = 0;
         dmx_glock(DMX_LOCK_CONTROL);
+        dmx_wake_arm(&c->server_wake[self], &wake);     /* before anything is read: a post after it wakes us */
         bool shutdown = c->shutdown != 0;
         for (uint32_t i = 0; i < DMX_SPAWN_SLOTS && !shutdown; i++)
             if ((c->slot[i].state == SPAWN_POSTED || c->slot[i].state == SPAWN_MIGRATING) && c->slot[i].device == self) {
@@ -1080,7 +1094,7 @@ static void *server_main(void *unused)
             start_carrier(start[k]);
         uint64_t cap = random_ns ? NAP_MAX_MIGRATING_NS : NAP_MAX_NS;
         nap = n ? NAP_FIRST_NS : nap < cap ? nap * 2 : cap;
-        dmx_nap(nap);
+        dmx_wake_wait(&c->server_wake[self], &wake, nap);
     }
     atomic_store(&server_stopped, true);
     if (!dmx_takeover.runs_main)

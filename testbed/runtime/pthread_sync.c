@@ -248,6 +248,26 @@ static void signal_waiters(const void *p)
     cond_tell_master(WIRE_COND_SIGNAL, p);
 }
 
+void dmx_wake_arm(const volatile void *id, struct dmx_wake_ticket *t)
+{
+    uint64_t g = wake_gen((const void *)id);
+    if (!t->registered || g != t->gen)
+        cond_tell_master(WIRE_COND_WAIT, (const void *)id);
+    t->gen = g;
+    t->registered = true;
+}
+
+void dmx_wake_wait(const volatile void *id, const struct dmx_wake_ticket *t, uint64_t ns)
+{
+    uint64_t g = t->gen;        /* a copy: the ticket must still tell the next arm that a wake-up came */
+    wait_local((const void *)id, &g, ns, NULL);
+}
+
+void dmx_wake_notify(const volatile void *id)
+{
+    signal_waiters((const void *)id);
+}
+
 static int shared_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime, bool app)
 {
     uint64_t g = wake_gen(c);

@@ -60,6 +60,8 @@ static void *recover_main(void *arg)
         restarted += a == RECOVER_RESTART;
     }
     dmx_gunlock(DMX_LOCK_CONTROL);
+    if (resumed + restarted)
+        dmx_wake_notify(&ctl->server_wake[dmx_takeover.self]);
     if (leaving)
         return NULL;            /* the app has finished: a device leaving now is no loss */
     double silent_ms = lost.last_heard_ns && t_lost > lost.last_heard_ns ? (t_lost - lost.last_heard_ns) / 1e6 : 0;

@@ -142,6 +142,8 @@ static void master_at_exit(void)
         if (joined + 1 >= t->ndev || waited >= DMX_JOIN_WAIT_NS) {
             ctl()->shutdown = 1;
             dmx_gunlock(DMX_LOCK_CONTROL);
+            for (uint32_t d = 2; d <= t->ndev && d <= WIRE_MAX_DEVICES; d++)
+                dmx_wake_notify(&ctl()->server_wake[d]);
             break;
         }
         dmx_gunlock(DMX_LOCK_CONTROL);

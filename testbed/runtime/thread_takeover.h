@@ -79,6 +79,8 @@ struct dmx_control {
         uint64_t prepare, parent, child;
     } atfork[DMX_ATFORK_MAX];
     uint32_t atfork_count;
+    uint64_t server_wake[WIRE_MAX_DEVICES + 1];     /* addresses only: device i's spawn server waits on
+                                                     * &server_wake[i] (dmx_wake_arm) */
 };
 
 _Static_assert(sizeof(struct dmx_control) <= DMX_CTL_PAGES * WIRE_PAGE_SIZE, "the control block outgrew its pages");
@@ -244,6 +246,20 @@ uint64_t dmx_precopy_settled_ns(void);
 struct sync_table *dmx_dsm_lock_table(void);
 /* pthread_sync.c: the master says cond id (its address) was signalled: wake this device's waiters of it. */
 void dmx_cond_woken(uint64_t id);
+/* pthread_sync.c: libdmx's own waits on the control block (a spawn server for work, pthread_join for a thread's
+ * end) go through the shared conds' wake-ups, keyed by an address in the control block, so that they end when
+ * the state changes rather than at their next poll. dmx_wake_arm, with the lock that guards the state held,
+ * registers this device for id's wake-ups (a ticket zeroed at first; no message while no wake-up came since the
+ * last arm, which a master's signal takes the device off) and notes what dmx_wake_wait waits past; dmx_wake_notify, after
+ * the change is released, wakes id's waiters here and on every registered device. A wait still ends after ns:
+ * a wake-up is only ever a shortcut. */
+struct dmx_wake_ticket {
+    uint64_t gen;               /* the local wake-ups of id's bucket seen at the last arm */
+    bool registered;            /* the master has this device on id since then */
+};
+void dmx_wake_arm(const volatile void *id, struct dmx_wake_ticket *t);
+void dmx_wake_wait(const volatile void *id, const struct dmx_wake_ticket *t, uint64_t ns);
+void dmx_wake_notify(const volatile void *id);
 struct dsm_region *dmx_dsm_region(void);
 /* dsm_runtime.c, on the master: call fn(dev, last_heard_ns, ctx) for each device that is gone
  * (master_server_on_lost). */

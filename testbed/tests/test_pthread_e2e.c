@@ -21,6 +21,7 @@
  *              started reaches them (each waits until sigaction shows it), and a thread's raise(SIGTRAP) lands there
  *
  * And /pthread/dsm-per-thread: dsm.json counts the page and diff bytes of each thread, adding up to the device's.
+ * And /pthread/join-wakes: a thread's end on device 2 wakes pthread_join on the master, rather than its next poll.
  * And /pthread/signals-checkpoints: with checkpoints (DMX_CHECKPOINT=release here; publish, the default, too) the
  * app's handler for SIGRTMIN+6, which a checkpoint cut uses, is refused with EINVAL (and logged), and the program
  * still runs correctly; with DMX_CHECKPOINT=migration it is the app's.
@@ -150,6 +151,27 @@ static void check_per_thread_dsm(void)
     g_free(r.err);
 }
 
+/* dsm_latency's thread on device 2 returns 300 ms after main began pthread_join on the master: the thread's end
+ * wakes the join (dmx_wake_notify), which returns about 1.5 round trips later (6.5 ms at 2 ms each way). When the
+ * join polled, its nap had grown to 50 ms by then, and it returned 17 to 36 ms after the end. */
+static void check_join_wakes(void)
+{
+    const char *guests[] = { "build/guest/tests/dsm_latency", NULL };
+    if (!need_devices(guests))
+        return;
+    const char *args[] = { "4", "8", NULL };
+    RunResult r = run_env("dsm_latency", 2, args, NULL, NULL);
+    g_assert_cmpint(r.status, ==, 0);
+    const char *join = strstr(r.out, "join_us_median=");
+    g_assert_nonnull(join);
+    double us = number_after(join, "join_us_median=");
+    g_test_message("join returned %.1f ms (emulated) after the thread on device 2 ended", us / 1e3);
+    g_assert_cmpfloat(us, >, 2000);         /* at least the way from device 2 */
+    g_assert_cmpfloat(us, <, 12000);        /* twice the floor, and below any poll's back-off */
+    g_free(r.out);
+    g_free(r.err);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -171,5 +193,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/pthread/signals-checkpoints", check_signals_with_checkpoints);
     g_test_add_func("/pthread/dsm-per-thread", check_per_thread_dsm);
+    g_test_add_func("/pthread/join-wakes", check_join_wakes);
     return g_test_run();
 }
