@@ -22,6 +22,8 @@
  *
  * And /pthread/dsm-per-thread: dsm.json counts the page and diff bytes of each thread, adding up to the device's.
  * And /pthread/join-wakes: a thread's end on device 2 wakes pthread_join on the master, rather than its next poll.
+ * And /pthread/policy/{local,rf,dynamix,offload}: counter, prodcons, matmul and bank on 3 devices under each policy
+ * (dynamix also with random migrations every 5 ms) print what they print on one device.
  * And /pthread/signals-checkpoints: with checkpoints (DMX_CHECKPOINT=release here; publish, the default, too) the
  * app's handler for SIGRTMIN+6, which a checkpoint cut uses, is refused with EINVAL (and logged), and the program
  * still runs correctly; with DMX_CHECKPOINT=migration it is the app's.
@@ -36,27 +38,40 @@
 
 #include "test_dmx.h"
 
-/* dev2_dsm: if not NULL, gets device 2's dsm.json (or "") before the run's directory goes. */
-static RunResult run_env(const char *prog, int devices, const char *const *args, const char *extra_env,
-                         char **dev2_dsm)
+/* policy: --policy's value, or NULL (dmx's default for --app, local). dev2_dsm: if not NULL, gets device 2's
+ * dsm.json (or "") before the run's directory goes. */
+static RunResult run_policy(const char *prog, int devices, const char *const *args, const char *policy,
+                            const char *extra_env, char **dev2_dsm)
 {
     g_autofree char *app = g_strdup_printf("%s/build/guest/tests/%s", top(), prog);
     g_autofree char *out = g_dir_make_tmp("dmx-pt-XXXXXX", NULL), *n = g_strdup_printf("%d", devices);
     GPtrArray *a = g_ptr_array_new();
-    const char *head[] = { "dmx", "run", "--app", app, "--devices", n, "--out", out, "--tdf", "2", "--" };
+    const char *head[] = { "dmx", "run", "--app", app, "--devices", n, "--out", out, "--tdf", "2" };
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
         g_ptr_array_add(a, (char *)head[i]);
+    if (policy) {
+        g_ptr_array_add(a, (char *)"--policy");
+        g_ptr_array_add(a, (char *)policy);
+    }
+    g_ptr_array_add(a, (char *)"--");
     for (; *args; args++)
         g_ptr_array_add(a, (char *)*args);
     g_ptr_array_add(a, NULL);
     const char *env[] = { "DMX_PLACE=rr", extra_env, NULL };
     RunResult r = run_dmx_env((const char *const *)a->pdata, env);
     g_ptr_array_free(a, TRUE);
-    g_test_message("%s on %d device(s): exit %d", prog, devices, r.status);
+    g_test_message("%s on %d device(s)%s%s: exit %d", prog, devices, policy ? ", policy " : "", policy ? policy : "",
+                   r.status);
     if (dev2_dsm)
         *dev2_dsm = read_or_empty(out, "devices/dev2/dsm.json");
     remove_tree(out);
     return r;
+}
+
+static RunResult run_env(const char *prog, int devices, const char *const *args, const char *extra_env,
+                         char **dev2_dsm)
+{
+    return run_policy(prog, devices, args, NULL, extra_env, dev2_dsm);
 }
 
 static RunResult run(const char *prog, int devices, const char *const *args)
@@ -172,6 +187,44 @@ static void check_join_wakes(void)
     g_free(r.err);
 }
 
+/* The programs the issue names, each under one policy on 3 devices (DMX_PLACE=rr), against its one-device line. */
+static const struct prog policy_progs[] = {
+    { "pt_counter", { "4", "100", NULL } },
+    { "pt_prodcons", { "2", "2", "60", NULL } },
+    { "pt_matmul", { "48", "4", NULL } },
+    { "pt_bank", { "4", "60", NULL } },
+};
+
+/* Each policy's own machinery (dynamix's monitor and migration selector, offload's profile and one-time choice,
+ * rf's forwarding only) runs beside the app's threads and must not change what the app computes. Under dynamix,
+ * also with every thread moved at random every 5 ms (--migrate-random's DMX_MIGRATE_RANDOM_MS), on top of what the
+ * policy decides. */
+static void check_policy(gconstpointer data)
+{
+    const char *policy = data;
+    for (size_t i = 0; i < G_N_ELEMENTS(policy_progs); i++) {
+        const struct prog *p = &policy_progs[i];
+        g_autofree char *rel = g_strdup_printf("build/guest/tests/%s", p->name);
+        const char *guests[] = { rel, NULL };
+        if (!need_devices(guests))
+            return;
+        RunResult one = run(p->name, 1, p->args);
+        g_assert_cmpint(one.status, ==, 0);
+        g_assert_nonnull(strstr(one.out, " ok\n"));
+        const char *extras[] = { NULL, "DMX_MIGRATE_RANDOM_MS=5" };
+        for (size_t e = 0; e < (strcmp(policy, "dynamix") == 0 ? 2u : 1u); e++) {
+            RunResult many = run_policy(p->name, 3, p->args, policy, extras[e], NULL);
+            g_assert_cmpint(many.status, ==, 0);
+            g_assert_cmpstr(many.out, ==, one.out);
+            g_assert_true(ran_elsewhere(many.err));
+            g_free(many.out);
+            g_free(many.err);
+        }
+        g_free(one.out);
+        g_free(one.err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -194,5 +247,10 @@ int main(int argc, char **argv)
     g_test_add_func("/pthread/signals-checkpoints", check_signals_with_checkpoints);
     g_test_add_func("/pthread/dsm-per-thread", check_per_thread_dsm);
     g_test_add_func("/pthread/join-wakes", check_join_wakes);
+    static const char *const policies[] = { "local", "rf", "dynamix", "offload" };
+    for (size_t i = 0; i < G_N_ELEMENTS(policies); i++) {
+        g_autofree char *path = g_strdup_printf("/pthread/policy/%s", policies[i]);
+        g_test_add_data_func(path, policies[i], check_policy);
+    }
     return g_test_run();
 }
