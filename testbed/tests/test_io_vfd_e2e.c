@@ -11,6 +11,9 @@
  *  - /io-vfd/small-file: a 10 KB file of device 2's storage, opened, fstat'ed and pread by main on the master,
  *    reads back the same bytes with one forwarded request (the open brings it whole); read() still goes to the
  *    owner, at the offset pread left alone. /io-vfd/large-file: 200 KB, where each pread is forwarded.
+ *  - /io-vfd/edit-remote: a thread overwrites, appends to and reads back a file only device 2's storage holds,
+ *    under rf, dynamix and offload: the same output as with the file on its own device, and the same bytes on
+ *    device 2's disk.
  * Skips when dmx, qemu-aarch64, dmx-medium or the program is not built. */
 #include "io_control_client.h"
 #include "io_devices.h"
@@ -231,6 +234,55 @@ static void test_rebind(void)
     remove_tree(dir);
 }
 
+#define EDIT_BYTES (50 * 1000 + 7)
+
+static char *write_edit_file(const char *dir, int device)
+{
+    g_autofree guint8 *bytes = pattern_bytes(EDIT_BYTES);
+    g_autofree char *store = g_strdup_printf("%s/store%d", dir, device);
+    char *path = g_build_filename(store, "notes.bin", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(store, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(path, (const char *)bytes, EDIT_BYTES, NULL));
+    return path;
+}
+
+/* A thread on the master writes and reads a file that only device 2's storage holds, under each policy that
+ * forwards (local keeps everything on the master): it prints what it prints with the file on its own device, and
+ * the file on device 2's disk ends up byte for byte as that one-device run left its own. */
+static void test_edit_remote(void)
+{
+    if (!ready())
+        return;
+    g_autofree char *dir = g_dir_make_tmp("dmx-iovfd-XXXXXX", NULL);
+    g_autofree char *mine = write_edit_file(dir, 1);
+    g_autofree char *ini = write_scenario(dir, 1, "edit notes.bin"), *out = g_build_filename(dir, "one", NULL);
+    g_autofree char *text = run_io_scenario(ini, out, "rf");
+    g_autofree char *line = line_of(text, "edit ");
+    g_autofree char *want = NULL;
+    gsize want_len = 0;
+    g_assert_true(g_file_get_contents(mine, &want, &want_len, NULL));
+    g_assert_cmpuint(want_len, ==, EDIT_BYTES + 100);
+    g_assert_nonnull(strstr(line, " appended=100"));
+    const char *policies[] = { "rf", "dynamix", "offload" };
+    for (size_t i = 0; i < G_N_ELEMENTS(policies); i++) {
+        g_autofree char *sub = g_strdup_printf("%s/%s", dir, policies[i]);
+        g_autofree char *theirs = write_edit_file(sub, 2);
+        g_autofree char *ini2 = write_scenario(sub, 2, "edit notes.bin"), *out2 = g_build_filename(sub, "run", NULL);
+        g_autofree char *text2 = run_io_scenario(ini2, out2, policies[i]);
+        g_autofree char *line2 = line_of(text2, "edit ");
+        g_test_message("%s: %s", policies[i], line2);
+        g_assert_cmpstr(line2, ==, line);
+        g_autofree char *got = NULL;
+        gsize got_len = 0;
+        g_assert_true(g_file_get_contents(theirs, &got, &got_len, NULL));
+        g_assert_cmpuint(got_len, ==, want_len);
+        g_assert_true(memcmp(got, want, want_len) == 0);
+        g_autofree char *stray = g_strdup_printf("%s/store1/notes.bin", sub);
+        g_assert_false(g_file_test(stray, G_FILE_TEST_EXISTS));     /* written where it is, not copied home */
+    }
+    remove_tree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -238,5 +290,6 @@ int main(int argc, char **argv)
     g_test_add_func("/io-vfd/rebind", test_rebind);
     g_test_add_func("/io-vfd/small-file", test_small_file);
     g_test_add_func("/io-vfd/large-file", test_large_file);
+    g_test_add_func("/io-vfd/edit-remote", test_edit_remote);
     return g_test_run();
 }

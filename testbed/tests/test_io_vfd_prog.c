@@ -12,6 +12,9 @@
  *   small NAME           main opens /dev/dmx/storage/NAME (after an open and close that find where it is), fstat,
  *                        preads it (whole, its second half, past its end, at -1), read()s its head and closes
  *                        it, counting the requests each step forwarded.
+ *   edit NAME            a thread opens /dev/dmx/storage/NAME read-write, overwrites 12 records of 1000 bytes at
+ *                        4099-byte strides, appends 100 bytes through a second fd (O_APPEND), reads the whole file
+ *                        back through the first fd and again through a new one, and prints its size and checksums.
  * Every line it prints is "key=value ..." for the test to parse; the migrate mode's first line is the same on any
  * number of devices. */
 #include <dmx.h>
@@ -275,6 +278,70 @@ static int small(char **argv)
     return 0;
 }
 
+#define EDIT_RECORDS 12
+#define EDIT_RECORD 1000
+#define EDIT_STRIDE 4099        /* records straddle the 4 KiB pieces a forwarded request may carry */
+
+struct edit_result { int error; char what[64]; uint64_t size, checksum, reread; ssize_t appended; };
+static struct edit_result edited;       /* shared: the thread's result, read by main after the join */
+static char edit_path[512];
+
+/* Overwrites EDIT_RECORDS records of the file in place (pwrite), appends one more (O_APPEND), then reads the
+ * whole file back through the same fd, and again through a new one. */
+static void *edit_thread(void *unused)
+{
+    (void)unused;
+    int fd = open(edit_path, O_RDWR);
+    if (fd < 0)
+        return (void *)(intptr_t)fail("open O_RDWR");
+    uint8_t record[EDIT_RECORD];
+    for (int k = 0; k < EDIT_RECORDS; k++) {
+        memset(record, 'a' + k, sizeof record);
+        if (pwrite(fd, record, sizeof record, (off_t)k * EDIT_STRIDE) != (ssize_t)sizeof record)
+            return (void *)(intptr_t)fail("pwrite");
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return (void *)(intptr_t)fail("fstat or lseek");
+    int tail = open(edit_path, O_WRONLY | O_APPEND);
+    memset(record, 'z', sizeof record);
+    edited.appended = tail >= 0 ? write(tail, record, 100) : -1;
+    if (tail < 0 || close(tail) != 0)
+        return (void *)(intptr_t)fail("append");
+    size_t size = (size_t)st.st_size + 100;
+    uint8_t *all = malloc(size + 1), *again = malloc(size + 1);
+    ssize_t got = all ? read(fd, all, size + 1) : -1;
+    close(fd);
+    fd = open(edit_path, O_RDONLY);
+    ssize_t got_again = fd >= 0 && again ? read(fd, again, size + 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)size || got_again != (ssize_t)size)
+        return (void *)(intptr_t)fail("read back");
+    edited.size = size;
+    edited.checksum = dmx_checksum(all, size);
+    edited.reread = dmx_checksum(again, size);
+    free(all);
+    free(again);
+    return NULL;
+}
+
+/* A thread (wherever DMX_PLACE or the policy puts it) edits storage file NAME, which may be on any device. */
+static int edit(char **argv)
+{
+    snprintf(edit_path, sizeof edit_path, "/dev/dmx/storage/%s", argv[2]);
+    pthread_t th;
+    if (pthread_create(&th, NULL, edit_thread, NULL) != 0 || pthread_join(th, NULL) != 0)
+        return 1;
+    if (result.error) {
+        printf("edit error=%d what=%s\n", result.error, result.what);
+        return 1;
+    }
+    printf("edit size=%" PRIu64 " checksum=%016" PRIx64 " reread=%016" PRIx64 " appended=%zd\n", edited.size,
+           edited.checksum, edited.reread, edited.appended);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -284,6 +351,8 @@ int main(int argc, char **argv)
         return rebind(argv);
     if (argc == 3 && strcmp(argv[1], "small") == 0)
         return small(argv);
-    fprintf(stderr, "usage: test_io_vfd_prog migrate NAME PIECE | rebind N | small NAME\n");
+    if (argc == 3 && strcmp(argv[1], "edit") == 0)
+        return edit(argv);
+    fprintf(stderr, "usage: test_io_vfd_prog migrate NAME PIECE | rebind N | small NAME | edit NAME\n");
     return 2;
 }
