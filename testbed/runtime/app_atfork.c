@@ -8,8 +8,9 @@
  * prepare in reverse order before the fork, parent in order after it, and child in order once the child has its
  * own copy of shared memory, so that what they write stays in the child. vfork runs none, as glibc's does.
  * Handlers registered before the takeover (a shared library's constructor), handlers outside the executable's
- * own code (a library's function, at another address elsewhere), and all of them on one device, are glibc's: libdmx's pthread_atfork replaces only the executable's (glibc's is a static stub in libc_nonshared.a,
- * linked into the module that calls it). */
+ * own code (a library's function, at another address elsewhere), and all of them on one device, are glibc's:
+ * libdmx's pthread_atfork replaces only the executable's (glibc's is a static stub in libc_nonshared.a, linked
+ * into the module that calls it). */
 #include "app_atfork.h"
 
 #include <errno.h>

@@ -250,9 +250,9 @@ void dmx_cond_woken(uint64_t id);
  * end) go through the shared conds' wake-ups, keyed by an address in the control block, so that they end when
  * the state changes rather than at their next poll. dmx_wake_arm, with the lock that guards the state held,
  * registers this device for id's wake-ups (a ticket zeroed at first; no message while no wake-up came since the
- * last arm, which a master's signal takes the device off) and notes what dmx_wake_wait waits past; dmx_wake_notify, after
- * the change is released, wakes id's waiters here and on every registered device. A wait still ends after ns:
- * a wake-up is only ever a shortcut. */
+ * last arm, which a master's signal takes the device off) and notes what dmx_wake_wait waits past;
+ * dmx_wake_notify, after the change is released, wakes id's waiters here and on every registered device. A wait
+ * still ends after ns: a wake-up is only ever a shortcut. */
 struct dmx_wake_ticket {
     uint64_t gen;               /* the local wake-ups of id's bucket seen at the last arm */
     bool registered;            /* the master has this device on id since then */

@@ -86,6 +86,25 @@ static gboolean ran_elsewhere(const char *err)
 
 struct prog { const char *name; const char *args[4]; };
 
+/* P on one device: it must exit 0 and say ok. */
+static RunResult run_alone(const struct prog *p)
+{
+    RunResult one = run(p->name, 1, p->args);
+    g_assert_cmpint(one.status, ==, 0);
+    g_assert_nonnull(strstr(one.out, " ok\n"));
+    return one;
+}
+
+/* A run on several devices (consumed) exits 0, prints ONE's line, and ran some thread off the master. */
+static void assert_same_as_alone(const RunResult *one, RunResult many)
+{
+    g_assert_cmpint(many.status, ==, 0);
+    g_assert_cmpstr(many.out, ==, one->out);
+    g_assert_true(ran_elsewhere(many.err));
+    g_free(many.out);
+    g_free(many.err);
+}
+
 static void check_program(gconstpointer data)
 {
     const struct prog *p = data;
@@ -94,17 +113,9 @@ static void check_program(gconstpointer data)
         g_test_skip("dmx, qemu-aarch64, dmx-medium or the program is not built");
         return;
     }
-    RunResult one = run(p->name, 1, p->args);
-    g_assert_cmpint(one.status, ==, 0);
-    g_assert_nonnull(strstr(one.out, " ok\n"));
-    for (int n = 2; n <= 3; n++) {
-        RunResult many = run(p->name, n, p->args);
-        g_assert_cmpint(many.status, ==, 0);
-        g_assert_cmpstr(many.out, ==, one.out);
-        g_assert_true(ran_elsewhere(many.err));
-        g_free(many.out);
-        g_free(many.err);
-    }
+    RunResult one = run_alone(p);
+    for (int n = 2; n <= 3; n++)
+        assert_same_as_alone(&one, run(p->name, n, p->args));
     g_free(one.out);
     g_free(one.err);
 }
@@ -187,39 +198,37 @@ static void check_join_wakes(void)
     g_free(r.err);
 }
 
-/* The programs the issue names, each under one policy on 3 devices (DMX_PLACE=rr), against its one-device line. */
-static const struct prog policy_progs[] = {
+static const struct prog progs[] = {
     { "pt_counter", { "4", "100", NULL } },
     { "pt_prodcons", { "2", "2", "60", NULL } },
     { "pt_matmul", { "48", "4", NULL } },
     { "pt_bank", { "4", "60", NULL } },
+    { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
+    { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
+    { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
+    { "pt_mainstack", { "3", "2000", NULL } },    /* what threads share is on main()'s stack (main_stack.c) */
+    { "pt_signals", { "4", "50", NULL } },        /* the app's signal actions on every device (app_signals.c) */
+    { "pt_fork", { "3", NULL } },                 /* children get a copy of shared memory (process_start.c) */
 };
+#define ISSUE_PROGS 4   /* progs' first: counter, prodcons, matmul and bank, which the issue names */
 
 /* Each policy's own machinery (dynamix's monitor and migration selector, offload's profile and one-time choice,
- * rf's forwarding only) runs beside the app's threads and must not change what the app computes. Under dynamix,
- * also with every thread moved at random every 5 ms (--migrate-random's DMX_MIGRATE_RANDOM_MS), on top of what the
- * policy decides. */
+ * rf's forwarding only) runs beside the app's threads and must not change what the app computes: the issue's
+ * programs on 3 devices (DMX_PLACE=rr) against their one-device line. Under dynamix, also with every thread moved
+ * at random every 5 ms (--migrate-random's DMX_MIGRATE_RANDOM_MS), on top of what the policy decides. */
 static void check_policy(gconstpointer data)
 {
     const char *policy = data;
-    for (size_t i = 0; i < G_N_ELEMENTS(policy_progs); i++) {
-        const struct prog *p = &policy_progs[i];
-        g_autofree char *rel = g_strdup_printf("build/guest/tests/%s", p->name);
+    const char *extras[] = { NULL, "DMX_MIGRATE_RANDOM_MS=5" };
+    size_t nextras = strcmp(policy, "dynamix") == 0 ? 2 : 1;
+    for (size_t i = 0; i < ISSUE_PROGS; i++) {
+        g_autofree char *rel = g_strdup_printf("build/guest/tests/%s", progs[i].name);
         const char *guests[] = { rel, NULL };
         if (!need_devices(guests))
             return;
-        RunResult one = run(p->name, 1, p->args);
-        g_assert_cmpint(one.status, ==, 0);
-        g_assert_nonnull(strstr(one.out, " ok\n"));
-        const char *extras[] = { NULL, "DMX_MIGRATE_RANDOM_MS=5" };
-        for (size_t e = 0; e < (strcmp(policy, "dynamix") == 0 ? 2u : 1u); e++) {
-            RunResult many = run_policy(p->name, 3, p->args, policy, extras[e], NULL);
-            g_assert_cmpint(many.status, ==, 0);
-            g_assert_cmpstr(many.out, ==, one.out);
-            g_assert_true(ran_elsewhere(many.err));
-            g_free(many.out);
-            g_free(many.err);
-        }
+        RunResult one = run_alone(&progs[i]);
+        for (size_t e = 0; e < nextras; e++)
+            assert_same_as_alone(&one, run_policy(progs[i].name, 3, progs[i].args, policy, extras[e], NULL));
         g_free(one.out);
         g_free(one.err);
     }
@@ -228,18 +237,6 @@ static void check_policy(gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    static const struct prog progs[] = {
-        { "pt_counter", { "4", "100", NULL } },
-        { "pt_prodcons", { "2", "2", "60", NULL } },
-        { "pt_matmul", { "48", "4", NULL } },
-        { "pt_bank", { "4", "60", NULL } },
-        { "pt_handoff", { "2", "2", "60", NULL } },   /* items made on one device, checked and freed on another */
-        { "pt_syscalls", { "3", NULL } },             /* the kernel writes into shared pages on every device */
-        { "pt_bigheap", { "3", "48", "5", NULL } },   /* one device takes 240 MiB of heap: it claims from the pool */
-        { "pt_mainstack", { "3", "2000", NULL } },    /* what threads share is on main()'s stack (main_stack.c) */
-        { "pt_signals", { "4", "50", NULL } },        /* the app's signal actions on every device (app_signals.c) */
-        { "pt_fork", { "3", NULL } },                 /* children get a copy of shared memory (process_start.c) */
-    };
     for (size_t i = 0; i < G_N_ELEMENTS(progs); i++) {
         g_autofree char *path = g_strdup_printf("/pthread/%s", progs[i].name + 3);
         g_test_add_data_func(path, &progs[i], check_program);

@@ -113,7 +113,14 @@ static struct outcome run_losing_dev3_once(const char *prog, const char *const *
     return o;
 }
 
-static void outcome_clear(struct outcome *o);
+static void outcome_clear(struct outcome *o)
+{
+    run_result_clear(&o->rr);
+    g_free(o->recoveries);
+    g_free(o->summary);
+    g_free(o->master_err);
+    g_free(o->survivor_dsm);
+}
 
 /* The kill is timed in host time, and a program's pace is not: pt_counter's 9,000 increments took 0.8 emulated
  * seconds in one run (the lock stayed on one device for long bursts) and 24 in the next (it moved almost every
@@ -139,15 +146,6 @@ static struct outcome run_losing_dev3(const char *prog, const char *const *args,
                                       int after_ms)
 {
     return run_losing_dev3_env(prog, args, checkpoint, "2,3", NULL, sig, after_ms);
-}
-
-static void outcome_clear(struct outcome *o)
-{
-    run_result_clear(&o->rr);
-    g_free(o->recoveries);
-    g_free(o->summary);
-    g_free(o->master_err);
-    g_free(o->survivor_dsm);
 }
 
 /* The rows of recoveries.csv for lost device 3, each checked for a sane recovery time; returns how many. */
